@@ -95,8 +95,19 @@ export interface ObjectService {
   lookup(group: string, version: string, resource: string): ResourceRef | undefined;
   get(ref: ResourceRef, namespace: string | undefined, name: string): KubeObject;
   list(ref: ResourceRef, options?: ListOptions): ListResult;
-  create(ref: ResourceRef, namespace: string | undefined, body: KubeObject, options?: WriteOptions): KubeObject;
-  update(ref: ResourceRef, namespace: string | undefined, name: string, body: KubeObject, options?: WriteOptions): KubeObject;
+  create(
+    ref: ResourceRef,
+    namespace: string | undefined,
+    body: KubeObject,
+    options?: WriteOptions,
+  ): KubeObject;
+  update(
+    ref: ResourceRef,
+    namespace: string | undefined,
+    name: string,
+    body: KubeObject,
+    options?: WriteOptions,
+  ): KubeObject;
   patch(
     ref: ResourceRef,
     namespace: string | undefined,
@@ -106,7 +117,12 @@ export interface ObjectService {
     options?: WriteOptions & { force?: boolean },
   ): { object: KubeObject; created: boolean };
   /** Returns the object (deletion pending, or the kind returns deleted objects) or a Success Status. */
-  delete(ref: ResourceRef, namespace: string | undefined, name: string, options?: DeleteOptions): KubeObject | Status;
+  delete(
+    ref: ResourceRef,
+    namespace: string | undefined,
+    name: string,
+    options?: DeleteOptions,
+  ): KubeObject | Status;
   /** Events are delivered in resourceVersion order; `onEvent` must not throw. */
   watch(ref: ResourceRef, options: WatchOptions, onEvent: (event: WatchEvent) => void): Watcher;
   /** The current global resourceVersion. */

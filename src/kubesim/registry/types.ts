@@ -68,7 +68,14 @@ export type ResourceVersionInfo = {
   /** For custom resources: the version's openAPIV3Schema (structural). */
   schema?: Record<string, unknown>;
   /** For custom resources: additionalPrinterColumns of that version. */
-  printerColumns?: { name: string; type: string; jsonPath: string; format?: string; description?: string; priority?: number }[];
+  printerColumns?: {
+    name: string;
+    type: string;
+    jsonPath: string;
+    format?: string;
+    description?: string;
+    priority?: number;
+  }[];
 };
 
 export type ResourceType = {
