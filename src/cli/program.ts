@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
-import { isLifeboatError, LifeboatError } from '../core/errors.ts';
+import { isLifeboatError, type LifeboatError } from '../core/errors.ts';
 import { LIFEBOAT_VERSION } from '../core/version.ts';
+import { registerDev } from './commands/dev/index.ts';
 import { registerVersion } from './commands/version.ts';
 
 /** Builds the `lifeboat` command tree; each noun registers its own verbs. */
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride();
   registerVersion(program);
+  registerDev(program);
   return program;
 }
 
@@ -32,7 +34,9 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stderr.write(`error: ${err.message}\n`);
       return (err as LifeboatError).code === 'Usage' ? 2 : 1;
     }
-    process.stderr.write(`internal error (please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `internal error (please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     return 1;
   }
 }
