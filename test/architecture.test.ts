@@ -50,7 +50,8 @@ function sourceFiles(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const IMPORT =
+  /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
@@ -80,7 +81,8 @@ test('imports point only downward, as ARCHITECTURE.md lays out', () => {
       const targetLayer = target.split('/')[0];
       if (targetLayer === layer) continue;
       if (targetLayer === 'kubesim' && (isTest || kubesimImporters.some((r) => r.test(rel)))) continue;
-      if (!rules.has(targetLayer)) violations.push(`${rel} imports ${target} (${layer} may not import ${targetLayer})`);
+      if (!rules.has(targetLayer))
+        violations.push(`${rel} imports ${target} (${layer} may not import ${targetLayer})`);
     }
   }
   assert.deepEqual(violations, []);
