@@ -1,0 +1,125 @@
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
+import { LifeboatError } from '../../core/errors.ts';
+import { Poly1305 } from './poly1305.ts';
+
+/** Bytes added to every sealed message: a 16-byte IV in front, a 16-byte MAC behind. */
+export const CRYPTO_OVERHEAD = 32;
+const IV_SIZE = 16;
+const MAC_SIZE = 16;
+
+/** The JSON form of a restic master key: `{"mac":{"k":…,"r":…},"encrypt":…}`, all base64. */
+export interface CryptoKeyJSON {
+  mac: { k: string; r: string };
+  encrypt: string;
+}
+
+let poly: Poly1305 | undefined;
+// One Poly1305 (one WebAssembly memory) per thread; a thread runs one seal/open at a time.
+function poly1305(): Poly1305 {
+  poly ??= new Poly1305();
+  return poly;
+}
+
+/**
+ * restic's authenticated encryption: AES-256-CTR with a random 16-byte IV, then Poly1305-AES over the
+ * ciphertext (not the IV), whose one-time key is `r ‖ AES-128_k(IV)`. Sealed form: `IV ‖ ciphertext ‖ MAC`.
+ */
+export class CryptoKey {
+  readonly encrypt: Buffer;
+  readonly macK: Buffer;
+  readonly macR: Buffer;
+  readonly #encKey: KeyObject;
+  readonly #macKey: KeyObject;
+
+  constructor(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array) {
+    if (encrypt.length !== 32 || macK.length !== 16 || macR.length !== 16) {
+      throw new LifeboatError('Invalid', 'invalid key: wrong key lengths');
+    }
+    if (isZero(encrypt) || isZero(macK) || isZero(macR))
+      throw new LifeboatError('Invalid', 'invalid key: all zero');
+    this.encrypt = Buffer.from(encrypt);
+    this.macK = Buffer.from(macK);
+    this.macR = Buffer.from(macR);
+    this.#encKey = createSecretKey(this.encrypt);
+    this.#macKey = createSecretKey(this.macK);
+  }
+
+  static random(): CryptoKey {
+    return new CryptoKey(randomBytes(32), randomBytes(16), randomBytes(16));
+  }
+
+  /** From the 64 bytes scrypt derives: encryption key, then MAC k, then MAC r (restic's order). */
+  static fromDerived(bytes: Uint8Array): CryptoKey {
+    return new CryptoKey(bytes.subarray(0, 32), bytes.subarray(32, 48), bytes.subarray(48, 64));
+  }
+
+  static fromJSON(json: CryptoKeyJSON): CryptoKey {
+    if (!json || typeof json.encrypt !== 'string' || !json.mac) {
+      throw new LifeboatError('Invalid', 'invalid key: missing fields');
+    }
+    return new CryptoKey(
+      Buffer.from(json.encrypt, 'base64'),
+      Buffer.from(json.mac.k, 'base64'),
+      Buffer.from(json.mac.r, 'base64'),
+    );
+  }
+
+  toJSON(): CryptoKeyJSON {
+    return {
+      mac: { k: this.macK.toString('base64'), r: this.macR.toString('base64') },
+      encrypt: this.encrypt.toString('base64'),
+    };
+  }
+
+  /** Encrypts and authenticates `plaintext`: returns `IV ‖ ciphertext ‖ MAC`. */
+  seal(plaintext: Uint8Array): Buffer {
+    const iv = randomBytes(IV_SIZE);
+    const out = Buffer.allocUnsafe(plaintext.length + CRYPTO_OVERHEAD);
+    iv.copy(out, 0);
+    const ct = createCipheriv('aes-256-ctr', this.#encKey, iv).update(plaintext);
+    ct.copy(out, IV_SIZE);
+    const mac = this.#mac(iv, out.subarray(IV_SIZE, IV_SIZE + plaintext.length));
+    out.set(mac, IV_SIZE + plaintext.length);
+    return out;
+  }
+
+  /** Verifies and decrypts `IV ‖ ciphertext ‖ MAC`; a wrong key or any changed byte throws `Corrupt`. */
+  open(sealed: Uint8Array): Buffer {
+    if (sealed.length < CRYPTO_OVERHEAD) {
+      throw new LifeboatError('Corrupt', 'ciphertext too short');
+    }
+    const iv = sealed.subarray(0, IV_SIZE);
+    const ct = sealed.subarray(IV_SIZE, sealed.length - MAC_SIZE);
+    const mac = sealed.subarray(sealed.length - MAC_SIZE);
+    const want = this.#mac(iv, ct);
+    let diff = 0;
+    for (let i = 0; i < MAC_SIZE; i++) diff |= want[i] ^ mac[i];
+    if (diff !== 0) throw new LifeboatError('Corrupt', 'ciphertext verification failed');
+    return createDecipheriv('aes-256-ctr', this.#encKey, iv).update(ct);
+  }
+
+  #mac(iv: Uint8Array, ct: Uint8Array): Uint8Array {
+    return poly1305Aes(this.#macKey, this.macR, iv, ct);
+  }
+}
+
+/** Poly1305-AES (Bernstein 2005): the Poly1305 tag of `msg` under `r` with `s = AES-128_k(nonce)`. */
+export function poly1305Aes(
+  k: KeyObject | Uint8Array,
+  r: Uint8Array,
+  nonce: Uint8Array,
+  msg: Uint8Array,
+): Uint8Array {
+  const aes = createCipheriv('aes-128-ecb', k, null);
+  aes.setAutoPadding(false);
+  const s = aes.update(nonce);
+  const key = Buffer.allocUnsafe(32);
+  key.set(r, 0);
+  s.copy(key, 16);
+  return poly1305().mac(key, msg);
+}
+
+function isZero(b: Uint8Array): boolean {
+  for (const x of b) if (x !== 0) return false;
+  return true;
+}
