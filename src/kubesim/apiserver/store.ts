@@ -1,0 +1,248 @@
+import type { KubeObject } from '../registry/types.ts';
+import { serializeObject } from './codec.ts';
+import { EventHistory } from './history.ts';
+import { SortedKeys } from './sorted-keys.ts';
+
+/**
+ * kubesim's etcd: objects per group-resource, keyed by namespace and name, each kept as its serialized JSON
+ * (storage version) beside the few parsed fields that selectors and paging need. One global resourceVersion
+ * counts every write; every write is one event in a bounded history and is pushed to subscribers of its
+ * resource synchronously, so a subscriber that replays history and then subscribes in the same tick misses
+ * nothing. The store knows nothing of Kubernetes semantics: the object service decides what to write.
+ */
+
+export type StoredEntry = {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly rv: number;
+  /** The object's `apiVersion` as stored (its storage version when written). */
+  readonly apiVersion: string;
+  /** The whole object, `apiVersion` first (see codec.ts). */
+  readonly json: string;
+  readonly labels: Readonly<Record<string, string>> | undefined;
+};
+
+export type StoreEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export type StoreEvent = {
+  readonly rv: number;
+  readonly type: StoreEventType;
+  /** The group-resource key the object belongs to (`deployments.apps`, `pods`). */
+  readonly resource: string;
+  /** The state after the write; for DELETED, the final state stamped with the deletion's rv. */
+  readonly entry: StoredEntry;
+  /** The state before the write (MODIFIED, DELETED). */
+  readonly prev: StoredEntry | undefined;
+};
+
+export type PageOptions = {
+  /** Restrict to one namespace; undefined lists every namespace (or a cluster-scoped resource). */
+  namespace?: string;
+  /** Resume strictly after this key (from a continue token). */
+  after?: string;
+  /** At most this many entries (0 or undefined: all). */
+  limit?: number;
+  filter?: (entry: StoredEntry) => boolean;
+};
+
+export type Page = {
+  entries: StoredEntry[];
+  /** Set when entries remain after the last one returned: the key to resume after. */
+  nextAfter?: string;
+  /** Entries remaining after this page; only computed without a filter. */
+  remaining?: number;
+};
+
+export type StoreOptions = {
+  /** How many events the watch history keeps (default 100,000). */
+  historySize?: number;
+};
+
+/** Keys sort by namespace, then name; `\0` sorts before every character a namespace may contain. */
+export function storeKey(namespace: string, name: string): string {
+  return `${namespace}\0${name}`;
+}
+
+class ResourceTable {
+  readonly entries = new Map<string, StoredEntry>();
+  readonly keys = new SortedKeys();
+}
+
+export class MemoryStore {
+  #rv = 0;
+  readonly #tables = new Map<string, ResourceTable>();
+  readonly #history: EventHistory<StoreEvent>;
+  readonly #subscribers = new Map<string, Set<(event: StoreEvent) => void>>();
+
+  constructor(options: StoreOptions = {}) {
+    this.#history = new EventHistory<StoreEvent>(options.historySize ?? 100_000, 0);
+  }
+
+  /** The global resourceVersion: the rv of the last write. */
+  get resourceVersion(): number {
+    return this.#rv;
+  }
+
+  /** Events after this rv are all retained. */
+  get historyFloor(): number {
+    return this.#history.floor;
+  }
+
+  /** The oldest rv still in history (for "too old resource version" messages). */
+  get historyOldest(): number {
+    return this.#history.oldest;
+  }
+
+  /** Events of every resource with rv > `after`, or undefined when compacted away. */
+  eventsSince(after: number): StoreEvent[] | undefined {
+    return this.#history.since(after);
+  }
+
+  get(resource: string, namespace: string, name: string): StoredEntry | undefined {
+    return this.#tables.get(resource)?.entries.get(storeKey(namespace, name));
+  }
+
+  count(resource: string, namespace?: string): number {
+    const table = this.#tables.get(resource);
+    if (!table) return 0;
+    if (namespace === undefined) return table.entries.size;
+    return table.keys.rank(`${namespace}\x01`) - table.keys.rank(`${namespace}\0`);
+  }
+
+  /**
+   * Stores `obj` (created or replaced), stamping `metadata.resourceVersion` with the next rv on the object
+   * itself before serializing it; emits ADDED or MODIFIED.
+   */
+  write(resource: string, obj: KubeObject): StoredEntry {
+    const table = this.#table(resource);
+    const namespace = obj.metadata.namespace ?? '';
+    const name = obj.metadata.name;
+    if (!name) throw new Error('store: object without a name');
+    const key = storeKey(namespace, name);
+    const prev = table.entries.get(key);
+    const rv = ++this.#rv;
+    obj.metadata.resourceVersion = String(rv);
+    const entry = makeEntry(obj, namespace, name, rv);
+    table.entries.set(key, entry);
+    if (!prev) table.keys.insert(key);
+    this.#emit({ rv, type: prev ? 'MODIFIED' : 'ADDED', resource, entry, prev });
+    return entry;
+  }
+
+  /**
+   * Removes an object. `final` is its last state (as the DELETED event carries it); its resourceVersion is
+   * stamped with the deletion's rv. Returns the final entry, or undefined when the object was absent.
+   */
+  remove(resource: string, final: KubeObject): StoredEntry | undefined {
+    const table = this.#tables.get(resource);
+    const namespace = final.metadata.namespace ?? '';
+    const name = final.metadata.name ?? '';
+    const key = storeKey(namespace, name);
+    const prev = table?.entries.get(key);
+    if (!table || !prev) return undefined;
+    const rv = ++this.#rv;
+    final.metadata.resourceVersion = String(rv);
+    const entry = makeEntry(final, namespace, name, rv);
+    table.entries.delete(key);
+    table.keys.delete(key);
+    this.#emit({ rv, type: 'DELETED', resource, entry, prev });
+    return entry;
+  }
+
+  /** One page in key order (namespace, then name). */
+  page(resource: string, options: PageOptions = {}): Page {
+    const table = this.#tables.get(resource);
+    if (!table) return { entries: [] };
+    const { namespace, after, filter } = options;
+    const limit = options.limit && options.limit > 0 ? options.limit : Number.POSITIVE_INFINITY;
+    const low = namespace === undefined ? '' : `${namespace}\0`;
+    const high = namespace === undefined ? undefined : `${namespace}\x01`;
+    const startAfter = after !== undefined && after >= low ? after : undefined;
+    const entries: StoredEntry[] = [];
+    let lastKey: string | undefined;
+    let more = false;
+    table.keys.scan(startAfter ?? low, startAfter !== undefined, (key) => {
+      if (high !== undefined && key >= high) return false;
+      if (entries.length >= limit) {
+        more = true;
+        return false;
+      }
+      const entry = table.entries.get(key)!;
+      if (!filter || filter(entry)) {
+        entries.push(entry);
+        lastKey = key;
+      }
+      return true;
+    });
+    const page: Page = { entries };
+    if (more && lastKey !== undefined) {
+      page.nextAfter = lastKey;
+      if (!filter) {
+        const end = high === undefined ? table.keys.size : table.keys.rank(high);
+        page.remaining = end - table.keys.rank(lastKey) - 1;
+      }
+    }
+    return page;
+  }
+
+  /** Every group-resource key that holds objects. */
+  resources(): string[] {
+    return [...this.#tables.keys()].filter((r) => (this.#tables.get(r)?.entries.size ?? 0) > 0);
+  }
+
+  /**
+   * Receives every later event of `resource`, synchronously and in rv order. Returns the unsubscribe function.
+   * A subscriber must not throw; if it does, the error is swallowed so one watcher cannot break a write.
+   */
+  subscribe(resource: string, onEvent: (event: StoreEvent) => void): () => void {
+    let set = this.#subscribers.get(resource);
+    if (!set) {
+      set = new Set();
+      this.#subscribers.set(resource, set);
+    }
+    set.add(onEvent);
+    return () => {
+      const current = this.#subscribers.get(resource);
+      current?.delete(onEvent);
+      if (current?.size === 0) this.#subscribers.delete(resource);
+    };
+  }
+
+  #table(resource: string): ResourceTable {
+    let table = this.#tables.get(resource);
+    if (!table) {
+      table = new ResourceTable();
+      this.#tables.set(resource, table);
+    }
+    return table;
+  }
+
+  #emit(event: StoreEvent): void {
+    this.#history.push(event);
+    const subscribers = this.#subscribers.get(event.resource);
+    if (!subscribers) return;
+    for (const fn of [...subscribers]) {
+      try {
+        fn(event);
+      } catch {
+        // A subscriber's failure is its own; the write has happened and others must still hear of it.
+      }
+    }
+  }
+}
+
+function makeEntry(obj: KubeObject, namespace: string, name: string, rv: number): StoredEntry {
+  const apiVersion = obj.apiVersion;
+  if (typeof apiVersion !== 'string' || apiVersion === '')
+    throw new Error('store: object without apiVersion');
+  return {
+    namespace,
+    name,
+    uid: obj.metadata.uid ?? '',
+    rv,
+    apiVersion,
+    json: serializeObject(obj),
+    labels: obj.metadata.labels ? { ...obj.metadata.labels } : undefined,
+  };
+}
