@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { LifeboatError } from '../core/errors.ts';
 
 /** What `ObjectStore.put` accepts as a body. */
@@ -53,4 +53,19 @@ export function validateRange(offset: number, length: number): void {
     throw new LifeboatError('Invalid', `range length must be a non-negative integer, got ${length}`, {
       field: 'length',
     });
+}
+
+/**
+ * A stream with `source`'s data whose errors are translated by `map` (so a consumer of a download sees a
+ * LifeboatError when the connection drops mid-body). Destroying the returned stream destroys `source`, which
+ * releases its connection.
+ */
+export function mapStreamErrors(source: Readable, map: (err: unknown) => Error): Readable {
+  const out = new PassThrough();
+  source.on('error', (err) => out.destroy(map(err)));
+  out.on('close', () => {
+    if (!source.destroyed) source.destroy();
+  });
+  source.pipe(out);
+  return out;
 }

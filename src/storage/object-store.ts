@@ -45,4 +45,6 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
   /** A URL that lets its holder GET the object for `ttlMs` without credentials. */
   signedUrl(key: string, ttlMs: number): Promise<string>;
+  /** Releases connections and other resources; the store is not used afterwards. Absent when there are none. */
+  close?(): Promise<void>;
 }
