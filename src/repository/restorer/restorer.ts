@@ -283,8 +283,15 @@ function isZero(b: Buffer): boolean {
   return true;
 }
 
+/**
+ * Seconds for utimes. Node passes times as doubles (about 240 ns resolution today), so nanoseconds cannot be set
+ * exactly; aiming at the middle of the microsecond makes the restored time exact to the microsecond.
+ */
 function toSeconds(goTime: string): number {
-  return Number(parseGoTime(goTime) / 1000n) / 1e6;
+  const ns = parseGoTime(goTime);
+  const secs = ns / 1_000_000_000n;
+  const micros = (ns % 1_000_000_000n) / 1000n;
+  return Number(secs) + Number(micros * 1000n + 500n) / 1e9;
 }
 
 /** Owner, permissions, then times (chmod and chown would otherwise change ctime only, but order them safely). */
