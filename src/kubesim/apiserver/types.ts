@@ -45,8 +45,13 @@ export type WriteOptions = {
   fieldManager?: string;
   /** Strict | Warn | Ignore, as the `fieldValidation` query parameter. */
   fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
-  /** Set when the write comes through the `status` subresource. */
-  subresource?: 'status';
+  /**
+   * Set when the write comes through a subresource: `status` (only .status changes) or, for namespaces,
+   * `finalize` (only spec.finalizers changes).
+   */
+  subresource?: 'status' | 'finalize';
+  /** Collects warnings for the client (`Warning` headers), e.g. unknown fields under fieldValidation=Warn. */
+  warnings?: string[];
 };
 
 export type ListOptions = {
