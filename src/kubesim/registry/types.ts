@@ -52,10 +52,15 @@ export type TableColumn = {
   priority: number;
 };
 
+/** A condition attached to a Table row (a finished pod's row says `Completed`). */
+export type TableRowCondition = { type: string; status: string; reason?: string; message?: string };
+
 /** Column definitions and a cell builder for `kubectl get` tables; `now` is injected for ages. */
 export type TableConverter = {
   columns: TableColumn[];
   cells(obj: KubeObject, now: Date): unknown[];
+  /** Row conditions, for the kinds whose real printer sets them. */
+  conditions?(obj: KubeObject): TableRowCondition[] | undefined;
 };
 
 /** Field selector support beyond metadata.name/namespace: field path → value extractor. */
