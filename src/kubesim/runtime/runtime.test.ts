@@ -1,0 +1,382 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { ManualClock } from '../../core/clock.ts';
+import { createContainerRuntime } from './runtime.ts';
+import { testPod } from './testing.ts';
+import type { ContainerRuntime, ExecRequest, PodMount } from './types.ts';
+
+function sink(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (d) => {
+    text += d;
+  });
+  return { stream, text: () => text };
+}
+
+async function run(
+  runtime: ContainerRuntime,
+  request: Omit<ExecRequest, 'stdout' | 'stderr'>,
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const out = sink();
+  const err = sink();
+  const result = await runtime.exec({ ...request, stdout: out.stream, stderr: err.stream });
+  return { exitCode: result.exitCode, stdout: out.text(), stderr: err.text() };
+}
+
+/** Whether this host lets us build mount namespaces, checked independently of the runtime's own probe. */
+function hostCanUnshare(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  return spawnSync('unshare', ['--mount', '--pid', '--fork', 'true']).status === 0;
+}
+
+const root = mkdtempSync(join(tmpdir(), 'kubesim-runtime-test-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+describe('container runtime with its default isolation', () => {
+  let runtime: ContainerRuntime;
+  const exits: [string, string, number][] = [];
+  const volume = join(root, 'volume');
+  const readOnly = join(root, 'readonly');
+  const mounts = (): Record<string, PodMount[]> => ({
+    main: [
+      { volume: 'data', hostPath: volume, mountPath: '/data', readOnly: false },
+      { volume: 'config', hostPath: readOnly, mountPath: '/etc/app-config', readOnly: true },
+    ],
+  });
+
+  before(async () => {
+    rmSync(volume, { recursive: true, force: true });
+    rmSync(readOnly, { recursive: true, force: true });
+    spawnSync('mkdir', ['-p', volume, readOnly]);
+    writeFileSync(join(volume, 'in.txt'), 'written on the host\n');
+    writeFileSync(join(readOnly, 'setting'), 'on\n');
+    runtime = await createContainerRuntime({ dataDir: join(root, 'data'), maxGracePeriodMs: 2000 });
+    runtime.onContainerExit((uid, container, code) => exits.push([uid, container, code]));
+  });
+  after(() => runtime.close());
+
+  test('isolation matches what the host allows', () => {
+    assert.equal(runtime.isolation, hostCanUnshare() ? 'mount-namespace' : 'none');
+  });
+
+  test('an exec sees the volume at its mount path and writes back to the host', async () => {
+    const pod = testPod('web-0', [{ name: 'main', image: 'nginx:1.27' }]);
+    await runtime.startPod(pod, mounts());
+    const data = runtime.isolation === 'mount-namespace' ? '/data' : '"$KUBESIM_ROOT/data"';
+    const r = await run(runtime, {
+      podUid: pod.metadata.uid!,
+      container: 'main',
+      command: ['sh', '-c', `cat ${data}/in.txt; echo from the pod > ${data}/out.txt`],
+    });
+    assert.deepEqual(r, { exitCode: 0, stdout: 'written on the host\n', stderr: '' });
+    assert.equal(readFileSync(join(volume, 'out.txt'), 'utf8'), 'from the pod\n');
+    await runtime.stopPod(pod.metadata.uid!);
+  });
+
+  test('the sandbox has its own host name, /etc and /tmp, and honours read-only mounts', async (t) => {
+    if (runtime.isolation !== 'mount-namespace') {
+      t.diagnostic('isolation none: the fallback shares the host, nothing of this applies');
+      assert.equal(runtime.isolation, 'none');
+      return;
+    }
+    const pod = testPod('db-0', [{ name: 'main', image: 'postgres:16' }]);
+    await runtime.startPod(pod, mounts());
+    const r = await run(runtime, {
+      podUid: pod.metadata.uid!,
+      container: 'main',
+      command: [
+        'sh',
+        '-c',
+        'hostname; cat /etc/app-config/setting; echo x > /etc/app-config/new 2>/dev/null || echo read-only; ' +
+          'echo kept > /etc/kubesim-test-marker; cat /etc/kubesim-test-marker; ls /tmp | wc -l; grep -c db-0 /etc/hosts',
+      ],
+    });
+    assert.equal(r.stdout, 'db-0\non\nread-only\nkept\n0\n1\n');
+    assert.equal(existsSync('/etc/kubesim-test-marker'), false, 'writes to /etc stay in the sandbox');
+    assert.equal(existsSync(join(readOnly, 'new')), false);
+    await runtime.stopPod(pod.metadata.uid!);
+  });
+
+  test('exit codes, stderr, stdin, env and working directory', async () => {
+    const pod = testPod('app', [
+      {
+        name: 'main',
+        image: 'app:1',
+        workingDir: '/work/dir',
+        env: [
+          { name: 'GREETING', value: 'hello' },
+          { name: 'MESSAGE', value: '$(GREETING) world' },
+          { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+          { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+        ],
+      },
+    ]);
+    const uid = pod.metadata.uid!;
+    await runtime.startPod(pod, {});
+    const failing = await run(runtime, {
+      podUid: uid,
+      container: 'main',
+      command: ['sh', '-c', 'echo out; echo err >&2; exit 3'],
+    });
+    assert.deepEqual(failing, { exitCode: 3, stdout: 'out\n', stderr: 'err\n' });
+
+    const env = await run(runtime, {
+      podUid: uid,
+      container: 'main',
+      command: ['sh', '-c', 'echo "$HOSTNAME|$MESSAGE|$POD_NAMESPACE|$POD_IP"; pwd'],
+    });
+    const cwd = runtime.isolation === 'mount-namespace' ? '/work/dir' : `${join(root, 'data')}/`;
+    assert.equal(env.stdout.split('\n')[0], 'app|hello world|default|10.244.1.7');
+    assert.ok(
+      env.stdout.split('\n')[1].endsWith(runtime.isolation === 'mount-namespace' ? cwd : '/work/dir'),
+    );
+
+    const piped = await run(runtime, {
+      podUid: uid,
+      container: 'main',
+      command: ['cat'],
+      stdin: Readable.from([Buffer.from('line one\n'), Buffer.from('line two\n')]),
+    });
+    assert.deepEqual(piped, { exitCode: 0, stdout: 'line one\nline two\n', stderr: '' });
+
+    const tty = sink();
+    const merged = await runtime.exec({
+      podUid: uid,
+      container: 'main',
+      command: ['sh', '-c', 'echo a; echo b >&2'],
+      stdout: tty.stream,
+      tty: true,
+    });
+    assert.equal(merged.exitCode, 0);
+    assert.deepEqual(tty.text().split('\n').sort(), ['', 'a', 'b']);
+    await runtime.stopPod(uid);
+  });
+
+  test('a missing or non-executable program fails like a real runtime', async () => {
+    const pod = testPod('app', [{ name: 'main', image: 'app:1' }]);
+    await runtime.startPod(pod, mounts());
+    writeFileSync(join(volume, 'plain.txt'), 'not a program\n', { mode: 0o644 });
+    const missing = await run(runtime, {
+      podUid: pod.metadata.uid!,
+      container: 'main',
+      command: ['no-such-tool'],
+    });
+    assert.equal(missing.exitCode, 127);
+    assert.match(missing.stderr, /exec: "no-such-tool": executable file not found in \$PATH/);
+    const notExecutable = await run(runtime, {
+      podUid: pod.metadata.uid!,
+      container: 'main',
+      command: [runtime.isolation === 'mount-namespace' ? '/data/plain.txt' : join(volume, 'plain.txt')],
+    });
+    assert.equal(notExecutable.exitCode, 126);
+    assert.match(notExecutable.stderr, /permission denied/);
+    await runtime.stopPod(pod.metadata.uid!);
+  });
+
+  test('an aborted command is killed at once', async () => {
+    const pod = testPod('app', [{ name: 'main', image: 'app:1' }]);
+    await runtime.startPod(pod, {});
+    const abort = new AbortController();
+    const started = Date.now();
+    setTimeout(() => abort.abort(), 150);
+    const r = await runtime.exec({
+      podUid: pod.metadata.uid!,
+      container: 'main',
+      command: ['sh', '-c', 'sleep 30; echo never'],
+      stdout: sink().stream,
+      signal: abort.signal,
+    });
+    assert.equal(r.exitCode, 137);
+    assert.ok(Date.now() - started < 5000, 'killed well before the command would end');
+    await runtime.stopPod(pod.metadata.uid!);
+  });
+
+  test('real containers log and report their exit; simulated ones log a start line', async () => {
+    const pod = testPod('job', [
+      {
+        name: 'task',
+        image: 'busybox',
+        command: ['sh', '-c'],
+        args: ['echo starting; echo trouble >&2; exit 4'],
+      },
+      { name: 'web', image: 'nginx:1.27' },
+    ]);
+    const uid = pod.metadata.uid!;
+    await runtime.startPod(pod, {});
+    const deadline = Date.now() + 5000;
+    while (!exits.some(([u]) => u === uid) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(
+      exits.filter(([u]) => u === uid),
+      [[uid, 'task', 4]],
+    );
+    const task = runtime.logs(uid, 'task') ?? [];
+    assert.deepEqual(
+      task.map((e) => [e.line, e.stream]),
+      [
+        ['starting', 'stdout'],
+        ['trouble', 'stderr'],
+      ],
+    );
+    for (const e of task) assert.match(e.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+    assert.deepEqual(
+      runtime.logs(uid, 'web')?.map((e) => e.line),
+      ['kubesim: started container web (image nginx:1.27)'],
+    );
+    const info = runtime.containers?.(uid) ?? [];
+    assert.deepEqual(
+      info.map((c) => [c.name, c.state, c.exitCode, c.simulated]),
+      [
+        ['task', 'terminated', 4, false],
+        ['web', 'running', undefined, true],
+      ],
+    );
+    assert.equal(runtime.logs(uid, 'task', { previous: true }), undefined);
+    await runtime.restartContainer?.(uid, 'task');
+    assert.deepEqual(
+      runtime.logs(uid, 'task', { previous: true })?.map((e) => e.line),
+      ['starting', 'trouble'],
+    );
+    assert.equal(runtime.containers?.(uid)?.find((c) => c.name === 'task')?.restartCount, 1);
+    await runtime.stopPod(uid);
+  });
+
+  test('stopPod stops real processes, ends followers and reports no exit', async () => {
+    const pod = testPod('sleeper', [
+      { name: 'main', image: 'busybox', command: ['sh', '-c', 'echo up; exec sleep 1000'] },
+    ]);
+    const uid = pod.metadata.uid!;
+    await runtime.startPod(pod, {});
+    let ended = false;
+    const lines: string[] = [];
+    runtime.followLogs(
+      uid,
+      'main',
+      (e) => lines.push(e.line),
+      () => {
+        ended = true;
+      },
+    );
+    const deadline = Date.now() + 5000;
+    while ((runtime.logs(uid, 'main')?.length ?? 0) === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const started = Date.now();
+    await runtime.stopPod(uid);
+    assert.ok(Date.now() - started < 1500, 'sleep dies on SIGTERM, well within the grace period');
+    assert.equal(ended, true);
+    assert.deepEqual(lines, ['up']);
+    assert.deepEqual(
+      exits.filter(([u]) => u === uid),
+      [],
+    );
+    await assert.rejects(
+      runtime.exec({ podUid: uid, container: 'main', command: ['true'] }),
+      /container not found \("main"\)/,
+    );
+  });
+
+  test('a process that ignores SIGTERM is killed after the grace period', async () => {
+    const pod = testPod('stubborn', [
+      {
+        name: 'main',
+        image: 'busybox',
+        command: ['sh', '-c', 'trap "" TERM; echo up; while :; do sleep 1; done'],
+      },
+    ]);
+    const uid = pod.metadata.uid!;
+    await runtime.startPod(pod, {});
+    const deadline = Date.now() + 5000;
+    while ((runtime.logs(uid, 'main')?.length ?? 0) === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const started = Date.now();
+    await runtime.stopPod(uid, { gracePeriodMs: 300 });
+    const took = Date.now() - started;
+    assert.ok(took >= 250 && took < 3000, `stopped after the grace period (${took} ms)`);
+  });
+
+  test('an init container runs to completion in the sandbox', async () => {
+    const pod = testPod('with-init', [{ name: 'main', image: 'app:1' }]);
+    (pod.spec as { initContainers: unknown[] }).initContainers = [
+      {
+        name: 'prepare',
+        image: 'busybox',
+        command: ['sh', '-c', 'echo prepared > "$(DATA_DIR)/init.txt"; echo done'],
+        env: [{ name: 'DATA_DIR', value: '/data' }],
+      },
+      { name: 'restore-wait', image: 'lifeboat/restore-helper:1' },
+    ];
+    const uid = pod.metadata.uid!;
+    const initMounts = {
+      prepare: [{ volume: 'data', hostPath: volume, mountPath: '/data', readOnly: false }],
+    };
+    if (runtime.isolation === 'none') {
+      (pod.spec as { initContainers: { env: { value: string }[] }[] }).initContainers[0].env[0].value = join(
+        root,
+        'volume',
+      );
+    }
+    const first = await runtime.runInitContainer?.(pod, initMounts, 'prepare');
+    assert.deepEqual(first, { exitCode: 0 });
+    assert.equal(readFileSync(join(volume, 'init.txt'), 'utf8'), 'prepared\n');
+    assert.deepEqual(
+      runtime.logs(uid, 'prepare')?.map((e) => e.line),
+      ['done'],
+    );
+    assert.deepEqual(await runtime.runInitContainer?.(pod, initMounts, 'restore-wait'), { exitCode: 0 });
+    await runtime.startPod(pod, initMounts);
+    assert.deepEqual(
+      runtime.containers?.(uid)?.map((c) => [c.name, c.state]),
+      [
+        ['prepare', 'terminated'],
+        ['restore-wait', 'terminated'],
+        ['main', 'running'],
+      ],
+    );
+    await runtime.stopPod(uid);
+  });
+});
+
+describe('container runtime forced into the fallback', () => {
+  let runtime: ContainerRuntime;
+  const volume = join(root, 'fallback-volume');
+
+  before(async () => {
+    spawnSync('mkdir', ['-p', volume]);
+    writeFileSync(join(volume, 'in.txt'), 'fallback data\n');
+    runtime = await createContainerRuntime({
+      dataDir: join(root, 'fallback'),
+      isolation: 'none',
+      clock: new ManualClock('2026-03-01T10:00:00Z'),
+    });
+  });
+  after(() => runtime.close());
+
+  test('volumes are reachable through $KUBESIM_ROOT and $KUBESIM_VOLUME_<NAME>', async () => {
+    assert.equal(runtime.isolation, 'none');
+    const pod = testPod('web-0', [{ name: 'main', image: 'nginx:1.27' }]);
+    await runtime.startPod(pod, {
+      main: [{ volume: 'my-data', hostPath: volume, mountPath: '/usr/share/data', readOnly: false }],
+    });
+    const r = await run(runtime, {
+      podUid: pod.metadata.uid!,
+      container: 'main',
+      command: [
+        'sh',
+        '-c',
+        'cat "$KUBESIM_ROOT/usr/share/data/in.txt"; echo back > "$KUBESIM_VOLUME_MY_DATA/out.txt"; echo $HOSTNAME',
+      ],
+    });
+    assert.deepEqual(r, { exitCode: 0, stdout: 'fallback data\nweb-0\n', stderr: '' });
+    assert.equal(readFileSync(join(volume, 'out.txt'), 'utf8'), 'back\n');
+    assert.match(runtime.logs(pod.metadata.uid!, 'main')?.[0].time ?? '', /^2026-03-01T10:00:00\.000\d{6}Z$/);
+    await runtime.stopPod(pod.metadata.uid!);
+  });
+});
