@@ -233,11 +233,7 @@ export function startNamespaceController(ctx: ClusterContext): Controller {
       (f) => f !== NAMESPACE_FINALIZER,
     );
     const body: KubeObject = { ...ns, spec: { ...(ns.spec as object), finalizers } };
-    ignoreNotFound(() =>
-      api.update(refs.namespaces, undefined, name, body, { subresource: 'finalize' } as unknown as {
-        subresource: 'status';
-      }),
-    );
+    ignoreNotFound(() => api.update(refs.namespaces, undefined, name, body, { subresource: 'finalize' }));
   }
 
   return controller;
