@@ -4,6 +4,7 @@ import { isNotFound } from './runtime/api-errors.ts';
 import { refId } from './runtime/catalog.ts';
 import type { ClusterContext } from './runtime/context.ts';
 import { Informer } from './runtime/informer.ts';
+import { orNull } from './runtime/objects.ts';
 import { WorkQueue } from './runtime/work-queue.ts';
 
 const ORPHAN = 'orphan';
@@ -226,7 +227,7 @@ export class GarbageCollector {
     this.#ctx.api.patch(ref, namespace, name, 'merge', {
       metadata: {
         resourceVersion: obj.metadata.resourceVersion,
-        ownerReferences: owners.filter((o) => !absent.includes(o.uid)),
+        ownerReferences: orNull(owners.filter((o) => !absent.includes(o.uid))),
       },
     });
   }
@@ -248,7 +249,7 @@ export class GarbageCollector {
         this.#ctx.api.patch(d.ref, d.namespace, d.name, 'merge', {
           metadata: {
             resourceVersion: live.metadata.resourceVersion,
-            ownerReferences: refs.filter((o) => o.uid !== uid),
+            ownerReferences: orNull(refs.filter((o) => o.uid !== uid)),
           },
         });
       }
@@ -281,7 +282,7 @@ export class GarbageCollector {
     this.#ctx.api.patch(ref, obj.metadata.namespace, obj.metadata.name!, 'merge', {
       metadata: {
         resourceVersion: obj.metadata.resourceVersion,
-        finalizers: (obj.metadata.finalizers ?? []).filter((f) => f !== finalizer),
+        finalizers: orNull((obj.metadata.finalizers ?? []).filter((f) => f !== finalizer)),
       },
     });
   }

@@ -6,7 +6,7 @@ import { ignoreNotFound } from '../cluster/runtime/api-errors.ts';
 import type { ClusterContext } from '../cluster/runtime/context.ts';
 import { Controller } from '../cluster/runtime/controller.ts';
 import { objectKey, splitKey } from '../cluster/runtime/informer.ts';
-import { isPodActive, metaTime } from '../cluster/runtime/objects.ts';
+import { isPodActive, metaTime, orNull } from '../cluster/runtime/objects.ts';
 import { parseQuantity } from '../cluster/runtime/quantity.ts';
 import {
   type LabelSelector,
@@ -146,7 +146,7 @@ export function startPersistentVolumeController(ctx: ClusterContext, copies: Lim
 
   function setFinalizers(ref: typeof refs.pvcs, obj: KubeObject, finalizers: string[]): void {
     api.patch(ref, obj.metadata.namespace, obj.metadata.name!, 'merge', {
-      metadata: { resourceVersion: obj.metadata.resourceVersion, finalizers },
+      metadata: { resourceVersion: obj.metadata.resourceVersion, finalizers: orNull(finalizers) },
     });
   }
 

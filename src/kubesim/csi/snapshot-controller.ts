@@ -5,7 +5,7 @@ import { ignoreNotFound, isAlreadyExists } from '../cluster/runtime/api-errors.t
 import type { ClusterContext } from '../cluster/runtime/context.ts';
 import { Controller } from '../cluster/runtime/controller.ts';
 import { objectKey, splitKey } from '../cluster/runtime/informer.ts';
-import { metaTime } from '../cluster/runtime/objects.ts';
+import { metaTime, orNull } from '../cluster/runtime/objects.ts';
 import { formatBytes, parseQuantity } from '../cluster/runtime/quantity.ts';
 import type { KubeObject } from '../registry/types.ts';
 import {
@@ -90,7 +90,7 @@ export function startSnapshotController(ctx: ClusterContext, copies: Limiter): C
 
   function setFinalizers(ref: typeof refs.volumeSnapshots, obj: KubeObject, finalizers: string[]): void {
     api.patch(ref, obj.metadata.namespace, obj.metadata.name!, 'merge', {
-      metadata: { resourceVersion: obj.metadata.resourceVersion, finalizers },
+      metadata: { resourceVersion: obj.metadata.resourceVersion, finalizers: orNull(finalizers) },
     });
   }
 

@@ -110,3 +110,8 @@ export function spec<T = Record<string, unknown>>(obj: KubeObject): T {
 export function status<T = Record<string, unknown>>(obj: KubeObject): T {
   return (obj.status ?? {}) as T;
 }
+
+/** A list for a merge patch: `null` (remove the field) when empty, as Go's omitempty would store it. */
+export function orNull<T>(list: T[]): T[] | null {
+  return list.length > 0 ? list : null;
+}
