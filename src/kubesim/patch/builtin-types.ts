@@ -21,7 +21,8 @@ const PROTOCOL_KEY = { name: 'protocol', default: 'TCP' } as const;
 
 const labelSelector = struct({}, { atomic: true });
 
-const objectMeta = struct({
+/** `metav1.ObjectMeta`: owner references keyed by uid, finalizers a set. */
+export const OBJECT_META: TypeNode = struct({
   labels: mapOf(SCALAR),
   annotations: mapOf(SCALAR),
   ownerReferences: keyedList(['uid']),
@@ -68,7 +69,7 @@ const podStatus = struct({
   resourceClaimStatuses: keyedList(['name']),
 });
 
-const podTemplateSpec = struct({ metadata: objectMeta, spec: podSpec });
+const podTemplateSpec = struct({ metadata: OBJECT_META, spec: podSpec });
 
 /** A `status` whose only special field is a `conditions` list keyed by type. */
 const conditionsStatus = struct({ conditions: keyedList(['type']) });
@@ -78,7 +79,7 @@ const persistentVolumeClaimSpec = struct({ accessModes: atomicList(SCALAR), sele
 const jobSpec = struct({ selector: labelSelector, template: podTemplateSpec });
 
 function object(fields: Record<string, TypeNode>): TypeNode {
-  return struct({ metadata: objectMeta, ...fields });
+  return struct({ metadata: OBJECT_META, ...fields });
 }
 
 function workload(specFields: Record<string, TypeNode> = {}): TypeNode {
@@ -109,7 +110,7 @@ const BUILTIN_TYPES = new Map<string, TypeNode>([
   [
     'CronJob',
     object({
-      spec: struct({ jobTemplate: struct({ metadata: objectMeta, spec: jobSpec }) }),
+      spec: struct({ jobTemplate: struct({ metadata: OBJECT_META, spec: jobSpec }) }),
       status: struct({ active: atomicList() }),
     }),
   ],
