@@ -78,10 +78,13 @@ export type ContainerRecord = {
   state: ContainerState;
   lastTerminated?: Extract<ContainerState, { kind: 'terminated' }>;
   restartCount: number;
+  /** The runtime's ID of the current instance, when a runtime runs the container. */
+  containerID?: string;
+  previousContainerID?: string;
 };
 
 export function containerStatus(podUid: string, c: ContainerRecord): Record<string, unknown> {
-  const id = containerID(podUid, c.name, c.restartCount);
+  const id = c.containerID ?? containerID(podUid, c.name, c.restartCount);
   const state =
     c.state.kind === 'waiting'
       ? { waiting: { reason: c.state.reason, ...(c.state.message ? { message: c.state.message } : {}) } }
@@ -104,7 +107,7 @@ export function containerStatus(podUid: string, c: ContainerRecord): Record<stri
           reason: c.lastTerminated.reason,
           startedAt: c.lastTerminated.startedAt,
           finishedAt: c.lastTerminated.finishedAt,
-          containerID: containerID(podUid, c.name, c.restartCount - 1),
+          containerID: c.previousContainerID ?? containerID(podUid, c.name, c.restartCount - 1),
         },
       }
     : {};

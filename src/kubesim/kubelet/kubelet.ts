@@ -17,6 +17,7 @@ import {
   qosClass,
   runsOnHost,
 } from './containers.ts';
+import { EnvNotReady, resolveEnv } from './env.ts';
 import { IpPool } from './ip-pool.ts';
 import { kubeletPodDir, type PodVolume, podMounts, volumeHostPath } from './layout.ts';
 import { RESTORE_WAIT_CONTAINER, restoreDone, restoreMarkers, restoreUid } from './restore-wait.ts';
@@ -48,6 +49,9 @@ type PodRecord = {
   stopped: boolean;
   restartDue: Map<string, number>;
   timers: NodeJS.Timeout[];
+  env?: Record<string, Record<string, string>>;
+  envMessage?: string;
+  abort: AbortController;
 };
 
 const MAX_BACKOFF_MS = 300_000;
@@ -168,6 +172,17 @@ export class Kubelet {
         return { requeueAfterMs: this.#ctx.timing.pollMs * 4 };
       }
     }
+    if (!rec.env) {
+      try {
+        rec.env = resolveEnv(this.#ctx, pod);
+        rec.envMessage = undefined;
+      } catch (err) {
+        if (!(err instanceof EnvNotReady)) throw err;
+        this.#configError(rec, err.message);
+        this.#writeStatus(rec);
+        return { requeueAfterMs: this.#ctx.timing.pollMs * 4 };
+      }
+    }
     const next = await this.#restartDue(rec);
     const hold = await this.#runInitContainers(rec);
     if (hold !== undefined) {
@@ -217,6 +232,7 @@ export class Kubelet {
       stopped: false,
       restartDue: new Map(),
       timers: [],
+      abort: new AbortController(),
     };
     this.#records.set(key, rec);
     this.#byUid.set(rec.uid, rec);
@@ -287,11 +303,7 @@ export class Kubelet {
         return 0;
       }
       if (c.state.reason === 'CrashLoopBackOff') return 0;
-      await this.#startContainer(rec, spec, c);
-      if (spec.name === RESTORE_WAIT_CONTAINER && restoreUid(spec)) continue;
-      if (c.onHost && this.#runtime) return 0;
-      // Cannot run here: an init container that only prepares things counts as done.
-      this.#finish(c, 0);
+      this.#startInit(rec, spec, c);
     }
     return undefined;
   }
@@ -305,12 +317,14 @@ export class Kubelet {
     return paths;
   }
 
-  async #startContainer(rec: PodRecord, spec: ContainerSpec, c: ContainerRecord): Promise<void> {
-    c.state = { kind: 'running', startedAt: stamp(this.#ctx.clock.now()) };
-    const isRestoreWait = spec.name === RESTORE_WAIT_CONTAINER && restoreUid(spec);
-    if (!isRestoreWait && (!c.init || c.onHost) && this.#runtime) {
-      await this.#runtimeStart(rec, [spec]);
-    }
+  /** The pod as the runtime sees it: with the IPs this kubelet gave it (the status may not be written yet). */
+  #runtimePod(rec: PodRecord): KubeObject {
+    const copy = clone(rec.pod);
+    copy.status = { ...((copy.status ?? {}) as object), podIP: rec.podIP, hostIP: this.node.internalIP };
+    return copy;
+  }
+
+  #announce(rec: PodRecord, spec: ContainerSpec): void {
     this.#event(
       rec.pod,
       'Normal',
@@ -319,22 +333,55 @@ export class Kubelet {
     );
     this.#event(rec.pod, 'Normal', 'Created', `Created container: ${spec.name}`);
     this.#event(rec.pod, 'Normal', 'Started', `Started container ${spec.name}`);
-    if (!c.init && !c.onHost && controllerOf(rec.pod)?.kind === 'Job') {
-      const timer = setTimeout(() => this.#onExit(rec, spec.name, 0), this.#ctx.timing.simulatedJobRunMs);
-      timer.unref();
-      rec.timers.push(timer);
+  }
+
+  /** Starts one init container; its exit arrives through `#onExit`. */
+  #startInit(rec: PodRecord, spec: ContainerSpec, c: ContainerRecord): void {
+    c.state = { kind: 'running', startedAt: stamp(this.#ctx.clock.now()) };
+    if (spec.name === RESTORE_WAIT_CONTAINER && restoreUid(spec)) return;
+    this.#announce(rec, spec);
+    const runtime = this.#runtime;
+    if (!runtime?.runInitContainer) {
+      // Nothing can run it here: an init container that only prepares things counts as done.
+      this.#finish(c, 0);
+      return;
+    }
+    const pod = this.#runtimePod(rec);
+    void runtime
+      .runInitContainer(pod, podMounts(pod, this.node.rootDir, rec.claims), spec.name, {
+        resolvedEnv: rec.env,
+        signal: rec.abort.signal,
+      })
+      .then(
+        (result) => this.#onExit(rec, spec.name, result.exitCode),
+        (err) => {
+          this.#ctx.logger.warn(
+            { pod: rec.key, container: spec.name, err: errorMessage(err) },
+            'init container failed to run',
+          );
+          this.#onExit(rec, spec.name, 128);
+        },
+      );
+    this.#syncRuntimeInfo(rec);
+  }
+
+  /** Takes the runtime's view (real or simulated, container ID) of the pod's containers. */
+  #syncRuntimeInfo(rec: PodRecord): void {
+    const infos = this.#runtime?.containers?.(rec.uid);
+    for (const info of infos ?? []) {
+      const c = rec.containers.get(info.name);
+      if (!c) continue;
+      c.onHost = !info.simulated;
+      c.containerID = info.containerID;
     }
   }
 
-  /** Starts containers through the runtime: the pod as the runtime sees it holds just those containers. */
-  async #runtimeStart(rec: PodRecord, specs: ContainerSpec[]): Promise<void> {
-    const copy = clone(rec.pod);
-    const podSpec = copy.spec as PodSpec;
-    podSpec.containers = specs;
-    delete podSpec.initContainers;
-    const mounts = podMounts(copy, this.node.rootDir, rec.claims);
-    rec.runtimeStarted = true;
-    await this.#runtime!.startPod(copy, mounts);
+  /** Job pods whose containers cannot run here succeed after a short simulated run (KWOK's pod-complete). */
+  #simulateJobRun(rec: PodRecord, c: ContainerRecord): void {
+    if (c.init || c.onHost || controllerOf(rec.pod)?.kind !== 'Job') return;
+    const timer = setTimeout(() => this.#onExit(rec, c.name, 0), this.#ctx.timing.simulatedJobRunMs);
+    timer.unref();
+    rec.timers.push(timer);
   }
 
   async #startMain(rec: PodRecord): Promise<void> {
@@ -343,24 +390,51 @@ export class Kubelet {
     for (const spec of specs) {
       const c = rec.containers.get(spec.name)!;
       c.state = { kind: 'running', startedAt: now };
+      if (!this.#runtime) c.onHost = false;
     }
     rec.mainStarted = true;
-    if (this.#runtime && specs.length > 0) await this.#runtimeStart(rec, specs);
+    if (this.#runtime && specs.length > 0) {
+      const pod = this.#runtimePod(rec);
+      rec.runtimeStarted = true;
+      await this.#runtime.startPod(pod, podMounts(pod, this.node.rootDir, rec.claims), {
+        resolvedEnv: rec.env,
+      });
+      this.#syncRuntimeInfo(rec);
+    }
     for (const spec of specs) {
-      this.#event(
-        rec.pod,
-        'Normal',
-        'Pulled',
-        `Container image "${spec.image ?? ''}" already present on machine`,
-      );
-      this.#event(rec.pod, 'Normal', 'Created', `Created container: ${spec.name}`);
-      this.#event(rec.pod, 'Normal', 'Started', `Started container ${spec.name}`);
-      const c = rec.containers.get(spec.name)!;
-      if (!c.onHost && controllerOf(rec.pod)?.kind === 'Job') {
-        const timer = setTimeout(() => this.#onExit(rec, spec.name, 0), this.#ctx.timing.simulatedJobRunMs);
-        timer.unref();
-        rec.timers.push(timer);
+      this.#announce(rec, spec);
+      this.#simulateJobRun(rec, rec.containers.get(spec.name)!);
+    }
+  }
+
+  async #restartContainer(rec: PodRecord, spec: ContainerSpec, c: ContainerRecord): Promise<void> {
+    c.restartCount++;
+    if (c.init) {
+      this.#startInit(rec, spec, c);
+      return;
+    }
+    c.state = { kind: 'running', startedAt: stamp(this.#ctx.clock.now()) };
+    const runtime = this.#runtime;
+    if (runtime) {
+      if (runtime.restartContainer) await runtime.restartContainer(rec.uid, spec.name);
+      else {
+        const pod = this.#runtimePod(rec);
+        await runtime.startPod(pod, podMounts(pod, this.node.rootDir, rec.claims), { resolvedEnv: rec.env });
       }
+      this.#syncRuntimeInfo(rec);
+    }
+    this.#announce(rec, spec);
+    this.#simulateJobRun(rec, c);
+  }
+
+  #configError(rec: PodRecord, message: string): void {
+    for (const c of rec.containers.values()) {
+      if (c.state.kind === 'waiting')
+        c.state = { kind: 'waiting', reason: 'CreateContainerConfigError', message };
+    }
+    if (rec.envMessage !== message) {
+      rec.envMessage = message;
+      this.#event(rec.pod, 'Warning', 'Failed', `Error: ${message}`);
     }
   }
 
@@ -406,6 +480,7 @@ export class Kubelet {
       this.#ctx.timing.crashLoopBaseMs * 2 ** Math.min(c.restartCount, 10),
     );
     c.lastTerminated = c.state as Extract<ContainerState, { kind: 'terminated' }>;
+    c.previousContainerID = c.containerID;
     c.state = {
       kind: 'waiting',
       reason: 'CrashLoopBackOff',
@@ -430,9 +505,7 @@ export class Kubelet {
       rec.restartDue.delete(name);
       const c = rec.containers.get(name)!;
       const spec = all.find((s) => s.name === name)!;
-      c.restartCount++;
-      await this.#startContainer(rec, spec, c);
-      if (c.init && !c.onHost) this.#finish(c, 0);
+      await this.#restartContainer(rec, spec, c);
     }
     return next === undefined ? undefined : { requeueAfterMs: next };
   }
@@ -440,6 +513,7 @@ export class Kubelet {
   async #stopContainers(rec: PodRecord): Promise<void> {
     if (rec.stopped) return;
     rec.stopped = true;
+    rec.abort.abort();
     for (const t of rec.timers) clearTimeout(t);
     for (const c of rec.containers.values()) {
       if (c.state.kind === 'running') {
