@@ -112,7 +112,10 @@ export function containerEnv(
   return env;
 }
 
-/** The process a container runs: command then args, each with `$(VAR)` references expanded. */
+/**
+ * The process a container runs: command then args, each with `$(VAR)` references expanded. Without a command
+ * the args alone (the image's entrypoint is unknown here; for images without one, args are the command).
+ */
 export function containerArgv(container: ContainerSpec, env: Record<string, string>): string[] {
   const command = Array.isArray(container.command) ? container.command : [];
   const args = Array.isArray(container.args) ? container.args : [];

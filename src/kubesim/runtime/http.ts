@@ -31,21 +31,3 @@ export function createPodStreamHandlers(options: Omit<PodStreamContext, 'pod'>):
     attach: (req, socket, head, pod) => handlePodExec(req, socket, head, { ...options, pod }),
   };
 }
-
-/**
- * The answer to an exec or attach request that did not ask to upgrade (plain HTTP), as the real server
- * gives it: 400 `Upgrade request required`.
- */
-export function writeUpgradeRequired(res: ServerResponse): void {
-  const body = JSON.stringify({
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message: 'Upgrade request required',
-    reason: 'BadRequest',
-    code: 400,
-  });
-  res.writeHead(400, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
-}

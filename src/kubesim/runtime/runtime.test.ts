@@ -282,6 +282,22 @@ describe('container runtime with its default isolation', () => {
     );
   });
 
+  test('a pod started again while it is being stopped starts afresh', async () => {
+    const pod = testPod('again', [
+      { name: 'main', image: 'busybox', command: ['sh', '-c', 'echo up; exec sleep 1000'] },
+    ]);
+    const uid = pod.metadata.uid!;
+    await runtime.startPod(pod, {});
+    const stopping = runtime.stopPod(uid);
+    const restarting = runtime.startPod(pod, {});
+    await Promise.all([stopping, restarting]);
+    assert.equal(runtime.containers?.(uid)?.[0].state, 'running');
+    const r = await run(runtime, { podUid: uid, container: 'main', command: ['echo', 'alive'] });
+    assert.equal(r.stdout, 'alive\n');
+    await runtime.stopPod(uid);
+    assert.equal(runtime.containers?.(uid), undefined);
+  });
+
   test('a process that ignores SIGTERM is killed after the grace period', async () => {
     const pod = testPod('stubborn', [
       {

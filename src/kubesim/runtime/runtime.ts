@@ -92,6 +92,8 @@ type ContainerRecord = {
 
 type PodRecord = {
   uid: string;
+  /** Host directory of this pod's sandboxes (unique per record, so a restart never shares a teardown). */
+  dir: string;
   pod: KubeObject;
   mounts: ContainerMounts;
   options: StartPodOptions;
@@ -263,6 +265,7 @@ class Runtime implements ContainerRuntime {
   startPod(pod: KubeObject, mounts: ContainerMounts, options: StartPodOptions = {}): Promise<void> {
     const record = this.#podRecord(pod, mounts, options);
     return this.#enqueue(record, async () => {
+      if (record.stopping) return;
       for (const spec of regularContainers(record.pod)) {
         const container = this.#containerRecord(record, spec.name);
         if (container.current?.state === 'running') continue;
@@ -279,6 +282,7 @@ class Runtime implements ContainerRuntime {
   ): Promise<ExecResult> {
     const record = this.#podRecord(pod, mounts, options);
     const instance = await this.#enqueue(record, async () => {
+      if (record.stopping) throw notRunning(name);
       const container = this.#containerRecord(record, name);
       return this.#startInstance(record, container, { init: true });
     });
@@ -298,6 +302,7 @@ class Runtime implements ContainerRuntime {
     const record = this.#pods.get(uid);
     if (!record) throw notRunning(name);
     await this.#enqueue(record, async () => {
+      if (record.stopping) throw notRunning(name);
       const container = this.#containerRecord(record, name);
       const current = container.current;
       if (current?.state === 'running') await this.#stopInstance(current, 0);
@@ -317,8 +322,8 @@ class Runtime implements ContainerRuntime {
       await Promise.all(running.map((i) => this.#stopInstance(i, grace)));
       const sandboxes = [...record.containers.values()].map((c) => c.sandbox).filter((s) => s !== undefined);
       await Promise.all(sandboxes.map(async (s) => (await s.catch(() => undefined))?.destroy()));
-      await rm(this.#podDir(uid), { recursive: true, force: true });
-      this.#pods.delete(uid);
+      await rm(record.dir, { recursive: true, force: true });
+      if (this.#pods.get(uid) === record) this.#pods.delete(uid);
     });
   }
 
@@ -460,10 +465,6 @@ class Runtime implements ContainerRuntime {
 
   // --- internals ---
 
-  #podDir(uid: string): string {
-    return join(this.#config.baseDir, 'pods', uid);
-  }
-
   #podRecord(pod: KubeObject, mounts: ContainerMounts, options: StartPodOptions): PodRecord {
     if (this.#closed) throw new LifeboatError('Unavailable', 'the container runtime is closed');
     const uid = podUid(pod);
@@ -472,9 +473,11 @@ class Runtime implements ContainerRuntime {
         field: 'metadata.uid',
       });
     let record = this.#pods.get(uid);
-    if (!record) {
+    // A pod being stopped finishes its teardown on its own; starting it again begins afresh.
+    if (!record || record.stopping) {
       record = {
         uid,
+        dir: join(this.#config.baseDir, 'pods', `${uid}-${randomBytes(3).toString('hex')}`),
         pod,
         mounts,
         options,
@@ -526,7 +529,7 @@ class Runtime implements ContainerRuntime {
   #sandbox(record: PodRecord, container: ContainerRecord): Promise<Sandbox> {
     if (!container.sandbox) {
       const spec: SandboxSpec = {
-        dir: join(this.#podDir(record.uid), container.name),
+        dir: join(record.dir, container.name),
         hostname: podName(record.pod),
         podIP: podIP(record.pod),
         mounts: container.mounts,
@@ -540,15 +543,16 @@ class Runtime implements ContainerRuntime {
     return container.sandbox;
   }
 
-  /** Whether the container's command names a program its sandbox will have (else it is simulated). */
+  /**
+   * Whether the container's command (or, without one, its args, as an image without an entrypoint runs them)
+   * names a program its sandbox will have; otherwise the container is simulated.
+   */
   async #runsForReal(
     container: ContainerRecord,
     argv: string[],
     env: Record<string, string>,
   ): Promise<boolean> {
-    if (!Array.isArray(container.spec.command) || container.spec.command.length === 0 || argv.length === 0) {
-      return false;
-    }
+    if (argv.length === 0) return false;
     const view: PathView = this.isolation === 'none' ? hostView : plannedView(container.mounts);
     return (await resolveExecutable(argv[0], env.PATH, view, container.spec.workingDir)) === 'ok';
   }
