@@ -1,4 +1,3 @@
-import type { KubeObject } from '../registry/types.ts';
 import { deletionOrder, type PodTemplate, podFromTemplate } from './pod-template.ts';
 import { ignoreNotFound } from './runtime/api-errors.ts';
 import type { ClusterContext } from './runtime/context.ts';

@@ -156,7 +156,8 @@ describe('daemonset, job, endpoints, scheduler and garbage collection', () => {
     }
     await c.waitFor('plain pods to be scheduled', () =>
       [0, 1, 2].every(
-        (i) => (c.get('', 'pods', 'default', `plain-${i}`)?.spec as { nodeName?: string }).nodeName,
+        (i) =>
+          (c.get('', 'pods', 'default', `plain-${i}`)?.spec as { nodeName?: string } | undefined)?.nodeName,
       ),
     );
     for (let i = 0; i < 3; i++) {

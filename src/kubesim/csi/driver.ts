@@ -11,7 +11,7 @@ import {
   HOSTPATH_DRIVER,
 } from './constants.ts';
 
-function createOnce(ctx: ClusterContext, fn: () => KubeObject): void {
+function createOnce(fn: () => KubeObject): void {
   try {
     fn();
   } catch (err) {
@@ -27,7 +27,7 @@ function createOnce(ctx: ClusterContext, fn: () => KubeObject): void {
  */
 export function installHostpathDriver(ctx: ClusterContext, nodes: SimulatedNode[]): void {
   const { api, refs } = ctx;
-  createOnce(ctx, () =>
+  createOnce(() =>
     api.create(refs.csiDrivers, undefined, {
       apiVersion: 'storage.k8s.io/v1',
       kind: 'CSIDriver',
@@ -50,7 +50,7 @@ export function installHostpathDriver(ctx: ClusterContext, nodes: SimulatedNode[
     } catch {
       owner = undefined;
     }
-    createOnce(ctx, () =>
+    createOnce(() =>
       api.create(refs.csiNodes, undefined, {
         apiVersion: 'storage.k8s.io/v1',
         kind: 'CSINode',
@@ -70,7 +70,7 @@ export function installHostpathDriver(ctx: ClusterContext, nodes: SimulatedNode[
       }),
     );
   }
-  createOnce(ctx, () =>
+  createOnce(() =>
     api.create(refs.storageClasses, undefined, {
       apiVersion: 'storage.k8s.io/v1',
       kind: 'StorageClass',
@@ -81,7 +81,7 @@ export function installHostpathDriver(ctx: ClusterContext, nodes: SimulatedNode[
       allowVolumeExpansion: true,
     }),
   );
-  createOnce(ctx, () =>
+  createOnce(() =>
     api.create(refs.volumeSnapshotClasses, undefined, {
       apiVersion: 'snapshot.storage.k8s.io/v1',
       kind: 'VolumeSnapshotClass',

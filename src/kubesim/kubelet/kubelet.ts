@@ -455,7 +455,7 @@ export class Kubelet {
 
   #onExit(rec: PodRecord, name: string, exitCode: number): void {
     const c = rec.containers.get(name);
-    if (!c || c.state.kind !== 'running' || rec.stopped || this.#records.get(rec.key) !== rec) return;
+    if (c?.state.kind !== 'running' || rec.stopped || this.#records.get(rec.key) !== rec) return;
     this.#finish(c, exitCode);
     const policy = this.#restartPolicy(rec);
     const restart = policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
