@@ -161,7 +161,7 @@ export class Kubelet {
       return undefined;
     }
     if (rec.terminal) {
-      await this.#stopContainers(rec);
+      // Finished containers stay with the runtime (their logs readable) until the pod is deleted.
       this.#writeStatus(rec);
       return undefined;
     }
