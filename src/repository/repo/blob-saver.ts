@@ -1,4 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { isLifeboatError, LifeboatError } from '../../core/errors.ts';
 import { compressAlways } from '../blobs/compression.ts';
 import { encodeIndexFile, INDEX_MAX_BLOBS, type PackContents } from '../format/index.ts';
@@ -148,9 +149,7 @@ export class BlobSaver {
     pack.hash.update(header);
     const packId = pack.hash.digest('hex');
     pack.parts.push(header);
-    const body = Buffer.concat(pack.parts);
-    pack.parts.length = 0;
-    const upload = this.#upload(packId, body, pack.blobs).finally(() => {
+    const upload = this.#upload(packId, pack.parts, pack.size + header.length, pack.blobs).finally(() => {
       this.#uploads.delete(upload);
       const waiters = this.#capacityWaiters;
       this.#capacityWaiters = [];
@@ -159,11 +158,14 @@ export class BlobSaver {
     this.#uploads.add(upload);
   }
 
-  async #upload(packId: string, body: Buffer, blobs: PackedBlob[]): Promise<void> {
+  async #upload(packId: string, parts: Buffer[], size: number, blobs: PackedBlob[]): Promise<void> {
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.repo.store.put(fileKey('data', packId), body, { contentLength: body.length });
+          // Streamed from the parts: no second 16 MiB copy of the pack per upload.
+          await this.repo.store.put(fileKey('data', packId), Readable.from(parts, { objectMode: false }), {
+            contentLength: size,
+          });
           break;
         } catch (err) {
           if (attempt >= this.#attempts || !isLifeboatError(err) || !err.retryable) throw err;
@@ -171,7 +173,8 @@ export class BlobSaver {
         }
       }
       this.stats.packs++;
-      this.stats.packBytes += body.length;
+      this.stats.packBytes += size;
+      parts.length = 0;
       this.#indexQueue.push({ packId, blobs });
       this.#indexQueueBlobs += blobs.length;
       if (this.#indexQueueBlobs >= this.#indexMaxBlobs) await this.#writeIndex(false);

@@ -69,7 +69,7 @@ export class ChunkPool {
       key: saver.repo.key.toJSON(),
       chunker: options.chunker ?? DEFAULT_CHUNKER_PARAMS,
       compression: options.compression ?? saver.repo.compression,
-      batchBytes: options.batchBytes ?? 4 << 20,
+      batchBytes: options.batchBytes ?? 2 << 20,
     };
     for (let i = 0; i < n; i++) {
       const worker = startWorker();
