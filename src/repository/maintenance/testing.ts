@@ -42,7 +42,11 @@ export async function withTempRepo(
     const repoDir = join(root, 'repo');
     const base = createFsObjectStore({ root: repoDir, durable: false });
     const store = options.wrap ? options.wrap(base) : base;
-    const repo = await initRepository(store, TEST_PASSWORD, { kdf: TEST_KDF, packSize: 256 * 1024, ...options });
+    const repo = await initRepository(store, TEST_PASSWORD, {
+      kdf: TEST_KDF,
+      packSize: 256 * 1024,
+      ...options,
+    });
     const passwordFile = join(root, 'password');
     writeFileSync(passwordFile, `${TEST_PASSWORD}\n`);
     await fn({
@@ -90,7 +94,8 @@ export function contentDigest(dir: string): Map<string, string> {
       const p = join(d, name);
       const st = statSync(p);
       if (st.isDirectory()) walk(p);
-      else if (st.isFile()) out.set(relative(dir, p), createHash('sha256').update(readFileSync(p)).digest('hex'));
+      else if (st.isFile())
+        out.set(relative(dir, p), createHash('sha256').update(readFileSync(p)).digest('hex'));
     }
   };
   walk(dir);
