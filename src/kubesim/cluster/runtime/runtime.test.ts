@@ -118,7 +118,7 @@ describe('controller runtime', () => {
     api.delete(ref, 'default', 'removed');
     api.patch(ref, 'default', 'kept', 'merge', { data: { a: 'b' } });
     api.create(ref, 'default', cm('new'));
-    assert.deepEqual(events, [], 'nothing arrives while the link is quiet');
+    assert.equal(events.length, 0, 'nothing arrives while the link is quiet');
     quiet = false;
     sinks.at(-1)!({
       type: 'ERROR',
@@ -135,7 +135,7 @@ describe('controller runtime', () => {
     await new Promise((r) => setTimeout(r, 20));
     assert.equal(informer.relists, 2);
     assert.deepEqual(events.sort(), ['add new', 'delete removed', 'update kept']);
-    assert.equal((informer.get('default', 'kept')?.data as Record<string, string>).a, 'b');
+    assert.equal((informer.get('default', 'kept')?.data as Record<string, string> | undefined)?.a, 'b');
     api.create(ref, 'default', cm('after'));
     assert.ok(events.includes('add after'), 'the new watch delivers live events');
     informer.stop();
