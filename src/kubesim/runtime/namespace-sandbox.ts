@@ -25,7 +25,16 @@ import type { Sandbox, SandboxSpec, SpawnRequest } from './sandbox.ts';
  * spawn on the host.
  */
 
-export type NamespaceTools = { unshare: string; nsenter: string; setpriv?: string };
+export type NamespaceTools = {
+  unshare: string;
+  nsenter: string;
+  setpriv?: string;
+  /**
+   * Build the sandbox inside a new user namespace too (`unshare --user --map-root-user`), which lets a user
+   * without root privileges make one where the kernel allows unprivileged user namespaces.
+   */
+  rootless: boolean;
+};
 
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -43,7 +52,7 @@ function findTool(name: string): string | undefined {
 }
 
 /** The util-linux tools the namespace sandbox needs, or a sentence naming what is missing. */
-export function findNamespaceTools(): NamespaceTools | string {
+export function findNamespaceTools(rootless: boolean): NamespaceTools | string {
   const unshare = findTool('unshare');
   const nsenter = findTool('nsenter');
   const missing = [
@@ -54,35 +63,57 @@ export function findNamespaceTools(): NamespaceTools | string {
   ].filter((m) => m !== '');
   if (!unshare || !nsenter || missing.length > 0)
     return `missing ${missing.join(', ')} (util-linux, coreutils)`;
-  return { unshare, nsenter, setpriv: findTool('setpriv') };
+  return { unshare, nsenter, setpriv: findTool('setpriv'), rootless };
 }
 
 // Runs as PID 1 of the new namespaces. Arguments: root, layers, hostname, then (kind, mode, source, target)
 // for each volume, parents before children. `set -e`: any failed step fails the sandbox with mount's message.
+// Everything the sandbox adds under /usr or /etc (its own /etc/hostname and /etc/hosts, missing mount points)
+// is created in the overlay's upper layer before the overlay is mounted: in a user namespace the host's
+// root-owned directories cannot be copied up, and this way nothing needs to be. There, too, sysfs can only be
+// bound recursively and the host name is set through sethostname(2) rather than /proc/sys.
 const SETUP_SCRIPT = `
 set -e
 R=$1; L=$2; H=$3; shift 3
 mount -t tmpfs -o mode=755 kubesim-root "$R"
 mount -t tmpfs -o mode=755 kubesim-layers "$L"
+for d in usr etc; do mkdir -p "$L/$d/upper" "$L/$d/work" "$R/$d"; done
+echo "$H" > "$L/etc/upper/hostname"
+: > "$L/etc/upper/hosts"
+i=0
+for a in "$@"; do
+  case $i in
+  0) kind=$a ;;
+  3) top=\${a#/}; top=\${top%%/*}
+     case $top in usr|etc)
+       if [ ! -e "$a" ]; then
+         rest=\${a#/$top}
+         if [ "$kind" = file ]; then mkdir -p "$L/$top/upper$(dirname "$rest")"; : > "$L/$top/upper$rest"
+         else mkdir -p "$L/$top/upper$rest"; fi
+       fi ;;
+     esac ;;
+  esac
+  i=$(( (i + 1) % 4 ))
+done
 for d in bin sbin lib lib32 lib64 libx32; do
   if [ -L "/$d" ]; then ln -s "$(readlink "/$d")" "$R/$d"
   elif [ -d "/$d" ]; then mkdir "$R/$d"; mount --bind -o ro "/$d" "$R/$d"
   fi
 done
 for d in usr etc; do
-  mkdir -p "$L/$d/upper" "$L/$d/work" "$R/$d"
   mount -t overlay -o "lowerdir=/$d,upperdir=$L/$d/upper,workdir=$L/$d/work" "kubesim-$d" "$R/$d"
 done
 mkdir -p "$R/dev" "$R/proc" "$R/sys" "$R/tmp" "$R/run" "$R/root" "$R/var/tmp" "$R/var/log"
 chmod 1777 "$R/tmp" "$R/var/tmp"
 mount --rbind /dev "$R/dev"
 mount -t proc proc "$R/proc"
-mount --bind -o ro /sys "$R/sys"
-echo "$H" > /proc/sys/kernel/hostname
-echo "$H" > "$R/etc/hostname"
+mount --bind -o ro /sys "$R/sys" 2>/dev/null || mount --rbind /sys "$R/sys"
+{ hostname "$H" || echo "$H" > /proc/sys/kernel/hostname; } 2>/dev/null || true
 while [ $# -ge 4 ]; do
   kind=$1; mode=$2; src=$3; dst=$R$4; shift 4
-  if [ "$kind" = file ]; then mkdir -p "$(dirname "$dst")"; [ -e "$dst" ] || : > "$dst"; else mkdir -p "$dst"; fi
+  if [ ! -e "$dst" ]; then
+    if [ "$kind" = file ]; then mkdir -p "$(dirname "$dst")"; : > "$dst"; else mkdir -p "$dst"; fi
+  fi
   if [ "$mode" = ro ]; then mount --bind -o ro "$src" "$dst"; else mount --bind "$src" "$dst"; fi
 done
 exec chroot "$R" /bin/sh -c 'echo ready; trap "exit 0" TERM; while :; do sleep 3600 & wait $!; done'
@@ -164,6 +195,7 @@ export async function createNamespaceSandbox(
   await mkdir(root, { recursive: true });
   await mkdir(layers, { recursive: true });
   const unshareArgs = [
+    ...(tools.rootless ? ['--user', '--map-root-user'] : []),
     '--mount',
     '--uts',
     '--pid',
@@ -226,7 +258,18 @@ export async function createNamespaceSandbox(
       await mkdir(view(wd), { recursive: true });
       const child = spawn(
         tools.nsenter,
-        ['-t', String(init), '-m', '-u', '-p', '-r', `--wd=${view(wd)}`, '--', ...request.argv],
+        [
+          '-t',
+          String(init),
+          ...(tools.rootless ? ['-U', '--preserve-credentials'] : []),
+          '-m',
+          '-u',
+          '-p',
+          '-r',
+          `--wd=${view(wd)}`,
+          '--',
+          ...request.argv,
+        ],
         {
           env: request.env,
           stdio: [

@@ -360,6 +360,37 @@ describe('container runtime with its default isolation', () => {
   });
 });
 
+describe('container runtime in a user namespace (the rootless path)', () => {
+  let runtime: ContainerRuntime;
+  const volume = join(root, 'rootless-volume');
+
+  before(async () => {
+    spawnSync('mkdir', ['-p', volume]);
+    writeFileSync(join(volume, 'in.txt'), 'rootless data\n');
+    runtime = await createContainerRuntime({ dataDir: join(root, 'rootless'), rootless: true });
+  });
+  after(() => runtime.close());
+
+  test('volumes at their mount paths, host name, exit codes', async () => {
+    const userns =
+      spawnSync('unshare', ['--user', '--map-root-user', '--mount', '--pid', '--fork', 'true']).status === 0;
+    assert.equal(runtime.isolation, userns ? 'mount-namespace' : 'none');
+    const pod = testPod('rootless-0', [{ name: 'main', image: 'app:1' }]);
+    await runtime.startPod(pod, {
+      main: [{ volume: 'data', hostPath: volume, mountPath: '/srv/data', readOnly: false }],
+    });
+    const data = runtime.isolation === 'mount-namespace' ? '/srv/data' : '"$KUBESIM_ROOT/srv/data"';
+    const r = await run(runtime, {
+      podUid: pod.metadata.uid!,
+      container: 'main',
+      command: ['sh', '-c', `cat ${data}/in.txt; echo out > ${data}/out.txt; hostname; exit 5`],
+    });
+    assert.deepEqual(r, { exitCode: 5, stdout: 'rootless data\nrootless-0\n', stderr: '' });
+    assert.equal(readFileSync(join(volume, 'out.txt'), 'utf8'), 'out\n');
+    await runtime.stopPod(pod.metadata.uid!);
+  });
+});
+
 describe('container runtime forced into the fallback', () => {
   let runtime: ContainerRuntime;
   const volume = join(root, 'fallback-volume');

@@ -60,6 +60,11 @@ export type ContainerRuntimeOptions = {
   logLimits?: LogLimits;
   /** Upper bound for the SIGTERM → SIGKILL grace period of `stopPod` (default 10 s). */
   maxGracePeriodMs?: number;
+  /**
+   * Namespace sandboxes inside a user namespace even when running as root (as they are anyway for other
+   * users); mainly for testing that path.
+   */
+  rootless?: boolean;
 };
 
 type Instance = {
@@ -118,7 +123,7 @@ export async function createContainerRuntime(options: ContainerRuntimeOptions): 
   let isolation: 'mount-namespace' | 'none' = 'none';
   if (wanted !== 'none') {
     const started = performance.now();
-    const probe = await probeNamespaceSandbox(baseDir);
+    const probe = await probeNamespaceSandbox(baseDir, options.rootless === true);
     if (typeof probe === 'string') {
       if (wanted === 'mount-namespace') {
         throw new LifeboatError('Unavailable', `mount-namespace sandboxes are not available: ${probe}`);
@@ -132,7 +137,7 @@ export async function createContainerRuntime(options: ContainerRuntimeOptions): 
       factory = (spec) => createNamespaceSandbox(spec, tools);
       isolation = 'mount-namespace';
       logger.debug(
-        { probeMs: Math.round(performance.now() - started) },
+        { probeMs: Math.round(performance.now() - started), userNamespace: tools.rootless },
         'container sandboxes use mount namespaces',
       );
     }
@@ -149,11 +154,25 @@ export async function createContainerRuntime(options: ContainerRuntimeOptions): 
   });
 }
 
-/** Builds a throw-away sandbox with one volume and reads a file through it: the tools or why not. */
-async function probeNamespaceSandbox(baseDir: string): Promise<NamespaceTools | string> {
+/**
+ * Finds how this host can build namespace sandboxes: as root directly, else (or when asked) inside a user
+ * namespace. Returns the tools of the first way that works, or why none does.
+ */
+async function probeNamespaceSandbox(
+  baseDir: string,
+  forceRootless: boolean,
+): Promise<NamespaceTools | string> {
   if (process.platform !== 'linux') return `platform ${process.platform} has no mount namespaces`;
-  if (process.getuid?.() !== 0) return 'not running as root';
-  const tools = findNamespaceTools();
+  const asRoot = process.getuid?.() === 0 && !forceRootless;
+  const first = await probeOnce(baseDir, !asRoot);
+  if (typeof first !== 'string' || !asRoot) return first;
+  const second = await probeOnce(baseDir, true);
+  return typeof second === 'string' ? `${first}; in a user namespace: ${second}` : second;
+}
+
+/** Builds a throw-away sandbox with one volume and round-trips a file through it: the tools or why not. */
+async function probeOnce(baseDir: string, rootless: boolean): Promise<NamespaceTools | string> {
+  const tools = findNamespaceTools(rootless);
   if (typeof tools === 'string') return tools;
   const dir = join(baseDir, `probe-${randomBytes(4).toString('hex')}`);
   const volume = join(dir, 'volume');
