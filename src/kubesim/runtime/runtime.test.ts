@@ -424,6 +424,7 @@ describe('container runtime forced into the fallback', () => {
     assert.deepEqual(r, { exitCode: 0, stdout: 'fallback data\nweb-0\n', stderr: '' });
     assert.equal(readFileSync(join(volume, 'out.txt'), 'utf8'), 'back\n');
     assert.match(runtime.logs(pod.metadata.uid!, 'main')?.[0].time ?? '', /^2026-03-01T10:00:00\.000\d{6}Z$/);
+    assert.equal(runtime.containers?.(pod.metadata.uid!)?.[0].startedAt, '2026-03-01T10:00:00Z');
     await runtime.stopPod(pod.metadata.uid!);
   });
 });

@@ -142,10 +142,12 @@ export async function createContainerRuntime(options: ContainerRuntimeOptions): 
       );
     }
   }
+  const clock = options.clock ?? systemClock;
   return new Runtime({
     baseDir,
+    clock,
     logger,
-    logClock: createLogClock(options.clock ?? systemClock),
+    logClock: createLogClock(clock),
     factory,
     isolation,
     env: options.env ?? {},
@@ -212,6 +214,7 @@ async function probeOnce(baseDir: string, rootless: boolean): Promise<NamespaceT
 
 type RuntimeConfig = {
   baseDir: string;
+  clock: Clock;
   logger: Logger;
   logClock: LogClock;
   factory: SandboxFactory;
@@ -254,12 +257,17 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
   }
 }
 
+/** A Kubernetes `metav1.Time`: RFC 3339 with second precision. */
+function metaTime(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 /** Marks an instance terminated and ends its log; true if it was still running. */
-function finishInstance(instance: Instance, exitCode: number): boolean {
+function finishInstance(instance: Instance, exitCode: number, now: Date): boolean {
   if (instance.state === 'terminated') return false;
   instance.state = 'terminated';
   instance.exitCode = exitCode;
-  instance.finishedAt = new Date().toISOString();
+  instance.finishedAt = metaTime(now);
   instance.log.end();
   instance.settle({ exitCode });
   return true;
@@ -404,7 +412,11 @@ class Runtime implements ContainerRuntime {
       ]);
       return { exitCode: execFailureExitCode(resolution) };
     }
-    if (request.signal?.aborted) return { exitCode: 137, signal: 'SIGKILL' };
+    if (request.signal?.aborted) {
+      stdoutDest?.end();
+      stderrDest?.end();
+      return { exitCode: 137, signal: 'SIGKILL' };
+    }
     const child = await sandbox.spawn({
       argv: request.command,
       env,
@@ -588,7 +600,7 @@ class Runtime implements ContainerRuntime {
     const argv = containerArgv(container.spec, env);
     const simulated = !(await this.#runsForReal(container, argv, env));
     const log = new ContainerLog(this.#config.logClock, this.#config.logLimits);
-    const instance = newInstance(log, simulated, new Date().toISOString());
+    const instance = newInstance(log, simulated, metaTime(this.#config.clock.now()));
     if (container.current) {
       container.previous = container.current;
       container.restartCount++;
@@ -654,7 +666,7 @@ class Runtime implements ContainerRuntime {
     exitCode: number,
     notify: boolean,
   ): void {
-    if (!finishInstance(instance, exitCode)) return;
+    if (!finishInstance(instance, exitCode, this.#config.clock.now())) return;
     if (!notify || record.stopping || instance.stopRequested || container.current !== instance) return;
     for (const listener of this.#listeners) {
       try {
@@ -670,7 +682,7 @@ class Runtime implements ContainerRuntime {
     instance.stopRequested = true;
     const { child, sandbox } = instance;
     if (!child || !sandbox) {
-      finishInstance(instance, 0);
+      finishInstance(instance, 0, this.#config.clock.now());
       return;
     }
     if (graceMs > 0) {

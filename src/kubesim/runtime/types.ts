@@ -47,6 +47,7 @@ export type ContainerInfo = {
   /** Whether the container runs a real process (its command names an executable) or is simulated. */
   simulated: boolean;
   state: 'running' | 'terminated';
+  /** metav1.Time (second precision), from the runtime's clock. */
   startedAt: string;
   finishedAt?: string;
   exitCode?: number;
