@@ -147,54 +147,65 @@ export function applyRetention<S extends RetainableSnapshot>(
   const cutoff = (d: CalendarDuration) =>
     addDate(latest, -d.years, -d.months, -d.days).ns - BigInt(d.hours) * 3_600_000_000_000n;
 
-  const counted = COUNTED.map(([name, bucket, reason]) => ({
+  const counted: BucketRule[] = COUNTED.map(([name, bucket, reason]) => ({
     name,
     bucket,
     reason,
     count: policy[name] ?? 0,
     last: -1,
   }));
-  const within = WITHIN.filter(([name]) => !isZero(policy[name])).map(([name, bucket, reason]) => {
-    const d = policy[name] as CalendarDuration;
-    return { bucket, reason: `${reason} ${formatCalendarDuration(d)}`, after: cutoff(d), last: -1 };
-  });
-  const keepAllAfter = isZero(policy.within) ? undefined : cutoff(policy.within as CalendarDuration);
+  const within: BucketRule[] = WITHIN.filter(([name]) => !isZero(policy[name])).map(
+    ([name, bucket, reason]) => {
+      const d = policy[name] as CalendarDuration;
+      return { bucket, reason: `${reason} ${formatCalendarDuration(d)}`, after: cutoff(d), last: -1 };
+    },
+  );
+  const keepAll = isZero(policy.within)
+    ? undefined
+    : { after: cutoff(policy.within!), reason: `within ${formatCalendarDuration(policy.within!)}` };
 
   parsed.forEach(({ snapshot, time }, index) => {
     const matches: string[] = [];
     for (const list of policy.tags ?? []) {
       if (hasTags(snapshot.tags ?? [], list)) matches.push(`has tags ${formatTagList(list)}`);
     }
-    if (keepAllAfter !== undefined && time.ns > keepAllAfter) {
-      matches.push(`within ${formatCalendarDuration(policy.within as CalendarDuration)}`);
-    }
-    for (const rule of counted) {
-      if (rule.count === 0 || rule.count < -1) continue;
-      const value = rule.bucket(time, index);
-      if (value !== rule.last) {
-        rule.last = value;
-        if (rule.count > 0) rule.count--;
-        matches.push(rule.reason);
-      }
-    }
-    for (const rule of within) {
-      if (time.ns <= rule.after) continue;
-      const value = rule.bucket(time, index);
-      if (value !== rule.last) {
-        rule.last = value;
-        matches.push(rule.reason);
-      }
-    }
+    if (keepAll && time.ns > keepAll.after) matches.push(keepAll.reason);
+    // Order matters for the reasons: counted rules first, then the within-period rules, as restic lists them.
+    for (const rule of [...counted, ...within]) if (offer(rule, time, index)) matches.push(rule.reason);
     if (matches.length === 0) {
       decision.remove.push(snapshot);
       return;
     }
     const counters: KeepCounters = {};
-    for (const rule of counted) if (rule.count !== 0) counters[rule.name] = rule.count;
+    for (const rule of counted) if (rule.count && rule.name) counters[rule.name] = rule.count;
     decision.keep.push(snapshot);
     decision.reasons.push({ snapshot, matches, counters });
   });
   return decision;
+}
+
+/** A rule that keeps the newest snapshot per period: counted (`count` periods) or windowed (`after`). */
+interface BucketRule {
+  bucket: Bucketer;
+  reason: string;
+  /** The period of the last snapshot this rule kept (−1: none yet). */
+  last: number;
+  /** Periods left for a counted rule (−1 unlimited, 0 done). */
+  count?: number;
+  name?: keyof KeepCounters;
+  /** A windowed rule only considers snapshots after this instant (ns). */
+  after?: bigint;
+}
+
+/** Whether `rule` keeps the snapshot at `time` (the `index`-th newest), updating the rule's state if so. */
+function offer(rule: BucketRule, time: WallTime, index: number): boolean {
+  if (rule.count !== undefined && rule.count <= 0 && rule.count !== -1) return false;
+  if (rule.after !== undefined && time.ns <= rule.after) return false;
+  const value = rule.bucket(time, index);
+  if (value === rule.last) return false;
+  rule.last = value;
+  if (rule.count !== undefined && rule.count > 0) rule.count--;
+  return true;
 }
 
 /** restic's `TagList.String()`: `[a, b]`. */

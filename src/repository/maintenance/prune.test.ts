@@ -1,0 +1,381 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { isLifeboatError, LifeboatError } from '../../core/errors.ts';
+import { createFsObjectStore } from '../../storage/fs.ts';
+import type { ObjectStore } from '../../storage/object-store.ts';
+import { backup } from '../archiver/archiver.ts';
+import type { LockJSON } from '../format/lock.ts';
+import type { PackedBlob } from '../format/pack.ts';
+import { formatGoTime } from '../format/time.ts';
+import { fileKey } from '../repo/layout.ts';
+import { removeLocks } from '../repo/locks.ts';
+import { initRepository, openRepository, type Repository } from '../repo/repository.ts';
+import { restore } from '../restorer/restorer.ts';
+import { check } from './check.ts';
+import { forget } from './forget.ts';
+import { blobHandle, IndexView } from './index-view.ts';
+import { prune } from './prune.ts';
+import { planPrune } from './prune-plan.ts';
+import {
+  contentDigest,
+  restic,
+  seededBytes,
+  TEST_CHUNKER,
+  TEST_KDF,
+  TEST_PASSWORD,
+  type TempRepo,
+  withTempRepo,
+  writeTree,
+} from './testing.ts';
+
+interface Scenario {
+  src: string;
+  /** Snapshot id → digest of the source tree when it was taken, for the snapshots that stay. */
+  expected: Map<string, Map<string, string>>;
+}
+
+/**
+ * Three backups: A (six files), B (two deleted, one rewritten, one added) and C (a large file of its own);
+ * then A and C are forgotten. Packs end up fully used, partly used and unused.
+ */
+async function buildScenario(repo: Repository, root: string): Promise<Scenario> {
+  const src = join(root, 'src');
+  const files: Record<string, Buffer> = {};
+  for (let i = 1; i <= 6; i++) files[`dir${i % 2}/f${i}`] = seededBytes(`f${i}`, 100_000);
+  writeTree(src, files);
+  const opts = { paths: [src], chunker: TEST_CHUNKER, workers: 1, lock: false };
+  const a = await backup(repo, opts);
+  unlinkSync(join(src, 'dir0/f2'));
+  unlinkSync(join(src, 'dir1/f5'));
+  writeTree(src, { 'dir1/f3': seededBytes('f3 again', 90_000), 'dir0/f7': seededBytes('f7', 50_000) });
+  const b = await backup(repo, opts);
+  const bDigest = contentDigest(src);
+  writeTree(src, { 'big/c': seededBytes('c', 700_000) });
+  const c = await backup(repo, opts);
+  rmSync(join(src, 'big'), { recursive: true });
+  await forget(repo, { snapshotIds: [a.snapshotId, c.snapshotId], lock: false });
+  return { src, expected: new Map([[b.snapshotId, bDigest]]) };
+}
+
+/** The scenario is built once (backups start worker threads, which is slow) and copied for each test. */
+let template: Promise<{ dir: string; scenario: Scenario }> | undefined;
+const templateRoot = mkdtempSync(join(tmpdir(), 'lb-prune-template-'));
+after(() => rmSync(templateRoot, { recursive: true, force: true }));
+
+function scenarioTemplate(): Promise<{ dir: string; scenario: Scenario }> {
+  template ??= (async () => {
+    const dir = join(templateRoot, 'repo');
+    const repo = await initRepository(createFsObjectStore({ root: dir, durable: false }), TEST_PASSWORD, {
+      kdf: TEST_KDF,
+      packSize: 256 * 1024,
+    });
+    return { dir, scenario: await buildScenario(repo, templateRoot) };
+  })();
+  return template;
+}
+
+/** A copy of the scenario repository in `t`'s directory (replacing the empty one), opened afresh. */
+async function withScenario(t: TempRepo): Promise<{ repo: Repository; scenario: Scenario }> {
+  const { dir, scenario } = await scenarioTemplate();
+  rmSync(t.repoDir, { recursive: true, force: true });
+  cpSync(dir, t.repoDir, { recursive: true });
+  return { repo: await t.reopen(), scenario };
+}
+
+async function assertRestores(repo: Repository, scenario: Scenario, dir: string): Promise<void> {
+  const snapshots = await repo.listSnapshots();
+  assert.deepEqual(snapshots.map((s) => s.id).sort(), [...scenario.expected.keys()].sort());
+  for (const s of snapshots) {
+    const target = join(dir, `restore-${s.id.slice(0, 8)}`);
+    const res = await restore(repo, s, { target });
+    assert.deepEqual(res.errors, []);
+    assert.deepEqual(contentDigest(join(target, scenario.src)), scenario.expected.get(s.id));
+    rmSync(target, { recursive: true, force: true });
+  }
+}
+
+async function packBytes(repo: Repository): Promise<number> {
+  return (await repo.listFiles('data')).reduce((n, f) => n + f.size, 0);
+}
+
+test('prune reclaims the space of forgotten snapshots; data stays intact and restic check --read-data agrees', async () => {
+  await withTempRepo(async (t) => {
+    const { root, repoDir, passwordFile, reopen } = t;
+    const { repo, scenario } = await withScenario(t);
+    const before = await packBytes(repo);
+    const result = await prune(repo);
+    assert.equal(result.dryRun, false);
+    assert.ok(result.plan.remove.length > 0, 'some packs were entirely unused');
+    assert.ok(result.packsDeleted > 0);
+    const after = await packBytes(repo);
+    assert.ok(before - after >= 700_000, `reclaimed ${before - after} bytes`);
+    assert.equal(result.bytesFreed, before - after);
+    // Every unused blob left is within the 5 % tolerance.
+    const again = await prune(await reopen(), { dryRun: true });
+    assert.equal(again.plan.remove.length, 0);
+    assert.ok(again.stats.size.unused <= 0.06 * again.stats.size.used, JSON.stringify(again.stats.size));
+
+    const fresh = await reopen();
+    const report = await check(fresh, { readData: true });
+    assert.deepEqual(report.errors, []);
+    assert.ok(report.ok);
+    assert.match(await restic(repoDir, passwordFile, ['check', '--read-data']), /no errors were found/);
+    await assertRestores(fresh, scenario, root);
+  });
+});
+
+test('prune with --max-unused 0% repacks every partly used pack, leaving no unused blob', async () => {
+  await withTempRepo(async (t) => {
+    const { root, repoDir, passwordFile, reopen } = t;
+    const { repo, scenario } = await withScenario(t);
+    const result = await prune(repo, { maxUnused: { kind: 'percent', value: 0 } });
+    assert.ok(result.plan.repack.length > 0, 'some packs were repacked');
+    assert.ok(result.newPacks.length > 0);
+    const fresh = await reopen();
+    const dry = await prune(fresh, { dryRun: true });
+    assert.equal(dry.stats.blobs.unused, 0);
+    assert.equal(dry.stats.blobs.duplicate, 0);
+    // One index file set, superseding the old ones.
+    const { view } = await IndexView.load(fresh);
+    assert.ok(view.files.at(-1) !== undefined);
+    assert.match(await restic(repoDir, passwordFile, ['check', '--read-data']), /no errors were found/);
+    await assertRestores(fresh, scenario, root);
+  });
+});
+
+test('Lifeboat reads a repository after restic pruned it, and restic reads one after Lifeboat did', async () => {
+  await withTempRepo(async (t) => {
+    const { root, repoDir, passwordFile, reopen } = t;
+    const { repo, scenario } = await withScenario(t);
+    // restic prunes what we wrote (with its own rules), and we check and restore the result.
+    await restic(repoDir, passwordFile, ['prune', '--max-unused', '0%']);
+    const afterRestic = await reopen();
+    const report = await check(afterRestic, { readData: true });
+    assert.deepEqual(report.errors, []);
+    await assertRestores(afterRestic, scenario, root);
+    // Another backup and forget, then our prune over restic's index files.
+    writeTree(scenario.src, { 'dir1/f9': seededBytes('f9', 120_000) });
+    const d = await backup(afterRestic, { paths: [scenario.src], chunker: TEST_CHUNKER, workers: 1 });
+    await forget(afterRestic, { snapshotIds: [...scenario.expected.keys()] });
+    const expected = new Map([[d.snapshotId, contentDigest(scenario.src)]]);
+    await prune(afterRestic, { maxUnused: { kind: 'percent', value: 0 } });
+    assert.match(await restic(repoDir, passwordFile, ['check', '--read-data']), /no errors were found/);
+    await assertRestores(await reopen(), { src: scenario.src, expected }, root);
+  });
+});
+
+test('prune refuses while another process holds a lock, naming its host, PID and time', async () => {
+  await withTempRepo(async ({ repo }) => {
+    const theirs: LockJSON = {
+      time: formatGoTime(BigInt(Date.now()) * 1_000_000n),
+      exclusive: false,
+      hostname: 'backup-node-7',
+      username: 'restic',
+      pid: 4242,
+    };
+    await repo.saveUnpacked('locks', theirs);
+    await assert.rejects(prune(repo), (err) => {
+      assert.ok(isLifeboatError(err, 'Locked'));
+      assert.match(err.message, /PID 4242 on backup-node-7/);
+      assert.match(err.message, new RegExp(theirs.time.slice(0, 19)));
+      return true;
+    });
+    // Nothing of ours is left behind, and a stale lock (older than 30 minutes) does not block.
+    assert.equal((await repo.listIds('locks')).length, 1);
+    await removeLocks(repo, true);
+    await repo.saveUnpacked('locks', {
+      ...theirs,
+      time: formatGoTime(BigInt(Date.now() - 3_600_000) * 1_000_000n),
+    });
+    const result = await prune(repo);
+    assert.equal(result.packsDeleted, 0);
+  });
+});
+
+test('prune refuses, changing nothing, when a snapshot needs a tree that is gone', async () => {
+  await withTempRepo(async (t) => {
+    const { repo } = await withScenario(t);
+    const { view } = await IndexView.load(repo);
+    const snap = (await repo.listSnapshots())[0];
+    const treePack = view.copies('tree', snap.tree)[0].packId;
+    await repo.deleteFile('data', treePack);
+    const before = (await repo.listFiles('data')).map((f) => f.id).sort();
+    await assert.rejects(prune(repo), /tree cannot be loaded.*run check before pruning/);
+    assert.deepEqual((await repo.listFiles('data')).map((f) => f.id).sort(), before);
+  });
+});
+
+function blob(type: 'data' | 'tree', n: number, offset: number, length = 100): PackedBlob {
+  return { type, id: n.toString(16).padStart(64, '0'), offset, length, uncompressedLength: 200 };
+}
+
+test('prune planning: duplicates count once, unneeded missing packs are dropped, needed ones refuse', () => {
+  const p1 = '1'.repeat(64);
+  const p2 = '2'.repeat(64);
+  const p3 = '3'.repeat(64);
+  const view = new IndexView([
+    {
+      id: 'i1',
+      supersedes: [],
+      packs: [
+        { packId: p1, blobs: [blob('data', 1, 0), blob('data', 2, 100)] },
+        { packId: p2, blobs: [blob('data', 2, 0), blob('data', 3, 100)] },
+      ],
+    },
+    { id: 'i2', supersedes: [], packs: [{ packId: p3, blobs: [blob('data', 4, 0)] }] },
+  ]);
+  const size = (blobs: PackedBlob[]) => blobs.reduce((n, b) => n + b.length + 41, 0) + 36;
+  const stored = new Map([
+    [p1, size(view.packs.get(p1)!)],
+    [p2, size(view.packs.get(p2)!)],
+    ['9'.repeat(64), 500],
+  ]);
+  const used = new Set([
+    blobHandle('data', blob('data', 1, 0).id),
+    blobHandle('data', blob('data', 2, 0).id),
+  ]);
+  const plan = planPrune(view, stored, used, {
+    maxUnused: { kind: 'percent', value: 0 },
+    packSize: 1000,
+    repoVersion: 2,
+  });
+  // p1 holds both used blobs (the duplicate in p2 counts as unused); p2 is then unused; p3 is missing but
+  // unneeded; the stray pack is unreferenced.
+  assert.deepEqual(plan.remove, [p2]);
+  assert.deepEqual(plan.ignore, [p3]);
+  assert.deepEqual(plan.removeFirst, ['9'.repeat(64)]);
+  assert.deepEqual(plan.repack, []);
+  assert.equal(plan.stats.blobs.duplicate, 1);
+  assert.equal(plan.stats.size.unref, 500);
+
+  stored.delete(p1);
+  assert.throws(
+    () => planPrune(view, stored, used, { maxUnused: { kind: 'unlimited' }, packSize: 1000, repoVersion: 2 }),
+    (err) => err instanceof LifeboatError && /missing from storage: 1{64}/.test(err.message),
+  );
+  stored.set(p1, 17);
+  assert.throws(
+    () => planPrune(view, stored, used, { maxUnused: { kind: 'unlimited' }, packSize: 1000, repoVersion: 2 }),
+    /differ in size from their index entries/,
+  );
+  assert.throws(
+    () =>
+      planPrune(view, stored, new Set([blobHandle('tree', 'f'.repeat(64))]), {
+        maxUnused: { kind: 'unlimited' },
+        packSize: 1000,
+        repoVersion: 2,
+      }),
+    /1 blob\(s\) that snapshots need are in no index/,
+  );
+});
+
+/** A store that fails its `failAt`-th mutation (put or delete), before or after performing it. */
+function faulty(base: ObjectStore, failAt: number, after: boolean): ObjectStore & { mutations: string[] } {
+  const mutations: string[] = [];
+  const wrap =
+    (name: 'put' | 'delete') =>
+    async (...args: unknown[]) => {
+      mutations.push(`${name} ${args[0]}`);
+      const n = mutations.length;
+      if (n === failAt && !after)
+        throw new LifeboatError('Unavailable', `injected failure before ${name} #${n}`, { retryable: false });
+      // biome-ignore lint/suspicious/noExplicitAny: forwarding the port's own arguments
+      const result = await (base[name] as any)(...args);
+      if (n === failAt && after)
+        throw new LifeboatError('Unavailable', `injected failure after ${name} #${n}`, { retryable: false });
+      return result;
+    };
+  return new Proxy(base, {
+    get(target, prop) {
+      if (prop === 'mutations') return mutations;
+      if (prop === 'put' || prop === 'delete') return wrap(prop);
+      const v = Reflect.get(target, prop);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  }) as ObjectStore & { mutations: string[] };
+}
+
+test('a prune that fails at any put or delete leaves a repository that checks clean and restores fully', async () => {
+  await withTempRepo(async (t) => {
+    const { root, repoDir, passwordFile } = t;
+    const { repo, scenario } = await withScenario(t);
+    // A pack from an interrupted upload (no index names it), so the unreferenced-pack step runs too.
+    const stray = seededBytes('stray', 5000);
+    const strayId = createHash('sha256').update(stray).digest('hex');
+    await repo.store.put(fileKey('data', strayId), stray);
+
+    const pristine = join(root, 'pristine');
+    cpSync(repoDir, pristine, { recursive: true });
+    const open = async (dir: string, failAt = 0, after = false) => {
+      const store = faulty(createFsObjectStore({ root: dir, durable: false }), failAt, after);
+      return { store, repo: await openRepository(store, TEST_PASSWORD, { packSize: 256 * 1024 }) };
+    };
+    const options = {
+      maxUnused: { kind: 'percent', value: 0 } as const,
+      concurrency: 1,
+      lockOptions: { settleMs: 0 },
+    };
+
+    // A clean run, to count the mutations a prune makes.
+    const dry = join(root, 'count');
+    cpSync(pristine, dry, { recursive: true });
+    const counted = await open(dry);
+    const full = await prune(counted.repo, options);
+    assert.ok(
+      full.plan.removeFirst.length === 1 && full.plan.repack.length > 0 && full.plan.remove.length > 0,
+    );
+    const total = counted.store.mutations.length;
+    const kinds = new Set(
+      counted.store.mutations.map((m) => m.split(' ')[0] + m.split(' ')[1].split('/')[0]),
+    );
+    assert.deepEqual([...kinds].sort(), [
+      'deletedata',
+      'deleteindex',
+      'deletelocks',
+      'putdata',
+      'putindex',
+      'putlocks',
+    ]);
+    rmSync(dry, { recursive: true });
+
+    let failures = 0;
+    for (let k = 1; k <= total; k++) {
+      for (const after of [false, true]) {
+        const dir = join(root, `crash-${k}-${after}`);
+        cpSync(pristine, dir, { recursive: true });
+        const { store, repo: r } = await open(dir, k, after);
+        try {
+          await prune(r, options);
+        } catch (err) {
+          assert.match((err as Error).message, /injected failure/);
+          failures++;
+        }
+        assert.ok(store.mutations.length >= k, `mutation ${k} was reached`);
+        // The crashed process's lock would go stale; remove it as `unlock` would.
+        const survivor = await openRepository(
+          createFsObjectStore({ root: dir, durable: false }),
+          TEST_PASSWORD,
+        );
+        await removeLocks(survivor, true);
+        const report = await check(survivor, { readData: true, lock: false });
+        assert.deepEqual(
+          report.errors,
+          [],
+          `our check after a failure at ${store.mutations[k - 1]} (${after ? 'after' : 'before'})`,
+        );
+        const out = await restic(dir, passwordFile, ['check', '--read-data']);
+        assert.match(out, /no errors were found/, `restic check after a failure at mutation ${k}`);
+        await assertRestores(survivor, scenario, root);
+        // And a second prune completes the job.
+        await prune(survivor, options);
+        assert.equal((await prune(survivor, { ...options, dryRun: true })).stats.blobs.unused, 0);
+        rmSync(dir, { recursive: true });
+      }
+    }
+    assert.ok(failures >= total, `${failures} injected failures surfaced`);
+  });
+});
