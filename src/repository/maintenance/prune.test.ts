@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { isLifeboatError, LifeboatError } from '../../core/errors.ts';
 import { createFsObjectStore } from '../../storage/fs.ts';
 import type { ObjectStore } from '../../storage/object-store.ts';
@@ -13,7 +12,7 @@ import type { PackedBlob } from '../format/pack.ts';
 import { formatGoTime } from '../format/time.ts';
 import { fileKey } from '../repo/layout.ts';
 import { removeLocks } from '../repo/locks.ts';
-import { initRepository, openRepository, type Repository } from '../repo/repository.ts';
+import { openRepository, type Repository } from '../repo/repository.ts';
 import { restore } from '../restorer/restorer.ts';
 import { check } from './check.ts';
 import { forget } from './forget.ts';
@@ -22,10 +21,10 @@ import { prune } from './prune.ts';
 import { planPrune } from './prune-plan.ts';
 import {
   contentDigest,
+  repoTemplate,
   restic,
   seededBytes,
   TEST_CHUNKER,
-  TEST_KDF,
   TEST_PASSWORD,
   type TempRepo,
   withTempRepo,
@@ -61,30 +60,11 @@ async function buildScenario(repo: Repository, root: string): Promise<Scenario> 
   return { src, expected: new Map([[b.snapshotId, bDigest]]) };
 }
 
-/** The scenario is built once (backups start worker threads, which is slow) and copied for each test. */
-let template: Promise<{ dir: string; scenario: Scenario }> | undefined;
-const templateRoot = mkdtempSync(join(tmpdir(), 'lb-prune-template-'));
-after(() => rmSync(templateRoot, { recursive: true, force: true }));
-
-function scenarioTemplate(): Promise<{ dir: string; scenario: Scenario }> {
-  template ??= (async () => {
-    const dir = join(templateRoot, 'repo');
-    const repo = await initRepository(createFsObjectStore({ root: dir, durable: false }), TEST_PASSWORD, {
-      kdf: TEST_KDF,
-      packSize: 256 * 1024,
-    });
-    return { dir, scenario: await buildScenario(repo, templateRoot) };
-  })();
-  return template;
-}
-
-/** A copy of the scenario repository in `t`'s directory (replacing the empty one), opened afresh. */
-async function withScenario(t: TempRepo): Promise<{ repo: Repository; scenario: Scenario }> {
-  const { dir, scenario } = await scenarioTemplate();
-  rmSync(t.repoDir, { recursive: true, force: true });
-  cpSync(dir, t.repoDir, { recursive: true });
-  return { repo: await t.reopen(), scenario };
-}
+const withScenario = async (t: TempRepo) => {
+  const { repo, value } = await scenarioTemplate(t);
+  return { repo, scenario: value };
+};
+const scenarioTemplate = repoTemplate(buildScenario);
 
 async function assertRestores(repo: Repository, scenario: Scenario, dir: string): Promise<void> {
   const snapshots = await repo.listSnapshots();

@@ -4,10 +4,20 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { after } from 'node:test';
 import { promisify } from 'node:util';
 import { createFsObjectStore } from '../../storage/fs.ts';
 import type { ObjectStore } from '../../storage/object-store.ts';
@@ -119,4 +129,38 @@ export async function restic(
     const e = err as { stderr?: string; stdout?: string; message: string };
     throw new Error(`restic ${args.join(' ')} failed: ${e.stderr || e.message}\n${e.stdout ?? ''}`);
   }
+}
+
+/**
+ * A repository prepared once per test file by `build` (backups start worker threads, which is slow) and copied
+ * into each test's own temporary repository. `build` receives the template repository and a directory for
+ * its source files; what it returns is handed to every test.
+ */
+export function repoTemplate<T>(
+  build: (repo: Repository, dir: string) => Promise<T>,
+): (t: TempRepo) => Promise<{ repo: Repository; value: T }> {
+  let made: Promise<{ repoDir: string; value: T }> | undefined;
+  let root: string | undefined;
+  after(() => {
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+  return async (t) => {
+    made ??= (async () => {
+      root = mkdtempSync(join(tmpdir(), 'lb-maint-template-'));
+      const repoDir = join(root, 'repo');
+      const repo = await initRepository(
+        createFsObjectStore({ root: repoDir, durable: false }),
+        TEST_PASSWORD,
+        {
+          kdf: TEST_KDF,
+          packSize: 256 * 1024,
+        },
+      );
+      return { repoDir, value: await build(repo, root) };
+    })();
+    const { repoDir, value } = await made;
+    rmSync(t.repoDir, { recursive: true, force: true });
+    cpSync(repoDir, t.repoDir, { recursive: true });
+    return { repo: await t.reopen(), value };
+  };
 }

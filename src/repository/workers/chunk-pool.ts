@@ -59,19 +59,26 @@ export class ChunkPool {
   readonly #onRead: ((bytes: number) => void) | undefined;
   #nextTask = 1;
   #failure: unknown;
+  readonly #size: number;
+  readonly #init: ToWorker;
 
   constructor(saver: BlobSaver, options: ChunkPoolOptions = {}) {
     this.#saver = saver;
     this.#onRead = options.onRead;
-    const n = options.workers ?? Math.min(4, Math.max(1, availableParallelism()));
-    const init: ToWorker = {
+    this.#size = options.workers ?? Math.min(4, Math.max(1, availableParallelism()));
+    this.#init = {
       type: 'init',
       key: saver.repo.key.toJSON(),
       chunker: options.chunker ?? DEFAULT_CHUNKER_PARAMS,
       compression: options.compression ?? saver.repo.compression,
       batchBytes: options.batchBytes ?? 2 << 20,
     };
-    for (let i = 0; i < n; i++) {
+  }
+
+  // Workers start on the first task: a backup whose files are all unchanged never pays for them.
+  #start(): void {
+    const init = this.#init;
+    for (let i = 0; i < this.#size; i++) {
       const worker = startWorker();
       const pw: PoolWorker = { worker, load: 0 };
       worker.on('message', (msg: FromWorker) => this.#onMessage(pw, msg));
@@ -84,6 +91,7 @@ export class ChunkPool {
   /** Chunks, hashes and stores the files (new chunks only); resolves with each file's content ids. */
   chunkFiles(files: FileJob[], weight = files.length): Promise<FileChunks[]> {
     if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#workers.length === 0) this.#start();
     const pw = this.#workers.reduce((a, b) => (b.load < a.load ? b : a));
     pw.load += weight;
     const taskId = this.#nextTask++;
