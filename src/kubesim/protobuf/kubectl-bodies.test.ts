@@ -149,8 +149,20 @@ test('protobuf bodies from the real kubectl 1.32 decode to the objects the comma
         },
       },
     });
-    const cron = objects.get('/apis/batch/v1/namespaces/demo/cronjobs');
-    assert.equal((cron?.spec as { schedule: string }).schedule, '*/5 * * * *');
+    assert.deepEqual(objects.get('/apis/batch/v1/namespaces/demo/cronjobs')?.spec, {
+      schedule: '*/5 * * * *',
+      jobTemplate: {
+        metadata: { name: 'tick' },
+        spec: {
+          template: {
+            spec: {
+              containers: [{ name: 'tick', image: 'busybox', command: ['date'] }],
+              restartPolicy: 'OnFailure',
+            },
+          },
+        },
+      },
+    });
     assert.deepEqual(objects.get('/api/v1/namespaces/demo/services')?.spec, {
       ports: [{ name: '80-8080', protocol: 'TCP', port: 80, targetPort: 8080 }],
       selector: { app: 'svc' },
