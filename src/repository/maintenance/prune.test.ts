@@ -130,7 +130,7 @@ test('prune with --max-unused 0% repacks every partly used pack, leaving no unus
 test('Lifeboat reads a repository after restic pruned it, and restic reads one after Lifeboat did', async () => {
   await withTempRepo(async (t) => {
     const { root, repoDir, passwordFile, reopen } = t;
-    const { repo, scenario } = await withScenario(t);
+    const { scenario } = await withScenario(t);
     // restic prunes what we wrote (with its own rules), and we check and restore the result.
     await restic(repoDir, passwordFile, ['prune', '--max-unused', '0%']);
     const afterRestic = await reopen();
