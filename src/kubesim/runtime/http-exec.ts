@@ -145,6 +145,22 @@ export function handlePodExec(
   });
 }
 
+/** How long a TTY session waits for the client's first terminal size before starting the command. */
+const RESIZE_WAIT_MS = 250;
+
+/** Reads a resize message, `{"Width":80,"Height":24}`. */
+function parseResize(payload: Buffer): { width: number; height: number } | undefined {
+  try {
+    const size = JSON.parse(payload.toString()) as { Width?: unknown; Height?: unknown };
+    if (typeof size.Width === 'number' && typeof size.Height === 'number') {
+      return { width: size.Width, height: size.Height };
+    }
+  } catch {
+    // not JSON: ignored like any malformed resize
+  }
+  return undefined;
+}
+
 async function runSession(
   ws: WebSocket,
   protocol: StreamProtocol,
@@ -157,6 +173,7 @@ async function runSession(
   const stdin = request.stdin ? new PassThrough() : undefined;
   const stdout = request.stdout ? channelWriter(ws, Channel.stdout) : undefined;
   const stderr = request.stderr && !request.tty ? channelWriter(ws, Channel.stderr) : undefined;
+  let onResize: ((size: { width: number; height: number }) => void) | undefined;
   ws.on('message', (data) => {
     const bytes = messageBytes(data as Buffer);
     if (bytes.length === 0) return;
@@ -164,8 +181,10 @@ async function runSession(
       if (stdin && !stdin.writableEnded) stdin.write(bytes.subarray(1));
     } else if (bytes[0] === Channel.close && supportsCloseSignal(protocol) && bytes[1] === Channel.stdin) {
       stdin?.end();
+    } else if (bytes[0] === Channel.resize && onResize) {
+      const size = parseResize(bytes.subarray(1));
+      if (size) onResize(size);
     }
-    // Channel 4 (terminal resize) and anything else: nothing to do for a process without a terminal.
   });
   ws.on('close', () => {
     // The client going away before the command ended kills the command, as the kubelet does.
@@ -184,9 +203,20 @@ async function runSession(
       : undefined;
   const log = { pod: podName(ctx.pod), container: request.container, protocol };
   ctx.logger.debug({ ...log, program: request.command[0] }, `pods/${request.subresource} started`);
+  // A terminal client sends its size first thing; the command starts with it (later resizes are ignored).
+  const terminalSize = request.tty
+    ? await new Promise<{ width: number; height: number } | undefined>((resolve) => {
+        const timer = setTimeout(() => resolve(undefined), RESIZE_WAIT_MS);
+        onResize = (size) => {
+          clearTimeout(timer);
+          onResize = undefined;
+          resolve(size);
+        };
+      })
+    : undefined;
   let status: Omit<Status, 'kind' | 'apiVersion'>;
   try {
-    status = await run(request, ctx, { stdin, stdout, stderr, signal: abort.signal });
+    status = await run(request, ctx, { stdin, stdout, stderr, signal: abort.signal, terminalSize });
     if (timedOut) {
       status = internalErrorStatus(
         `command [${request.command.join(' ')}] did not finish within ${timeoutMs / 1000}s and was killed`,
@@ -216,7 +246,13 @@ async function runSession(
 async function run(
   request: StreamRequest,
   ctx: PodStreamContext,
-  streams: { stdin?: PassThrough; stdout?: Writable; stderr?: Writable; signal: AbortSignal },
+  streams: {
+    stdin?: PassThrough;
+    stdout?: Writable;
+    stderr?: Writable;
+    signal: AbortSignal;
+    terminalSize?: { width: number; height: number };
+  },
 ): Promise<Omit<Status, 'kind' | 'apiVersion'>> {
   const target = { podUid: podUid(ctx.pod), container: request.container, tty: request.tty, ...streams };
   if (request.subresource === 'exec') {

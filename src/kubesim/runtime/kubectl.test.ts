@@ -4,6 +4,7 @@
  * kubectl prints them.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +52,29 @@ after(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
+/** Runs a command line on a pseudo-terminal (util-linux `script`), typing `input`; its exit code and output. */
+function runUnderTerminal(commandLine: string, input: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['--quiet', '--return', '--command', commandLine, '/dev/null'], {
+      env: { ...process.env, KUBECACHEDIR: kubectl.cacheDir, TERM: 'xterm' },
+    });
+    let output = '';
+    child.stdout.on('data', (d) => {
+      output += d;
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, output });
+    });
+    setTimeout(() => child.stdin.end(input), 1500);
+  });
+}
+
 function data(): string {
   return runtime.isolation === 'mount-namespace' ? '/data' : volume;
 }
@@ -80,6 +104,16 @@ describe('kubectl 1.32 against the exec and log handlers', () => {
     );
     assert.equal(r.trim(), '2');
     assert.equal(readFileSync(join(volume, 'from-kubectl'), 'utf8'), 'one\ntwo\n');
+  });
+
+  test('exec -it from a terminal gets a terminal in the pod', async () => {
+    // kubectl only asks for a TTY when its own stdin is one: run it under util-linux `script`.
+    const inner = `stty cols 100 rows 30; ${kubectl.binary} --kubeconfig ${kubectl.kubeconfig} exec -it web-0 -- sh`;
+    const r = await runUnderTerminal(inner, 'tty; echo "size $(stty size)"; exit 3\n');
+    assert.equal(r.code, 3);
+    assert.match(r.output, /\/dev\/pts\/\d+\r\n/);
+    assert.match(r.output, /size 30 100\r\n/, 'the terminal size kubectl sent applies in the pod');
+    assert.match(r.output, /command terminated with exit code 3/);
   });
 
   test('cp copies a file out of the pod’s volume (tar over exec)', async () => {

@@ -257,6 +257,32 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
   }
 }
 
+/** Quotes one argument for `sh -c`. */
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * With `tty`, runs the command on a real pseudo-terminal through util-linux `script` when the sandbox has it
+ * (echo, `\r\n`, an interactive shell's prompt, `tty` answering a device), so `kubectl exec -it` behaves; without
+ * `script`, stdout and stderr are merged and there is no terminal.
+ */
+async function withTerminal(
+  command: string[],
+  env: Record<string, string>,
+  view: PathView,
+  size: ExecRequest['terminalSize'],
+): Promise<string[]> {
+  if ((await resolveExecutable('script', env.PATH, view)) !== 'ok') return command;
+  env.SHELL = '/bin/sh';
+  const resize =
+    size && Number.isInteger(size.width) && Number.isInteger(size.height) && size.width > 0 && size.height > 0
+      ? `stty cols ${size.width} rows ${size.height} 2>/dev/null; `
+      : '';
+  const line = `${resize}exec ${command.map(shellQuote).join(' ')}`;
+  return ['script', '--quiet', '--flush', '--return', '--command', line, '/dev/null'];
+}
+
 /** A Kubernetes `metav1.Time`: RFC 3339 with second precision. */
 function metaTime(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -418,7 +444,9 @@ class Runtime implements ContainerRuntime {
       return { exitCode: 137, signal: 'SIGKILL' };
     }
     const child = await sandbox.spawn({
-      argv: request.command,
+      argv: request.tty
+        ? await withTerminal(request.command, env, sandbox.view, request.terminalSize)
+        : request.command,
       env,
       workingDir: container.spec.workingDir,
       stdin: request.stdin !== undefined,

@@ -29,6 +29,8 @@ export type ExecRequest = {
   /** Receives the command's stderr; ended when the command's output ends. With `tty`, stderr goes to stdout. */
   stderr?: Writable;
   tty?: boolean;
+  /** With `tty`: the terminal's size when the command starts (later resizes are not applied). */
+  terminalSize?: { width: number; height: number };
   /** Kills the process when aborted (client gone, timeout). */
   signal?: AbortSignal;
 };
