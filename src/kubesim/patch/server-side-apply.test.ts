@@ -408,3 +408,31 @@ test('an update may reset managedFields; through a subresource it may not', () =
   });
   assert.deepEqual(noChange, mf, 'a no-op write adds no entry');
 });
+
+test('kubectl takes over from its client-side apply without conflicts, and keeps the annotation in step', () => {
+  const config = deployment({ replicas: 2, paused: false });
+  const annotated = deployment(
+    { replicas: 2, paused: false },
+    { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(config) } },
+  );
+  const live = stored({
+    ...annotated,
+    metadata: {
+      ...annotated.metadata,
+      managedFields: recordUpdateManagedFields({
+        after: annotated,
+        manager: 'kubectl-client-side-apply',
+        apiVersion: 'apps/v1',
+        now: T0,
+      }),
+    },
+  });
+  const moved = apply(live, deployment({ replicas: 3, paused: false }), 'kubectl');
+  assert.equal(specOf(moved.object).replicas, 3);
+  assert.equal(owns(moved.object, 'kubectl', '.spec.replicas'), true);
+  const annotation =
+    moved.object.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration'] ?? '';
+  assert.equal((JSON.parse(annotation) as { spec: { replicas: number } }).spec.replicas, 3);
+  const err = conflictOf(() => apply(live, deployment({ replicas: 3 }), 'helm'));
+  assert.match(err.status.message ?? '', /conflict with "kubectl-client-side-apply" using apps\/v1/);
+});

@@ -5,6 +5,12 @@ import { builtinType, GENERIC_OBJECT } from './builtin-types.ts';
 import { type FieldSet, formatPath } from './field-set.ts';
 import { deepCopy, deepEqual, isJsonObject, type JsonObject } from './json-value.ts';
 import {
+  fieldsFromLastApplied,
+  KUBECTL_MANAGER,
+  LAST_APPLIED_ANNOTATION,
+  lastAppliedFor,
+} from './last-applied.ts';
+import {
   decodeManagedFields,
   describeManager,
   encodeManagedFields,
@@ -25,8 +31,12 @@ import type { TypeNode } from './type-node.ts';
  * change a field another manager owns (409 with one `FieldManagerConflict` cause per field) unless forced, in
  * which case ownership moves. Every other write records an `Update` entry for its manager.
  *
- * Not modelled: the last-applied-configuration hand-over between client-side and server-side apply, the cap of
- * ten `Update` entries, and managers at other API versions (managed fields are not converted between versions).
+ * For the manager `kubectl`, the client-side → server-side hand-over of the real server applies: conflicts on
+ * fields the last-applied annotation set (still at those values) are overridden, and the annotation follows
+ * server-side applies.
+ *
+ * Not modelled: the cap of ten `Update` entries, and managers at other API versions (managed fields are not
+ * converted between versions).
  */
 
 /** Managed-field bookkeeping never covers these: they are the server's (apiserver `stripMetaManager`). */
@@ -111,19 +121,53 @@ export function serverSideApply(input: ServerSideApplyInput): ServerSideApplyRes
     const clash = state.set.intersection(changedFields);
     if (!clash.isEmpty()) conflicts.push({ state, paths: clash.paths() });
   }
-  if (conflicts.length > 0 && !input.force) throw applyConflict(conflicts);
+  if (conflicts.length > 0 && !input.force) {
+    const remaining = conflictsNotHandedOver(conflicts, input, liveView, scope, type);
+    if (remaining.length > 0) throw applyConflict(remaining);
+  }
   for (const [id, state] of managers) {
     if (id === applyId) continue;
     state.set = state.set.difference(changedFields).difference(removed);
   }
 
-  const changed = !deepEqual(liveView, merged);
+  let changed = !deepEqual(liveView, merged);
   const applier = managers.get(applyId) as ManagerState;
   if (changed || !previous || !sameSet(previous.set, appliedSet)) applier.time = formatTime(input.now);
   const managedFields = encodeManagedFields(managers);
   const object = assemble(merged, input.live, input.applied, scope, input);
+  if (syncLastApplied(object, input)) changed = true;
   object.metadata.managedFields = managedFields;
   return { object, managedFields, changed };
+}
+
+/**
+ * kubectl moving from client-side to server-side apply: conflicts on fields its last-applied annotation set,
+ * still at those values, are overridden (the real `lastAppliedManager`). Returns the conflicts that remain.
+ */
+function conflictsNotHandedOver(
+  conflicts: { state: ManagerState; paths: string[][] }[],
+  input: ServerSideApplyInput,
+  liveView: JsonObject,
+  scope: Scope,
+  type: TypeNode,
+): { state: ManagerState; paths: string[][] }[] {
+  if (input.manager !== KUBECTL_MANAGER || !input.live) return conflicts;
+  const allowed = fieldsFromLastApplied(input.live, liveView, (obj) => managedView(obj, scope), type);
+  if (!allowed) return conflicts;
+  return conflicts
+    .map(({ state, paths }) => ({ state, paths: paths.filter((path) => !allowed.has(path)) }))
+    .filter(({ paths }) => paths.length > 0);
+}
+
+/** Keeps kubectl's last-applied annotation in step with its server-side applies; true when it changed. */
+function syncLastApplied(object: KubeObject, input: ServerSideApplyInput): boolean {
+  if (input.manager !== KUBECTL_MANAGER) return false;
+  const annotations = object.metadata.annotations;
+  const previous = input.live?.metadata.annotations?.[LAST_APPLIED_ANNOTATION];
+  if (!annotations || previous === undefined) return false;
+  const next = lastAppliedFor(input.applied);
+  annotations[LAST_APPLIED_ANNOTATION] = next;
+  return next !== previous;
 }
 
 export type RecordUpdateInput = FieldManagementScope & {
