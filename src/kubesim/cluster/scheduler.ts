@@ -59,6 +59,7 @@ export function startScheduler(ctx: ClusterContext): Controller {
   const lastFailure = new Map<string, string>();
 
   const pendingKeys = (): string[] => pods.list().filter(wantsScheduling).map(objectKey);
+  const forgetDeleted = pods.on({ delete: (pod) => assumed.delete(pod.metadata.uid!) });
 
   const controller = new Controller(ctx, 'scheduler', (key) => reconcile(key), 1);
   controller.watch(pods, (pod) => {
@@ -70,6 +71,11 @@ export function startScheduler(ctx: ClusterContext): Controller {
   controller.watch(informers.get(refs.pvcs), everyone);
   controller.watch(informers.get(refs.pvs), everyone);
   controller.resync(pendingKeys);
+  const stop = controller.stop.bind(controller);
+  controller.stop = async () => {
+    forgetDeleted();
+    await stop();
+  };
 
   function podsPerNode(owner: string | undefined): Map<string, { total: number; same: number }> {
     const counts = new Map<string, { total: number; same: number }>();
@@ -156,7 +162,13 @@ export function startScheduler(ctx: ClusterContext): Controller {
       if (isNotFound(err)) return undefined;
       throw err;
     }
-    if (!wantsScheduling(pod) || assumed.has(pod.metadata.uid!)) return undefined;
+    if (!wantsScheduling(pod)) return undefined;
+    const waitingFor = assumed.get(pod.metadata.uid!);
+    if (waitingFor !== undefined) {
+      // Chosen already; bound once its claims are (the real scheduler's volume-binding PreBind).
+      if (claimsBound(pod)) bind(pod, waitingFor);
+      return undefined;
+    }
     const spec = pod.spec as PodSpec;
     const all = nodes
       .list()
@@ -209,18 +221,34 @@ export function startScheduler(ctx: ClusterContext): Controller {
       const [s2, t2] = score(best);
       return s1 < s2 || (s1 === s2 && t1 < t2) ? n : best;
     });
-    bind(pod, chosen.metadata.name!, volumes.wait ?? []);
-    return undefined;
-  }
-
-  function bind(pod: KubeObject, nodeName: string, delayedClaims: string[]): void {
-    const namespace = pod.metadata.namespace!;
-    for (const claim of delayedClaims) {
-      ctx.api.patch(refs.pvcs, namespace, claim, 'merge', {
+    const nodeName = chosen.metadata.name!;
+    for (const claim of volumes.wait ?? []) {
+      ctx.api.patch(refs.pvcs, pod.metadata.namespace, claim, 'merge', {
         metadata: { annotations: { [SELECTED_NODE_ANNOTATION]: nodeName } },
       });
     }
     assumed.set(pod.metadata.uid!, nodeName);
+    if (claimsBound(pod)) bind(pod, nodeName);
+    return undefined;
+  }
+
+  /** Whether every claim the pod uses is bound to a volume. */
+  function claimsBound(pod: KubeObject): boolean {
+    return ((pod.spec as PodSpec).volumes ?? []).every((v) => {
+      const claim = v.persistentVolumeClaim?.claimName;
+      if (!claim) return true;
+      try {
+        const pvc = ctx.api.get(refs.pvcs, pod.metadata.namespace, claim);
+        return Boolean((pvc.spec as { volumeName?: string }).volumeName);
+      } catch (err) {
+        if (isNotFound(err)) return false;
+        throw err;
+      }
+    });
+  }
+
+  function bind(pod: KubeObject, nodeName: string): void {
+    const namespace = pod.metadata.namespace!;
     try {
       ctx.api.patch(refs.pods, namespace, pod.metadata.name!, 'merge', {
         metadata: { resourceVersion: pod.metadata.resourceVersion },
