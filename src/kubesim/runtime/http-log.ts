@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { systemClock } from '../../core/clock.ts';
 import { badRequest, invalid } from '../apiserver/errors.ts';
 import { ApiError } from '../apiserver/types.ts';
+import type { KubeObject } from '../registry/types.ts';
 import { writeStatusResponse } from './http-status.ts';
 import { nodeName, podName, podUid, selectContainer } from './pod-spec.ts';
 import { boolParam, intParam, QueryError } from './query.ts';
@@ -78,6 +79,24 @@ function parseLogRequest(url: URL, ctx: PodStreamContext): LogRequest {
   }
 }
 
+type ContainerStatusLike = { name?: string; state?: { waiting?: { reason?: string } } };
+
+/**
+ * Why a container the runtime does not know has not started, from the pod's status as the kubelet wrote it:
+ * its waiting reason, `ContainerCreating` when it has no status yet, undefined when it is running or has
+ * terminated.
+ */
+function waitingReason(pod: KubeObject, container: string): string | undefined {
+  const status = (pod.status ?? {}) as Record<string, unknown>;
+  const all = [status.containerStatuses, status.initContainerStatuses, status.ephemeralContainerStatuses]
+    .filter(Array.isArray)
+    .flat() as ContainerStatusLike[];
+  const found = all.find((c) => c?.name === container);
+  if (!found?.state) return 'ContainerCreating';
+  if (found.state.waiting) return found.state.waiting.reason || 'ContainerCreating';
+  return undefined;
+}
+
 function select(entries: LogEntry[], request: LogRequest): LogEntry[] {
   let out = entries;
   if (request.sinceNanos !== undefined) {
@@ -113,13 +132,22 @@ export function handlePodLog(req: IncomingMessage, res: ServerResponse, ctx: Pod
     res.end();
     return;
   }
-  const entries = ctx.runtime.logs(uid, request.container, { previous: request.previous });
+  let entries = ctx.runtime.logs(uid, request.container, { previous: request.previous });
   if (entries === undefined) {
-    const message = request.previous
-      ? `previous terminated container "${request.container}" in pod "${name}" not found`
-      : `container "${request.container}" in pod "${name}" is waiting to start: ContainerCreating`;
-    writeStatusResponse(res, badRequest(message).status);
-    return;
+    if (request.previous) {
+      const message = `previous terminated container "${request.container}" in pod "${name}" not found`;
+      writeStatusResponse(res, badRequest(message).status);
+      return;
+    }
+    const waiting = waitingReason(ctx.pod, request.container);
+    if (waiting !== undefined) {
+      const message = `container "${request.container}" in pod "${name}" is waiting to start: ${waiting}`;
+      writeStatusResponse(res, badRequest(message).status);
+      return;
+    }
+    // Started (the pod's status says so) but not by this runtime, e.g. an init container the kubelet only
+    // simulated: it has written nothing.
+    entries = [];
   }
 
   let budget = request.limitBytes ?? Number.POSITIVE_INFINITY;

@@ -457,6 +457,23 @@ describe('logs', () => {
       JSON.parse(waiting.body).message,
       'container "main" in pod "creating" is waiting to start: ContainerCreating',
     );
+    (notStarted.status as Record<string, unknown>).containerStatuses = [
+      { name: 'main', state: { waiting: { reason: 'CrashLoopBackOff' } } },
+    ];
+    assert.equal(
+      JSON.parse((await get('creating', '')).body).message,
+      'container "main" in pod "creating" is waiting to start: CrashLoopBackOff',
+    );
+    (notStarted.status as Record<string, unknown>).containerStatuses = [
+      { name: 'main', state: { terminated: { exitCode: 0, reason: 'Completed' } } },
+    ];
+    const foreign = await get('creating', '');
+    assert.deepEqual(
+      [foreign.status, foreign.body],
+      [200, ''],
+      'started, but not by this runtime: an empty log',
+    );
+    delete (notStarted.status as Record<string, unknown>).containerStatuses;
     const ambiguous = await get('pair', '');
     assert.equal(ambiguous.status, 400);
     assert.match(JSON.parse(ambiguous.body).message, /choose one of: \[a b\]/);
