@@ -436,3 +436,43 @@ test('kubectl takes over from its client-side apply without conflicts, and keeps
   const err = conflictOf(() => apply(live, deployment({ replicas: 3 }), 'helm'));
   assert.match(err.status.message ?? '', /conflict with "kubectl-client-side-apply" using apps\/v1/);
 });
+
+test('the create fast path records exactly what the general comparison records', () => {
+  const objects: KubeObject[] = [
+    deployment(
+      {
+        replicas: 1,
+        selector: { matchLabels: { app: 'web' } },
+        template: template('nginx', [{ name: 'side', image: 'x', ports: [{ containerPort: 81 }], env: [] }]),
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1 } },
+      },
+      { labels: { app: 'web' }, annotations: {}, finalizers: ['a', 'b'] },
+    ),
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c' },
+      data: { a: 'b', empty: '' },
+      binaryData: {},
+    },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'nothing' } },
+  ];
+  for (const after of objects) {
+    const fast = recordUpdateManagedFields({
+      after,
+      manager: 'm',
+      apiVersion: 'v1',
+      now: T0,
+      kind: after.kind,
+    });
+    const general = recordUpdateManagedFields({
+      before: { apiVersion: after.apiVersion, kind: after.kind, metadata: { name: after.metadata.name } },
+      after,
+      manager: 'm',
+      apiVersion: 'v1',
+      now: T0,
+      kind: after.kind,
+    });
+    assert.deepEqual(fast, general, after.metadata.name);
+  }
+});

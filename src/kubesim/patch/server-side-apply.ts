@@ -21,7 +21,7 @@ import {
   managerIdentity,
 } from './managed-fields.ts';
 import { typeFromOpenApiSchema } from './openapi-types.ts';
-import { compare, merge, prune, toFieldSet } from './structured-merge.ts';
+import { compare, fieldsV1Of, merge, prune, toFieldSet } from './structured-merge.ts';
 import type { TypeNode } from './type-node.ts';
 
 /**
@@ -187,6 +187,8 @@ export function recordUpdateManagedFields(input: RecordUpdateInput): ManagedFiel
   const type = resolveType(input);
   const scope = scopeOf(input);
   const managers = updateBaseline(input);
+  if (!input.before && managers.size === 0)
+    return createdEntries(input, managedView(input.after, scope), type);
   const beforeView = input.before ? managedView(input.before, scope) : {};
   const afterView = managedView(input.after, scope);
   const { added, modified, removed } = compare(beforeView, afterView, type);
@@ -206,6 +208,22 @@ export function recordUpdateManagedFields(input: RecordUpdateInput): ManagedFiel
     });
   }
   return encodeManagedFields(managers);
+}
+
+/** The one `Update` entry of a create, encoded straight from the object (the hot path of every create). */
+function createdEntries(input: RecordUpdateInput, view: JsonObject, type: TypeNode): ManagedFieldsEntry[] {
+  const fieldsV1 = Object.keys(view).length === 0 ? undefined : fieldsV1Of(view, type);
+  if (!fieldsV1 || Object.keys(fieldsV1).length === 0) return [];
+  const entry: ManagedFieldsEntry = {
+    manager: input.manager,
+    operation: 'Update',
+    apiVersion: input.apiVersion,
+    time: formatTime(input.now),
+    fieldsType: 'FieldsV1',
+    fieldsV1,
+  };
+  if (input.subresource) entry.subresource = input.subresource;
+  return [entry];
 }
 
 function updateBaseline(input: RecordUpdateInput): Map<string, ManagerState> {

@@ -118,6 +118,48 @@ function collectMapFields(
   }
 }
 
+/**
+ * `toFieldSet(value, type).toFieldsV1()` in one pass without building the set: the FieldsV1 object of every
+ * field `value` sets, or undefined when it sets none. Used for the managedFields of a newly created object.
+ */
+export function fieldsV1Of(value: unknown, type: TypeNode): Record<string, unknown> | undefined {
+  const shape = shapeOf(value, type);
+  if (shape === 'leaf') return {};
+  if (shape === 'map') {
+    const map = value as JsonObject;
+    const keys = Object.keys(map);
+    if (keys.length === 0) return {};
+    return encodeMapFields(map, type);
+  }
+  const entries: [string, Record<string, unknown>][] = [];
+  const seen = new Set<string>();
+  for (const item of value as unknown[]) {
+    const element = listElement(item, type, shape, false, () => 'list');
+    if (seen.has(element)) continue;
+    seen.add(element);
+    const fields =
+      shape === 'assoc' && isJsonObject(item) ? encodeMapFields(item, itemType(type)) : undefined;
+    entries.push([element, fields ? { '.': {}, ...fields } : {}]);
+  }
+  return entries.length === 0 ? undefined : sortedObject(entries);
+}
+
+function encodeMapFields(map: JsonObject, type: TypeNode): Record<string, unknown> | undefined {
+  const entries: [string, Record<string, unknown>][] = [];
+  for (const key of Object.keys(map)) {
+    const encoded = fieldsV1Of(map[key], fieldType(type, key));
+    if (encoded) entries.push([fieldElement(key), encoded]);
+  }
+  return entries.length === 0 ? undefined : sortedObject(entries);
+}
+
+function sortedObject(entries: [string, Record<string, unknown>][]): Record<string, unknown> {
+  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of entries) out[k] = v;
+  return out;
+}
+
 export type Comparison = { added: FieldSet; modified: FieldSet; removed: FieldSet };
 
 /**
