@@ -128,7 +128,11 @@ export function createFaultyObjectStore(store: ObjectStore, rules: FaultRule[] =
     const bytes = bodyBytes(body) ?? (await readAll(body as Readable));
     switch (rule.action) {
       case 'truncate':
-        await store.put(key, bytes.subarray(0, rule.bytes ?? Math.floor(bytes.length / 2)), options);
+        // The partial body is all that "arrived", so the announced length goes with the rest of it.
+        await store.put(key, bytes.subarray(0, rule.bytes ?? Math.floor(bytes.length / 2)), {
+          ...options,
+          contentLength: undefined,
+        });
         crashed = true;
         throw new SimulatedCrash('put', key);
       case 'drop':
