@@ -205,7 +205,7 @@ export function startScheduler(ctx: ClusterContext): Controller {
     if (volumes.blocking) candidates = [];
     else if (volumes.nodes !== 'all') {
       const allowed = volumes.nodes;
-      candidates = fits.filter((n) => allowed.has(n.metadata.name!) || !reject(volumes.reason!));
+      candidates = fits.filter((n) => allowed.has(n.metadata.name!) || reject(volumes.reason!));
     }
     if (candidates.length === 0) {
       markUnschedulable(pod, all.length, reasons, volumes.blocking);
