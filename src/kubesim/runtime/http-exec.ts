@@ -8,6 +8,7 @@ import {
   Channel,
   channelWriter,
   exitCodeStatus,
+  frame,
   internalErrorStatus,
   messageBytes,
   negotiateProtocol,
@@ -236,9 +237,9 @@ async function runSession(
   );
   if (ws.readyState !== ws.OPEN) return;
   if (speaksJsonStatus(protocol)) {
-    ws.send(Buffer.concat([Buffer.from([Channel.error]), Buffer.from(JSON.stringify(status))]));
+    ws.send(frame(Channel.error, JSON.stringify(status)));
   } else if (status.status === 'Failure') {
-    ws.send(Buffer.concat([Buffer.from([Channel.error]), Buffer.from(status.message ?? 'error')]));
+    ws.send(frame(Channel.error, status.message ?? 'error'));
   }
   ws.close(1000);
 }
