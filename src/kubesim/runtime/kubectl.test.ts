@@ -50,6 +50,7 @@ after(async () => {
   await server.close();
   await runtime.close();
   rmSync(root, { recursive: true, force: true });
+  rmSync(kubectl.cacheDir, { recursive: true, force: true });
 });
 
 /** Runs a command line on a pseudo-terminal (util-linux `script`), typing `input`; its exit code and output. */
