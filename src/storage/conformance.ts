@@ -74,12 +74,13 @@ export function runObjectStoreConformance(target: ConformanceTarget): void {
       assert.equal((await store.getBuffer('small/ünïcødé ✓ key')).toString(), 'u');
     });
 
-    test('round-trips a 12 MiB streamed body (multipart-sized) with and without a known length', async () => {
+    test('round-trips a 12 MiB body (multipart-sized): streamed with and without a known length, and in memory', async () => {
       const store = await target.create();
       const data = randomBytes(12 * MiB + 12345);
       await store.put('big/unknown-length', chunked(data, 64 * 1024));
       await store.put('big/known-length', chunked(data, 1000 * 1000), { contentLength: data.length });
-      for (const key of ['big/unknown-length', 'big/known-length']) {
+      await store.put('big/in-memory', data);
+      for (const key of ['big/unknown-length', 'big/known-length', 'big/in-memory']) {
         assert.equal((await store.stat(key)).size, data.length, key);
         assert.equal(sha256(await readAll(await store.get(key))), sha256(data), `${key} via get`);
         assert.equal(sha256(await store.getBuffer(key)), sha256(data), `${key} via getBuffer`);
