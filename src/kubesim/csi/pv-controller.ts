@@ -244,7 +244,7 @@ export function startPersistentVolumeController(ctx: ClusterContext, copies: Lim
     const selected = pvc.metadata.annotations?.[SELECTED_NODE_ANNOTATION];
     const selectedNode = selected ? nodes.get(undefined, selected) : undefined;
     const request = parseQuantity(spec.resources?.requests?.storage ?? '0');
-    const candidates = api.list(refs.pvs).items.filter((pv) => {
+    const candidates = pvs.list().filter((pv) => {
       if (pv.metadata.deletionTimestamp) return false;
       const v = volumeSpec(pv);
       const ref = v.claimRef;
