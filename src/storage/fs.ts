@@ -51,6 +51,8 @@ export interface FsObjectStoreOptions {
  */
 const TEMP_MARK = '.lifeboat-tmp-';
 
+const READ_CHUNK = 1024 * 1024;
+
 /** How often a write retries when a concurrent `delete` removes the (then empty) directory it is creating in. */
 const DIRECTORY_RACE_RETRIES = 5;
 
@@ -101,7 +103,8 @@ class FsObjectStore implements ObjectStore {
 
   async get(key: string): Promise<Readable> {
     const handle = await this.#openFile(key);
-    return handle.createReadStream();
+    // Larger reads than the 64 KiB default: objects here are tarballs and packs, read front to back.
+    return handle.createReadStream({ highWaterMark: READ_CHUNK });
   }
 
   async getBuffer(key: string): Promise<Buffer> {
