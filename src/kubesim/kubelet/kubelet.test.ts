@@ -277,4 +277,11 @@ describe('kubelet', () => {
     assert.equal(readFileSync(join(backing, 'restored.txt'), 'utf8'), 'data\n');
     assert.equal(realpathSync(backing), backing);
   });
+
+  test('housekeeping removes directories of pods the node does not run', async () => {
+    const root = c.sim.nodes[0].rootDir;
+    const stray = kubeletPodDir(root, '0b5e0a11-0000-4000-8000-000000000000');
+    mkdirSync(join(stray, 'volumes', 'kubernetes.io~empty-dir', 'x'), { recursive: true });
+    await c.waitFor('the stray directory to go', () => !existsSync(stray), 5000);
+  });
 });

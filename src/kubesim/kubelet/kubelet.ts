@@ -80,6 +80,7 @@ export class Kubelet {
   readonly #byUid = new Map<string, PodRecord>();
   readonly #ips: IpPool;
   readonly #controller: Controller;
+  #housekeeping: NodeJS.Timeout | undefined;
 
   constructor(ctx: ClusterContext, node: SimulatedNode, runtime: ContainerRuntime | undefined) {
     this.#ctx = ctx;
@@ -103,6 +104,16 @@ export class Kubelet {
     );
     this.#controller.resync(() => [...this.#records.keys()]);
     await this.#removeOrphans();
+    // Like the kubelet's housekeeping: directories of pods this node no longer runs are removed.
+    this.#housekeeping = setInterval(() => {
+      this.#removeOrphans().catch((err) =>
+        this.#ctx.logger.warn(
+          { node: this.node.name, err: errorMessage(err) },
+          'orphaned pod cleanup failed',
+        ),
+      );
+    }, this.#ctx.timing.resyncMs);
+    this.#housekeeping.unref();
   }
 
   /** Called by the runtime when a real container process exits. */
@@ -117,6 +128,7 @@ export class Kubelet {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.#housekeeping);
     await this.#controller.stop();
     for (const rec of this.#records.values()) for (const t of rec.timers) clearTimeout(t);
   }
@@ -124,13 +136,15 @@ export class Kubelet {
   async #removeOrphans(): Promise<void> {
     const dir = kubeletPodsDir(this.node.rootDir);
     const live = new Set(
-      this.#ctx.api
-        .list(this.#ctx.refs.pods)
-        .items.filter((p) => (p.spec as PodSpec | undefined)?.nodeName === this.node.name)
+      this.#ctx.informers
+        .get(this.#ctx.refs.pods)
+        .list()
+        .filter((p) => (p.spec as PodSpec | undefined)?.nodeName === this.node.name)
         .map((p) => p.metadata.uid),
     );
     for (const uid of await readdir(dir).catch(() => [] as string[])) {
-      if (!live.has(uid)) await rm(join(dir, uid), { recursive: true, force: true });
+      if (live.has(uid) || this.#byUid.has(uid)) continue;
+      await rm(join(dir, uid), { recursive: true, force: true });
     }
   }
 
