@@ -294,10 +294,11 @@ export function runObjectStoreConformance(target: ConformanceTarget): void {
     test('a body that fails mid-stream leaves the previous object (or none) in place', async () => {
       const store = await target.create();
       await store.put('broken/existing', 'old content');
+      // 9 MiB before the failure: more than one multipart part or staged block has gone up by then.
       const failing = (): Readable =>
         Readable.from(
           (async function* () {
-            yield Buffer.alloc(64 * 1024, 'x');
+            for (let i = 0; i < 9; i++) yield Buffer.alloc(MiB, 'x');
             throw new Error('source failed');
           })(),
         );
