@@ -84,111 +84,151 @@ export async function prepareVolumes(
   nodeRoot: string,
   claims: ReadonlyMap<string, KubeObject>,
 ): Promise<void> {
-  const uid = pod.metadata.uid!;
-  const namespace = pod.metadata.namespace!;
-  const now = ctx.clock.now();
-  const getData = (
-    kind: 'configmap' | 'secret',
-    name: string,
-    optional?: boolean,
-  ): Record<string, Buffer> | undefined => {
-    try {
-      if (kind === 'configmap') {
-        const cm = ctx.api.get(ctx.refs.configMaps, namespace, name);
-        const out: Record<string, Buffer> = {};
-        for (const [k, v] of Object.entries((cm.data ?? {}) as Record<string, string>))
-          out[k] = Buffer.from(v);
-        for (const [k, v] of Object.entries((cm.binaryData ?? {}) as Record<string, string>))
-          out[k] = Buffer.from(v, 'base64');
-        return out;
-      }
-      const secret = ctx.api.get(ctx.refs.secrets, namespace, name);
-      const out: Record<string, Buffer> = {};
-      for (const [k, v] of Object.entries((secret.data ?? {}) as Record<string, string>))
-        out[k] = Buffer.from(v, 'base64');
-      return out;
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      if (optional) return undefined;
-      throw new VolumeNotReady(`${kind} "${name}" not found`);
-    }
-  };
-
+  const m: Mount = { ctx, pod, nodeName, nodeRoot, claims, now: ctx.clock.now() };
   for (const volume of (pod.spec as { volumes?: Volume[] }).volumes ?? []) {
-    if (volume.emptyDir !== undefined) {
-      const dir = podVolumeDir(nodeRoot, uid, PLUGIN_DIRS.emptyDir, volume.name);
-      await mkdir(dir, { recursive: true, mode: 0o777 });
-    } else if (volume.configMap) {
-      const source = volume.configMap;
-      const data = getData('configmap', source.name ?? '', source.optional) ?? {};
+    const mounter = MOUNTERS.find(([source]) => volume[source] !== undefined);
+    if (mounter) await mounter[1](m, volume);
+  }
+}
+
+type Mount = {
+  ctx: ClusterContext;
+  pod: KubeObject;
+  nodeName: string;
+  nodeRoot: string;
+  claims: ReadonlyMap<string, KubeObject>;
+  now: Date;
+};
+
+const dirOf = (m: Mount, plugin: string, volume: Volume): string =>
+  podVolumeDir(m.nodeRoot, m.pod.metadata.uid!, plugin, volume.name);
+
+/** A ConfigMap's or Secret's data as bytes; undefined when it is missing and optional. */
+function objectData(
+  m: Mount,
+  kind: 'configmap' | 'secret',
+  name: string,
+  optional?: boolean,
+): Record<string, Buffer> | undefined {
+  const namespace = m.pod.metadata.namespace!;
+  try {
+    const out: Record<string, Buffer> = {};
+    if (kind === 'configmap') {
+      const cm = m.ctx.api.get(m.ctx.refs.configMaps, namespace, name);
+      for (const [k, v] of Object.entries((cm.data ?? {}) as Record<string, string>)) out[k] = Buffer.from(v);
+      for (const [k, v] of Object.entries((cm.binaryData ?? {}) as Record<string, string>)) {
+        out[k] = Buffer.from(v, 'base64');
+      }
+      return out;
+    }
+    const secret = m.ctx.api.get(m.ctx.refs.secrets, namespace, name);
+    for (const [k, v] of Object.entries((secret.data ?? {}) as Record<string, string>)) {
+      out[k] = Buffer.from(v, 'base64');
+    }
+    return out;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    if (optional) return undefined;
+    throw new VolumeNotReady(`${kind} "${name}" not found`);
+  }
+}
+
+function fieldItems(m: Mount, items: FieldItem[] | undefined, mode: number): Payload {
+  return (items ?? []).map((item) => ({
+    path: item.path,
+    content: Buffer.from(fieldValue(m.pod, item.fieldRef?.fieldPath ?? '')),
+    mode: item.mode ?? mode,
+  }));
+}
+
+function projectedPayload(m: Mount, volume: Volume): Payload {
+  const payload: Payload = [];
+  const mode = volume.projected?.defaultMode ?? DEFAULT_MODE;
+  for (const source of volume.projected?.sources ?? []) {
+    if (source.serviceAccountToken) {
+      const token = serviceAccountToken(m.pod, m.nodeName, source.serviceAccountToken, m.now);
+      payload.push({ path: source.serviceAccountToken.path, content: Buffer.from(token), mode });
+    } else if (source.configMap) {
+      const name = source.configMap.name ?? '';
+      // The root CA is the same everywhere; reading it needs no API round trip.
+      const data =
+        name === 'kube-root-ca.crt'
+          ? { 'ca.crt': Buffer.from(CLUSTER_CA_PEM) }
+          : (objectData(m, 'configmap', name, source.configMap.optional) ?? {});
+      payload.push(...entries(data, source.configMap, mode, `configmap "${name}"`));
+    } else if (source.secret) {
+      const data = objectData(m, 'secret', source.secret.name ?? '', source.secret.optional) ?? {};
+      payload.push(...entries(data, source.secret, mode, `secret "${source.secret.name}"`));
+    } else if (source.downwardAPI) {
+      payload.push(...fieldItems(m, source.downwardAPI.items, mode));
+    }
+  }
+  return payload;
+}
+
+type Mounter = (m: Mount, volume: Volume) => Promise<void>;
+
+const MOUNTERS: [keyof Volume, Mounter][] = [
+  [
+    'emptyDir',
+    async (m, v) => void (await mkdir(dirOf(m, PLUGIN_DIRS.emptyDir, v), { recursive: true, mode: 0o777 })),
+  ],
+  [
+    'configMap',
+    async (m, v) => {
+      const source = v.configMap!;
+      const data = objectData(m, 'configmap', source.name ?? '', source.optional) ?? {};
       const payload = entries(data, source, source.defaultMode ?? DEFAULT_MODE, `configmap "${source.name}"`);
-      await writeAtomically(podVolumeDir(nodeRoot, uid, PLUGIN_DIRS.configMap, volume.name), payload, now);
-    } else if (volume.secret) {
-      const source = volume.secret;
-      const data = getData('secret', source.secretName ?? '', source.optional) ?? {};
+      await writeAtomically(dirOf(m, PLUGIN_DIRS.configMap, v), payload, m.now);
+    },
+  ],
+  [
+    'secret',
+    async (m, v) => {
+      const source = v.secret!;
+      const data = objectData(m, 'secret', source.secretName ?? '', source.optional) ?? {};
       const payload = entries(
         data,
         source,
         source.defaultMode ?? DEFAULT_MODE,
         `secret "${source.secretName}"`,
       );
-      await writeAtomically(podVolumeDir(nodeRoot, uid, PLUGIN_DIRS.secret, volume.name), payload, now);
-    } else if (volume.projected) {
-      const payload: Payload = [];
-      const mode = volume.projected.defaultMode ?? DEFAULT_MODE;
-      for (const source of volume.projected.sources ?? []) {
-        if (source.serviceAccountToken) {
-          payload.push({
-            path: source.serviceAccountToken.path,
-            content: Buffer.from(serviceAccountToken(pod, nodeName, source.serviceAccountToken, now)),
-            mode,
-          });
-        } else if (source.configMap) {
-          const name = source.configMap.name ?? '';
-          const data =
-            name === 'kube-root-ca.crt'
-              ? { 'ca.crt': Buffer.from(CLUSTER_CA_PEM) }
-              : (getData('configmap', name, source.configMap.optional) ?? {});
-          payload.push(...entries(data, source.configMap, mode, `configmap "${name}"`));
-        } else if (source.secret) {
-          const data = getData('secret', source.secret.name ?? '', source.secret.optional) ?? {};
-          payload.push(...entries(data, source.secret, mode, `secret "${source.secret.name}"`));
-        } else if (source.downwardAPI) {
-          for (const item of source.downwardAPI.items ?? []) {
-            payload.push({
-              path: item.path,
-              content: Buffer.from(fieldValue(pod, item.fieldRef?.fieldPath ?? '')),
-              mode: item.mode ?? mode,
-            });
-          }
-        }
-      }
-      await writeAtomically(podVolumeDir(nodeRoot, uid, PLUGIN_DIRS.projected, volume.name), payload, now);
-    } else if (volume.downwardAPI) {
-      const mode = volume.downwardAPI.defaultMode ?? DEFAULT_MODE;
-      const payload = (volume.downwardAPI.items ?? []).map((item) => ({
-        path: item.path,
-        content: Buffer.from(fieldValue(pod, item.fieldRef?.fieldPath ?? '')),
-        mode: item.mode ?? mode,
-      }));
-      await writeAtomically(podVolumeDir(nodeRoot, uid, PLUGIN_DIRS.downwardAPI, volume.name), payload, now);
-    } else if (volume.hostPath) {
-      const path = nodePath(nodeRoot, volume.hostPath.path);
-      const type = volume.hostPath.type ?? '';
+      await writeAtomically(dirOf(m, PLUGIN_DIRS.secret, v), payload, m.now);
+    },
+  ],
+  ['projected', (m, v) => writeAtomically(dirOf(m, PLUGIN_DIRS.projected, v), projectedPayload(m, v), m.now)],
+  [
+    'downwardAPI',
+    (m, v) =>
+      writeAtomically(
+        dirOf(m, PLUGIN_DIRS.downwardAPI, v),
+        fieldItems(m, v.downwardAPI?.items, v.downwardAPI?.defaultMode ?? DEFAULT_MODE),
+        m.now,
+      ),
+  ],
+  [
+    'hostPath',
+    async (m, v) => {
+      const path = nodePath(m.nodeRoot, v.hostPath!.path);
+      const type = v.hostPath!.type ?? '';
       if (type === 'FileOrCreate') {
         await mkdir(dirname(path), { recursive: true });
         await writeFile(path, '', { flag: 'a' });
       } else if (type === '' || type === 'DirectoryOrCreate' || type === 'Directory') {
         await mkdir(path, { recursive: true });
       }
-    } else if (volume.persistentVolumeClaim) {
-      const claim = volume.persistentVolumeClaim.claimName;
-      const pv = claims.get(claim);
+    },
+  ],
+  [
+    'persistentVolumeClaim',
+    async (m, v) => {
+      const claim = v.persistentVolumeClaim!.claimName;
+      const pv = m.claims.get(claim);
       if (!pv) throw new VolumeNotReady(`persistentvolumeclaim "${claim}" is not bound`);
-      await mountPersistentVolume(ctx, pod, pv, nodeRoot);
-    }
-  }
-}
+      await mountPersistentVolume(m.ctx, m.pod, pv, m.nodeRoot);
+    },
+  ],
+];
 
 async function mountPersistentVolume(
   ctx: ClusterContext,
