@@ -179,23 +179,9 @@ export class Kubelet {
       this.#writeStatus(rec);
       return undefined;
     }
-    if (!rec.volumesReady) {
-      const waiting = await this.#mountVolumes(rec);
-      if (waiting) {
-        this.#writeStatus(rec);
-        return { requeueAfterMs: this.#ctx.timing.pollMs * 4 };
-      }
-    }
-    if (!rec.env) {
-      try {
-        rec.env = resolveEnv(this.#ctx, pod);
-        rec.envMessage = undefined;
-      } catch (err) {
-        if (!(err instanceof EnvNotReady)) throw err;
-        this.#configError(rec, err.message);
-        this.#writeStatus(rec);
-        return { requeueAfterMs: this.#ctx.timing.pollMs * 4 };
-      }
+    if (!(await this.#prepare(rec))) {
+      this.#writeStatus(rec);
+      return { requeueAfterMs: this.#ctx.timing.pollMs * 4 };
     }
     const next = await this.#restartDue(rec);
     const hold = await this.#runInitContainers(rec);
@@ -207,6 +193,21 @@ export class Kubelet {
     if (!rec.terminal && !rec.mainStarted) await this.#startMain(rec);
     this.#writeStatus(rec);
     return next;
+  }
+
+  /** Volumes mounted and environment resolved: false while the pod must wait for either. */
+  async #prepare(rec: PodRecord): Promise<boolean> {
+    if (!rec.volumesReady && (await this.#mountVolumes(rec))) return false;
+    if (rec.env) return true;
+    try {
+      rec.env = resolveEnv(this.#ctx, rec.pod);
+      rec.envMessage = undefined;
+      return true;
+    } catch (err) {
+      if (!(err instanceof EnvNotReady)) throw err;
+      this.#configError(rec, err.message);
+      return false;
+    }
   }
 
   #newRecord(pod: KubeObject, key: string): PodRecord {
