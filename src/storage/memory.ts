@@ -71,7 +71,7 @@ class MemoryStore implements ObjectStore {
   }
 
   async get(key: string): Promise<Readable> {
-    return Readable.from([this.#object(key).data]);
+    return Readable.from([Buffer.from(this.#object(key).data)]);
   }
 
   async getBuffer(key: string): Promise<Buffer> {
