@@ -107,4 +107,4 @@ export async function startKubesim(options: KubesimOptions = {}): Promise<Kubesi
 
 export type { ObjectService } from './apiserver/types.ts';
 export type { FaultRule, FaultVerb } from './http/faults.ts';
-export type { PodStreamContext, PodStreamHandlers } from './http/pod-streams.ts';
+export type { PodStreamHandlers } from './http/pod-streams.ts';

@@ -1,8 +1,11 @@
+import { applyJsonPatch } from '../patch/json-patch.ts';
+import { applyMergePatch } from '../patch/merge-patch.ts';
+import { applyStrategicMergePatch } from '../patch/strategic-merge-patch.ts';
 import type { KubeObject, ResourceType } from '../registry/types.ts';
 import { fieldsOf, matchesFieldSelector, parseFieldSelector } from '../selectors/field-selector.ts';
 import { compileLabelSelectorParam } from '../selectors/label-selector.ts';
-import { badRequest, unsupportedMediaType } from './errors.ts';
-import { ApiError } from './types.ts';
+import { unsupportedMediaType } from './errors.ts';
+import type { ApiError } from './types.ts';
 
 /**
  * The one place the API server calls kubesim's pure libraries (selectors, patches, schema validation,
@@ -28,128 +31,20 @@ export function compileFieldSelector(text: string): FieldMatcher {
   return { fields: fieldsOf(selector), matches: (get) => matchesFieldSelector(selector, get) };
 }
 
-/** RFC 6902. A failed `test` or a missing path is 422, as on the real server. */
+/** RFC 6902 on a copy. A malformed patch is 400; a failed `test` or a missing path is 422, as on the real server. */
 export function jsonPatch(obj: KubeObject, operations: unknown): KubeObject {
-  if (!Array.isArray(operations)) throw badRequest('json patch must be a JSON array of operations');
-  let doc: unknown = structuredClone(obj);
-  for (const [i, op] of operations.entries()) {
-    doc = applyJsonPatchOp(doc, op as Record<string, unknown>, i);
-  }
-  return doc as KubeObject;
+  return applyJsonPatch(obj, operations);
 }
 
-function pointer(path: unknown): string[] {
-  if (typeof path !== 'string' || (path !== '' && !path.startsWith('/'))) {
-    throw invalidPatch(`invalid JSON pointer ${JSON.stringify(path)}`);
-  }
-  return path === ''
-    ? []
-    : path
-        .slice(1)
-        .split('/')
-        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-function invalidPatch(message: string): ApiError {
-  return new ApiError({
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message: `the server rejected our request due to an error in our request: ${message}`,
-    reason: 'Invalid',
-    code: 422,
-  });
-}
-
-function resolveParent(doc: unknown, parts: string[]): { parent: unknown; key: string } {
-  let cur = doc;
-  for (const p of parts.slice(0, -1)) {
-    if (cur === null || typeof cur !== 'object')
-      throw invalidPatch(`path /${parts.join('/')} does not exist`);
-    cur = (cur as Record<string, unknown>)[p];
-  }
-  if (cur === null || typeof cur !== 'object') throw invalidPatch(`path /${parts.join('/')} does not exist`);
-  return { parent: cur, key: parts[parts.length - 1] };
-}
-
-function getAt(doc: unknown, parts: string[]): unknown {
-  let cur = doc;
-  for (const p of parts) {
-    if (cur === null || typeof cur !== 'object' || !(p in (cur as object))) {
-      throw invalidPatch(`path /${parts.join('/')} does not exist`);
-    }
-    cur = (cur as Record<string, unknown>)[p];
-  }
-  return cur;
-}
-
-function applyJsonPatchOp(doc: unknown, op: Record<string, unknown>, index: number): unknown {
-  const parts = pointer(op.path);
-  const add = (value: unknown): unknown => {
-    if (parts.length === 0) return value;
-    const { parent, key } = resolveParent(doc, parts);
-    if (Array.isArray(parent)) {
-      const i = key === '-' ? parent.length : Number(key);
-      if (!Number.isInteger(i) || i < 0 || i > parent.length) throw invalidPatch(`index ${key} out of range`);
-      parent.splice(i, 0, value);
-    } else (parent as Record<string, unknown>)[key] = value;
-    return doc;
-  };
-  const remove = (): unknown => {
-    getAt(doc, parts);
-    const { parent, key } = resolveParent(doc, parts);
-    if (Array.isArray(parent)) parent.splice(Number(key), 1);
-    else delete (parent as Record<string, unknown>)[key];
-    return doc;
-  };
-  switch (op.op) {
-    case 'add':
-      return add(structuredClone(op.value));
-    case 'remove':
-      return remove();
-    case 'replace':
-      getAt(doc, parts);
-      if (parts.length === 0) return structuredClone(op.value);
-      remove();
-      return add(structuredClone(op.value));
-    case 'move': {
-      const value = getAt(doc, pointer(op.from));
-      const from = pointer(op.from);
-      const { parent, key } = resolveParent(doc, from);
-      if (Array.isArray(parent)) parent.splice(Number(key), 1);
-      else delete (parent as Record<string, unknown>)[key];
-      return add(value);
-    }
-    case 'copy':
-      return add(structuredClone(getAt(doc, pointer(op.from))));
-    case 'test':
-      if (JSON.stringify(getAt(doc, parts)) !== JSON.stringify(op.value)) {
-        throw invalidPatch(`testing value /${parts.join('/')} failed`);
-      }
-      return doc;
-    default:
-      throw badRequest(`json patch operation ${index} has an unknown op ${JSON.stringify(op.op)}`);
-  }
-}
-
-/** RFC 7386: objects merge, null deletes, everything else replaces. */
+/** RFC 7386 on a copy: objects merge, null deletes, everything else replaces. */
 export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return structuredClone(patch);
-  const out: Record<string, unknown> =
-    target !== null && typeof target === 'object' && !Array.isArray(target)
-      ? { ...(target as Record<string, unknown>) }
-      : {};
-  for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
-  }
-  return out;
+  return applyMergePatch(target, patch);
 }
 
+/** Strategic merge patch with the built-in kind's merge keys; 415 for types that do not take it (custom resources). */
 export function strategicMergePatch(obj: KubeObject, patch: unknown, type: ResourceType): KubeObject {
   if (!type.strategicMerge) throw smpUnsupported(type);
-  return mergePatch(obj, patch) as KubeObject;
+  return applyStrategicMergePatch(obj, patch, type.kind);
 }
 
 export function smpUnsupported(_type: ResourceType): ApiError {

@@ -201,49 +201,21 @@ export class KubeObjectService implements ObjectService {
     const { type } = ref;
     const now = this.#clock.now();
     const ctx = this.#context(type, now, options.dryRun);
-    if (obj === null || typeof obj !== 'object' || Array.isArray(obj))
-      throw badRequest('the request body must be an object');
+    requireObject(obj);
     this.#checkKind(ref, obj);
-    if (obj.metadata === undefined || obj.metadata === null || typeof obj.metadata !== 'object')
-      obj.metadata = {};
     const meta = obj.metadata;
     const ns = this.#scopeNamespace(type, namespace, meta.namespace);
-    if (type.namespaced) meta.namespace = ns;
-    else delete meta.namespace;
-    if (type.namespaced) this.#checkNamespaceWritable(ns, meta.name ?? meta.generateName ?? '', type);
+    if (type.namespaced) {
+      meta.namespace = ns;
+      this.#checkNamespaceWritable(ns, meta.name ?? meta.generateName ?? '', type);
+    } else delete meta.namespace;
     this.#crds.checkCreatable(type);
     if (meta.resourceVersion !== undefined && meta.resourceVersion !== '') {
       throw internalError('resourceVersion should not be set on objects to be created');
     }
     const resource = groupResource(type);
-    if (!meta.name) {
-      if (!meta.generateName) {
-        throw invalid(type, '', [
-          {
-            field: 'metadata.name',
-            message: 'Required value: name or generateName is required',
-            reason: 'FieldValueRequired',
-          },
-        ]);
-      }
-      for (let attempt = 0; ; attempt++) {
-        const candidate = generateName(meta.generateName, this.#random);
-        if (!this.store.get(resource, ns, candidate) || attempt >= 8) {
-          meta.name = candidate;
-          break;
-        }
-      }
-    }
-    const name = meta.name as string;
-    meta.uid = randomUUID();
-    meta.creationTimestamp = metaTime(now);
-    delete meta.resourceVersion;
-    delete meta.deletionTimestamp;
-    delete meta.deletionGracePeriodSeconds;
-    delete meta.selfLink;
-    if (type.tracksGeneration) meta.generation = 1;
-    else delete meta.generation;
-    if (type.subresources.status) delete obj.status;
+    const name = this.#assignName(type, ns, meta);
+    stampNewObject(type, obj, now);
 
     let result = obj;
     if (type.crdName) result = this.#checkCustomResource(ref, result, options);
@@ -283,9 +255,7 @@ export class KubeObjectService implements ObjectService {
     options: WriteOptions = {},
   ): KubeObject {
     const { type } = ref;
-    if (body === null || typeof body !== 'object' || Array.isArray(body))
-      throw badRequest('the request body must be an object');
-    if (body.metadata === undefined || body.metadata === null) body.metadata = {};
+    requireObject(body);
     if (options.subresource === 'finalize') {
       if (type.group !== '' || type.resource !== 'namespaces') throw pathNotFound();
       return this.finalizeNamespace(name, body, options);
@@ -316,68 +286,20 @@ export class KubeObjectService implements ObjectService {
   ): { object: KubeObject; created: boolean } {
     const { type } = ref;
     if (patchType === 'strategic' && !type.strategicMerge) throw smpUnsupported(type);
+    if (patchType === 'apply') checkApplyRequest(body, options);
     const now = this.#clock.now();
-    if (patchType === 'apply') {
-      if (!options.fieldManager) {
-        throw badRequest(
-          'PATCH, application/apply-patch+yaml requests must specify a fieldManager (the "fieldManager" query parameter)',
-        );
-      }
-      const applied = body as KubeObject;
-      if (applied === null || typeof applied !== 'object' || Array.isArray(applied)) {
-        throw badRequest('apply patches must be objects');
-      }
-      if (applied.metadata?.managedFields !== undefined) {
-        throw badRequest('metadata.managedFields must be nil');
-      }
-    }
+    const ssa = { manager: options.fieldManager ?? '', force: options.force ?? false, type, now };
     const ns = type.namespaced ? (namespace ?? '') : '';
     const entry = this.store.get(groupResource(type), ns, name);
     if (!entry) {
       if (patchType !== 'apply' || options.subresource) throw notFound(type, name);
       const applied = cloneObject(body as KubeObject);
       applied.metadata = { ...applied.metadata, name };
-      const created = serverSideApply(undefined, applied, {
-        manager: options.fieldManager!,
-        force: options.force ?? false,
-        type,
-        now,
-      });
+      const created = serverSideApply(undefined, applied, ssa);
       return { object: this.createOwned(ref, namespace, created, options, true).object, created: true };
     }
     const current = this.#parse(ref, entry);
-    let patched: KubeObject;
-    switch (patchType) {
-      case 'json':
-        patched = jsonPatch(current, body);
-        break;
-      case 'merge':
-        if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-          throw badRequest('merge patches must be JSON objects');
-        }
-        patched = mergePatch(current, body) as KubeObject;
-        break;
-      case 'strategic':
-        if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-          throw badRequest('strategic merge patches must be JSON objects');
-        }
-        patched = strategicMergePatch(current, body, type);
-        break;
-      case 'apply':
-        patched = serverSideApply(current, body as KubeObject, {
-          manager: options.fieldManager!,
-          force: options.force ?? false,
-          type,
-          now,
-        });
-        break;
-      default:
-        throw badRequest(`unknown patch type ${String(patchType)}`);
-    }
-    if (patched === null || typeof patched !== 'object' || Array.isArray(patched)) {
-      throw badRequest('the patch does not leave an object');
-    }
-    if (patched.metadata === null || typeof patched.metadata !== 'object') patched.metadata = {};
+    const patched = applyPatch(current, patchType, body, type, ssa);
     const rv = patched.metadata.resourceVersion;
     if (rv !== undefined && rv !== current.metadata.resourceVersion) throw conflict(type, name);
     return {
@@ -552,6 +474,28 @@ export class KubeObjectService implements ObjectService {
 
   // ---- internals ----
 
+  /** The object's name, generated from `generateName` (avoiding taken names) when it has none; 422 when neither. */
+  #assignName(type: ResourceType, namespace: string, meta: KubeObject['metadata']): string {
+    if (meta.name) return meta.name;
+    if (!meta.generateName) {
+      throw invalid(type, '', [
+        {
+          field: 'metadata.name',
+          message: 'Required value: name or generateName is required',
+          reason: 'FieldValueRequired',
+        },
+      ]);
+    }
+    const resource = groupResource(type);
+    let candidate = generateName(meta.generateName, this.#random);
+    // The real server retries a taken generated name too; after a few tries the create reports the conflict.
+    for (let attempt = 0; attempt < 8 && this.store.get(resource, namespace, candidate); attempt++) {
+      candidate = generateName(meta.generateName, this.#random);
+    }
+    meta.name = candidate;
+    return candidate;
+  }
+
   #context(type: ResourceType, now: Date, dryRun: boolean | undefined): AdmissionContext {
     return { type, now, dryRun: dryRun ?? false };
   }
@@ -671,69 +615,14 @@ export class KubeObjectService implements ObjectService {
     mode: { finalizing?: boolean; applied?: boolean } = {},
   ): KubeObject {
     const { type } = ref;
-    const name = current.metadata.name ?? '';
+    const _name = current.metadata.name ?? '';
     const now = this.#clock.now();
     const ctx = this.#context(type, now, options.dryRun);
     if (options.subresource === 'status' && !type.subresources.status) throw pathNotFound();
-    if (body.metadata.name && body.metadata.name !== name) {
-      throw badRequest(
-        `the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`,
-      );
-    }
-    if (
-      type.namespaced &&
-      body.metadata.namespace &&
-      body.metadata.namespace !== current.metadata.namespace
-    ) {
-      throw badRequest(
-        'the namespace of the provided object does not match the namespace sent on the request',
-      );
-    }
+    checkIdentity(type, current, body);
     this.#checkKind(ref, body);
-
-    let next: KubeObject;
-    if (options.subresource === 'status') {
-      next = cloneObject(current);
-      if (body.status === undefined) delete next.status;
-      else next.status = body.status;
-    } else {
-      next = body;
-      if (type.subresources.status) {
-        if (current.status === undefined) delete next.status;
-        else next.status = current.status;
-      }
-    }
-    const meta = next.metadata;
+    let next = composeReplacement(type, current, body, options.subresource === 'status');
     const old = current.metadata;
-    meta.name = old.name;
-    if (old.namespace !== undefined) meta.namespace = old.namespace;
-    else delete meta.namespace;
-    meta.uid = old.uid;
-    meta.creationTimestamp = old.creationTimestamp;
-    meta.resourceVersion = old.resourceVersion;
-    for (const k of [
-      'generation',
-      'deletionTimestamp',
-      'deletionGracePeriodSeconds',
-      'managedFields',
-    ] as const) {
-      if (old[k] === undefined) delete meta[k];
-      else (meta as Record<string, unknown>)[k] = old[k];
-    }
-    delete meta.selfLink;
-    if (old.deletionTimestamp) {
-      const added = (meta.finalizers ?? []).filter((f) => !(old.finalizers ?? []).includes(f));
-      if (added.length > 0) {
-        throw invalid(type, name, [
-          {
-            field: 'metadata.finalizers',
-            message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`,
-            reason: 'FieldValueForbidden',
-          },
-        ]);
-      }
-    }
-    if (meta.finalizers?.length === 0) delete meta.finalizers;
 
     if (type.crdName) next = this.#checkCustomResource(ref, next, options);
     const admission = this.#admission(type);
@@ -752,6 +641,7 @@ export class KubeObjectService implements ObjectService {
       });
     }
 
+    const meta = next.metadata;
     if (meta.deletionTimestamp && (meta.finalizers?.length ?? 0) === 0 && !admission?.holdsDeletion?.(next)) {
       return this.#removeParsed(ref, next, options.dryRun ?? false, ctx);
     }
@@ -818,6 +708,152 @@ export class KubeObjectService implements ObjectService {
     }
     return this.store.count(resource);
   }
+}
+
+/** 400 when a replacement names another object than the URL. */
+function checkIdentity(type: ResourceType, current: KubeObject, body: KubeObject): void {
+  const name = current.metadata.name ?? '';
+  if (body.metadata.name && body.metadata.name !== name) {
+    throw badRequest(
+      `the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`,
+    );
+  }
+  if (type.namespaced && body.metadata.namespace && body.metadata.namespace !== current.metadata.namespace) {
+    throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  }
+}
+
+const SERVER_OWNED_META = [
+  'generation',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'managedFields',
+] as const;
+
+/**
+ * The object a PUT/PATCH would store (kube-api-surface.md §c.7): with a status subresource the main resource
+ * keeps the stored status and `status` keeps everything else; identity and server-owned metadata always come
+ * from the stored object; no finalizer may be added once deletion has started (422).
+ */
+function composeReplacement(
+  type: ResourceType,
+  current: KubeObject,
+  body: KubeObject,
+  statusOnly: boolean,
+): KubeObject {
+  let next: KubeObject;
+  if (statusOnly) {
+    next = cloneObject(current);
+    if (body.status === undefined) delete next.status;
+    else next.status = body.status;
+  } else {
+    next = body;
+    if (type.subresources.status) {
+      if (current.status === undefined) delete next.status;
+      else next.status = current.status;
+    }
+  }
+  const meta = next.metadata;
+  const old = current.metadata;
+  meta.name = old.name;
+  if (old.namespace !== undefined) meta.namespace = old.namespace;
+  else delete meta.namespace;
+  meta.uid = old.uid;
+  meta.creationTimestamp = old.creationTimestamp;
+  meta.resourceVersion = old.resourceVersion;
+  for (const k of SERVER_OWNED_META) {
+    if (old[k] === undefined) delete meta[k];
+    else (meta as Record<string, unknown>)[k] = old[k];
+  }
+  delete meta.selfLink;
+  if (old.deletionTimestamp) {
+    const added = (meta.finalizers ?? []).filter((f) => !(old.finalizers ?? []).includes(f));
+    if (added.length > 0) {
+      throw invalid(type, old.name ?? '', [
+        {
+          field: 'metadata.finalizers',
+          message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`,
+          reason: 'FieldValueForbidden',
+        },
+      ]);
+    }
+  }
+  if (meta.finalizers?.length === 0) delete meta.finalizers;
+  return next;
+}
+
+/** An apply request needs a field manager and an object without managedFields (400 otherwise). */
+function checkApplyRequest(body: unknown, options: PatchOptions): void {
+  if (!options.fieldManager) {
+    throw badRequest(
+      'PATCH, application/apply-patch+yaml requests must specify a fieldManager (the "fieldManager" query parameter)',
+    );
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw badRequest('apply patches must be JSON or YAML objects');
+  }
+  if ((body as KubeObject).metadata?.managedFields !== undefined) {
+    throw badRequest('metadata.managedFields must be nil');
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Applies one patch of any type to the current object; the result is a fresh object. */
+function applyPatch(
+  current: KubeObject,
+  patchType: PatchType,
+  body: unknown,
+  type: ResourceType,
+  ssa: { manager: string; force: boolean; type: ResourceType; now: Date },
+): KubeObject {
+  let patched: KubeObject;
+  switch (patchType) {
+    case 'json':
+      patched = jsonPatch(current, body);
+      break;
+    case 'merge':
+      if (!isPlainObject(body)) throw badRequest('merge patches must be JSON objects');
+      patched = mergePatch(current, body) as KubeObject;
+      break;
+    case 'strategic':
+      if (!isPlainObject(body)) throw badRequest('strategic merge patches must be JSON objects');
+      patched = strategicMergePatch(current, body, type);
+      break;
+    case 'apply':
+      patched = serverSideApply(current, body as KubeObject, ssa);
+      break;
+    default:
+      throw badRequest(`unknown patch type ${String(patchType)}`);
+  }
+  if (!isPlainObject(patched)) throw badRequest('the patch does not leave an object');
+  if (!isPlainObject(patched.metadata)) patched.metadata = {};
+  return patched;
+}
+
+/** 400 unless the body is a JSON object; gives it a metadata object when it has none. */
+function requireObject(obj: KubeObject): void {
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+    throw badRequest('the request body must be a JSON object');
+  }
+  if (obj.metadata === undefined || obj.metadata === null || typeof obj.metadata !== 'object')
+    obj.metadata = {};
+}
+
+/** Server-set metadata of a new object (kube-api-surface.md §c.6); status goes when a subresource owns it. */
+function stampNewObject(type: ResourceType, obj: KubeObject, now: Date): void {
+  const meta = obj.metadata;
+  meta.uid = randomUUID();
+  meta.creationTimestamp = metaTime(now);
+  delete meta.resourceVersion;
+  delete meta.deletionTimestamp;
+  delete meta.deletionGracePeriodSeconds;
+  delete meta.selfLink;
+  if (type.tracksGeneration) meta.generation = 1;
+  else delete meta.generation;
+  if (type.subresources.status) delete obj.status;
 }
 
 /** Builds the in-process API server over a resource registry. */

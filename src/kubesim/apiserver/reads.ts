@@ -30,12 +30,15 @@ export function tooOld(store: MemoryStore, rv: number): ApiError {
   return expired(`too old resource version: ${rv} (${store.historyOldest})`);
 }
 
-export function listRaw(store: MemoryStore, ref: ResourceRef, options: ListOptions = {}): RawList {
-  const { type } = ref;
-  const resource = groupResource(type);
-  const namespace = type.namespaced && options.namespace ? options.namespace : undefined;
-  const filter = compileFilter(type, options.labelSelector, options.fieldSelector);
-  const scope = scopeDigest([resource, namespace, options.labelSelector, options.fieldSelector]);
+/**
+ * Where a list starts and which resourceVersion it reports (§c.2): a continue token's snapshot and key, or the
+ * current state. A list "as of" a compacted resourceVersion (Exact, or with a limit) is 410, as etcd answers.
+ */
+function startingPoint(
+  store: MemoryStore,
+  options: ListOptions,
+  scope: string,
+): { listRv: number; after: string | undefined } {
   const rvText = options.resourceVersion ?? '';
   const match = options.resourceVersionMatch;
   if (match && rvText === '') {
@@ -44,8 +47,6 @@ export function listRaw(store: MemoryStore, ref: ResourceRef, options: ListOptio
   if (match && match !== 'NotOlderThan' && match !== 'Exact') {
     throw badRequest(`resourceVersionMatch: Unsupported value: "${match}"`);
   }
-  let listRv = store.resourceVersion;
-  let after: string | undefined;
   if (options.continue) {
     if (rvText !== '' && rvText !== '0') {
       throw badRequest('specifying resource version is not allowed when using continue');
@@ -57,16 +58,25 @@ export function listRaw(store: MemoryStore, ref: ResourceRef, options: ListOptio
         'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
       );
     }
-    listRv = point.rv;
-    after = point.after;
-  } else if (rvText !== '' && rvText !== '0') {
+    return { listRv: point.rv, after: point.after };
+  }
+  if (rvText !== '' && rvText !== '0') {
     const rv = parseResourceVersion(rvText);
     const exact = match === 'Exact' || (match === undefined && (options.limit ?? 0) > 0);
-    // History stands in for etcd's revisions: a list "as of" a compacted revision cannot be served.
     if (exact && rv < store.historyFloor) throw tooOld(store, rv);
   } else if (match === 'Exact') {
     throw badRequest('resourceVersionMatch "Exact" is forbidden for resourceVersion "0"');
   }
+  return { listRv: store.resourceVersion, after: undefined };
+}
+
+export function listRaw(store: MemoryStore, ref: ResourceRef, options: ListOptions = {}): RawList {
+  const { type } = ref;
+  const resource = groupResource(type);
+  const namespace = type.namespaced && options.namespace ? options.namespace : undefined;
+  const filter = compileFilter(type, options.labelSelector, options.fieldSelector);
+  const scope = scopeDigest([resource, namespace, options.labelSelector, options.fieldSelector]);
+  const { listRv, after } = startingPoint(store, options, scope);
   const page = store.page(resource, { namespace, after, limit: options.limit, filter });
   const wanted = apiVersionOf(type.group, ref.version);
   const result: RawList = {

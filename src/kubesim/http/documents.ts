@@ -1,5 +1,6 @@
 import type { ResourceRef } from '../apiserver/types.ts';
 import { apiVersionOf, type KubeObject, type ResourceType } from '../registry/types.ts';
+import { type IncludeObject, toTable as renderTable, type Table } from '../table/table.ts';
 
 /**
  * The one place the HTTP layer reaches the generated documents: discovery (aggregated v2 and legacy),
@@ -11,49 +12,19 @@ export interface DocumentSource {
   all(): ResourceType[];
 }
 
-export type IncludeObject = 'None' | 'Metadata' | 'Object';
+export type { IncludeObject };
 
-/** `meta.k8s.io/v1 Table` for objects of one type and version. */
+/** `meta.k8s.io/v1 Table` for objects of one type, read at the version the request named. */
 export function toTable(
   ref: ResourceRef,
   objects: KubeObject[],
   options: { includeObject: IncludeObject; now: Date; withColumns?: boolean },
-): Record<string, unknown> {
-  const { type } = ref;
-  const columns = type.table?.columns ?? [
-    { name: 'Name', type: 'string', format: 'name', description: 'Name', priority: 0 },
-    { name: 'Age', type: 'string', format: '', description: 'Age', priority: 0 },
-  ];
-  const rows = objects.map((obj) => {
-    const cells = type.table
-      ? type.table.cells(obj, options.now)
-      : [obj.metadata.name, ageOf(obj.metadata.creationTimestamp, options.now)];
-    const row: Record<string, unknown> = { cells };
-    if (options.includeObject === 'Object') row.object = obj;
-    else if (options.includeObject === 'Metadata') {
-      row.object = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata };
-    }
-    return row;
+): Table {
+  return renderTable(ref.type, ref.version, objects, {
+    includeObject: options.includeObject,
+    now: options.now,
+    noHeaders: options.withColumns === false,
   });
-  return {
-    kind: 'Table',
-    apiVersion: 'meta.k8s.io/v1',
-    metadata: {},
-    columnDefinitions: options.withColumns === false ? [] : columns,
-    rows,
-  };
-}
-
-function ageOf(ts: unknown, now: Date): string {
-  const t = typeof ts === 'string' ? Date.parse(ts) : Number.NaN;
-  if (Number.isNaN(t)) return '<unknown>';
-  const s = Math.max(0, Math.floor((now.getTime() - t) / 1000));
-  if (s < 120) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 120) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h`;
-  return `${Math.floor(h / 24)}d`;
 }
 
 type GroupVersions = { group: string; versions: string[] };

@@ -41,7 +41,7 @@ export class FaultInjector {
   #rules: ActiveRule[] = [];
   #nextId = 1;
   readonly #random: () => number;
-  readonly #watches = new Map<number, { resource: string; close: () => void }>();
+  readonly #watches = new Map<number, { resource: string; close: (graceful: boolean) => void }>();
   #nextWatch = 1;
 
   constructor(random: () => number = Math.random) {
@@ -68,13 +68,16 @@ export class FaultInjector {
     this.#rules = [];
   }
 
-  /** Closes open watch connections now (of one group-resource, or all); returns how many. */
-  dropWatches(resource?: string): number {
+  /**
+   * Drops open watch connections now (of one group-resource, or all); returns how many. By default the
+   * connection is cut (the client sees a network error); `graceful` ends the stream as a server timeout does.
+   */
+  dropWatches(resource?: string, options: { graceful?: boolean } = {}): number {
     let n = 0;
     for (const [id, w] of [...this.#watches]) {
       if (resource === undefined || resource === '*' || w.resource === resource) {
         this.#watches.delete(id);
-        w.close();
+        w.close(options.graceful ?? false);
         n++;
       }
     }
@@ -82,7 +85,7 @@ export class FaultInjector {
   }
 
   /** The HTTP layer registers each open watch so it can be dropped; returns the unregister function. */
-  trackWatch(resource: string, close: () => void): () => void {
+  trackWatch(resource: string, close: (graceful: boolean) => void): () => void {
     const id = this.#nextWatch++;
     this.#watches.set(id, { resource, close });
     return () => {

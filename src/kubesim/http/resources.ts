@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.ts';
 import { badRequest, methodNotAllowed, pathNotFound } from '../apiserver/errors.ts';
 import type { KubeObjectService } from '../apiserver/object-service.ts';
-import type { ResourceRef, WriteOptions } from '../apiserver/types.ts';
+import { ApiError, type ResourceRef, type WriteOptions } from '../apiserver/types.ts';
 import { apiVersionOf, groupResource, type KubeObject } from '../registry/types.ts';
 import { decodeObject, decodePatch, patchTypeOf, readBody } from './body.ts';
 import { type IncludeObject, toTable } from './documents.ts';
@@ -243,6 +243,14 @@ function list(
   sendJsonText(res, 200, `${head}${raw.items.join(',')}]}`);
 }
 
+/** The verb of a GET/PUT/PATCH on the status or scale subresource; 405 for other methods. */
+function getUpdatePatch(method: string, ref: ResourceRef): 'get' | 'update' | 'patch' {
+  if (method === 'GET') return 'get';
+  if (method === 'PUT') return 'update';
+  if (method === 'PATCH') return 'patch';
+  throw methodNotAllowed(method.toLowerCase(), ref.type);
+}
+
 async function handleSubresource(
   req: IncomingMessage,
   res: ServerResponse,
@@ -256,54 +264,51 @@ async function handleSubresource(
   const sub = route.subresource!;
   const name = route.name!;
   const namespace = route.namespace;
-  const resource = groupResource(type);
+  const core = type.group === '';
   if (sub === 'status' && type.subresources.status) {
-    const verb =
-      method === 'GET' ? 'get' : method === 'PUT' ? 'update' : method === 'PATCH' ? 'patch' : undefined;
-    if (!verb) throw methodNotAllowed(method.toLowerCase(), type);
-    await applyFaults(deps, resource, verb);
-    if (verb === 'get') {
-      sendJsonText(res, 200, deps.service.getRaw(ref, namespace, name));
-      return;
-    }
-    await writeThrough(req, res, query, deps, ref, namespace, name, verb, 'status');
-    return;
-  }
-  if (sub === 'scale' && type.subresources.scale) {
-    const verb =
-      method === 'GET' ? 'get' : method === 'PUT' ? 'update' : method === 'PATCH' ? 'patch' : undefined;
-    if (!verb) throw methodNotAllowed(method.toLowerCase(), type);
-    await applyFaults(deps, resource, verb);
-    if (verb === 'get') {
-      sendJson(res, 200, deps.service.getScale(ref, namespace, name));
-      return;
-    }
-    const options = writeOptions(query, req.headers['user-agent']);
-    if (verb === 'update') {
-      const body = decodeObject(await readBody(req), req.headers['content-type']) as KubeObject;
-      sendJson(res, 200, deps.service.writeScale(ref, namespace, name, { put: body }, options));
-    } else {
-      const patchType = patchTypeOf(req.headers['content-type']);
-      const patch = decodePatch(await readBody(req), patchType);
-      sendJson(res, 200, deps.service.writeScale(ref, namespace, name, { patchType, patch }, options));
-    }
-    return;
-  }
-  if (sub === 'finalize' && type.group === '' && type.resource === 'namespaces') {
+    const verb = getUpdatePatch(method, ref);
+    await applyFaults(deps, groupResource(type), verb);
+    if (verb === 'get') sendJsonText(res, 200, deps.service.getRaw(ref, namespace, name));
+    else await writeThrough(req, res, query, deps, ref, namespace, name, verb, 'status');
+  } else if (sub === 'scale' && type.subresources.scale) {
+    await scaleSubresource(req, res, query, deps, ref, namespace, name);
+  } else if (sub === 'finalize' && core && type.resource === 'namespaces') {
     if (method !== 'PUT') throw methodNotAllowed(method.toLowerCase(), type);
-    await applyFaults(deps, resource, 'update');
+    await applyFaults(deps, groupResource(type), 'update');
     await writeThrough(req, res, query, deps, ref, undefined, name, 'update', 'finalize');
-    return;
-  }
-  if (type.group === '' && type.resource === 'pods') {
-    await podSubresource(req, res, sub, query, deps, ref, namespace ?? '', name);
-    return;
-  }
-  if (type.group === '' && type.resource === 'serviceaccounts' && sub === 'token' && method === 'POST') {
+  } else if (core && type.resource === 'pods') {
+    await podSubresource(req, res, sub, deps, ref, namespace ?? '', name);
+  } else if (core && type.resource === 'serviceaccounts' && sub === 'token' && method === 'POST') {
     await serviceAccountToken(req, res, deps, ref, namespace ?? '', name);
+  } else {
+    throw pathNotFound();
+  }
+}
+
+async function scaleSubresource(
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+  deps: ResourceDeps,
+  ref: ResourceRef,
+  namespace: string | undefined,
+  name: string,
+): Promise<void> {
+  const verb = getUpdatePatch(req.method ?? 'GET', ref);
+  await applyFaults(deps, groupResource(ref.type), verb);
+  if (verb === 'get') {
+    sendJson(res, 200, deps.service.getScale(ref, namespace, name));
     return;
   }
-  throw pathNotFound();
+  const options = writeOptions(query, req.headers['user-agent']);
+  if (verb === 'update') {
+    const body = decodeObject(await readBody(req), req.headers['content-type']) as KubeObject;
+    sendJson(res, 200, deps.service.writeScale(ref, namespace, name, { put: body }, options));
+    return;
+  }
+  const patchType = patchTypeOf(req.headers['content-type']);
+  const patch = decodePatch(await readBody(req), patchType);
+  sendJson(res, 200, deps.service.writeScale(ref, namespace, name, { patchType, patch }, options));
 }
 
 async function writeThrough(
@@ -336,7 +341,6 @@ async function podSubresource(
   req: IncomingMessage,
   res: ServerResponse,
   sub: string,
-  query: URLSearchParams,
   deps: ResourceDeps,
   ref: ResourceRef,
   namespace: string,
@@ -345,10 +349,10 @@ async function podSubresource(
   const method = req.method ?? 'GET';
   if (sub === 'log') {
     if (method !== 'GET') throw methodNotAllowed(method.toLowerCase(), ref.type);
-    deps.service.getRaw(ref, namespace, name); // 404 for a missing pod, before any stream starts
+    const pod = deps.service.get(ref, namespace, name); // 404 for a missing pod, before any stream starts
     const handler = deps.streams.log;
     if (!handler) throw notImplemented('pods/log');
-    await handler(req, res, { api: deps.service, namespace, name, query, logger: deps.logger });
+    await handler(req, res, pod);
     return;
   }
   if (sub === 'exec' || sub === 'attach' || sub === 'portforward') {
@@ -410,10 +414,15 @@ async function serviceAccountToken(
   });
 }
 
-function notImplemented(what: string) {
-  const err = methodNotAllowed(what);
-  err.status.code = 501;
-  err.status.reason = 'NotImplemented' as never;
-  err.status.message = `${what} is not available: no container runtime is attached to this kubesim`;
-  return err;
+/** 501 for a pod stream no runtime serves. */
+export function notImplemented(what: string): ApiError {
+  return new ApiError({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: `${what} is not available: no container runtime is attached to this kubesim`,
+    reason: 'NotImplemented',
+    code: 501,
+  });
 }

@@ -18,7 +18,7 @@ import {
 import type { FaultInjector } from './faults.ts';
 import { AGGREGATED_DISCOVERY_TYPE, wantsAggregatedDiscovery } from './negotiate.ts';
 import type { PodStreamHandlers } from './pod-streams.ts';
-import { handleResource, resolveRoute } from './resources.ts';
+import { handleResource, notImplemented, resolveRoute } from './resources.ts';
 import { sendError, sendJson, sendText, toApiError } from './respond.ts';
 import { handleReview, isReviewPath } from './reviews.ts';
 import { parsePath } from './routes.ts';
@@ -160,29 +160,14 @@ export async function startApiHttpServer(options: ApiHttpOptions): Promise<ApiHt
     if (route.kind !== 'resource' || !route.name || !route.subresource) throw pathNotFound();
     const ref = resolveRoute(service, route);
     if (ref.type.group !== '' || ref.type.resource !== 'pods') throw pathNotFound();
-    const namespace = route.namespace ?? '';
-    service.getRaw(ref, namespace, route.name);
-    const ctx = { api: service, namespace, name: route.name, query: url.searchParams, logger };
-    const handler =
-      route.subresource === 'exec'
-        ? streams.exec
-        : route.subresource === 'attach'
-          ? streams.attach
-          : undefined;
+    const pod = service.get(ref, route.namespace ?? '', route.name);
+    const sub = route.subresource;
+    const handler = sub === 'exec' ? streams.exec : sub === 'attach' ? streams.attach : undefined;
     if (!handler) {
-      if (
-        route.subresource === 'exec' ||
-        route.subresource === 'attach' ||
-        route.subresource === 'portforward'
-      ) {
-        const err = pathNotFound();
-        err.status.code = 501;
-        err.status.message = `pods/${route.subresource} is not available in kubesim`;
-        throw err;
-      }
+      if (sub === 'exec' || sub === 'attach' || sub === 'portforward') throw notImplemented(`pods/${sub}`);
       throw pathNotFound();
     }
-    await handler(req, socket, head, ctx);
+    await handler(req, socket, head, pod);
   };
 
   await new Promise<void>((resolve, reject) => {

@@ -20,8 +20,8 @@ export type WatchStreamOptions = {
   /** Close after this long (the `timeoutSeconds` parameter, or the server's default). */
   timeoutMs: number;
   clock: Clock;
-  /** Registers the stream so faults can drop it; returns the unregister function. */
-  track?(drop: () => void): () => void;
+  /** Registers the stream so faults can drop it (cut, or ended gracefully); returns the unregister function. */
+  track?(drop: (graceful: boolean) => void): () => void;
   dropAfterMs?: number;
 };
 
@@ -89,7 +89,7 @@ export function serveWatch(
   const timeout = setTimeout(end, options.timeoutMs);
   timeout.unref();
   timers.push(timeout);
-  if (options.track) untrack = options.track(() => res.destroy());
+  if (options.track) untrack = options.track((graceful) => (graceful ? end() : res.destroy()));
   if (options.dropAfterMs !== undefined) {
     const drop = setTimeout(() => res.destroy(), options.dropAfterMs);
     drop.unref();

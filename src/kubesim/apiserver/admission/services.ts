@@ -42,6 +42,10 @@ function intToIp(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
+function portKey(p: ServicePort): string {
+  return `${p.port}/${p.protocol ?? 'TCP'}`;
+}
+
 function specOf(obj: KubeObject): ServiceSpec {
   if (obj.spec === undefined || obj.spec === null) obj.spec = {};
   return obj.spec as ServiceSpec;
@@ -168,38 +172,44 @@ export class ServiceAllocator {
     name: string,
     ctx: AdmissionContext,
   ): void {
+    // Ports the service already holds keep their node port across updates, matched by port and protocol.
     const previous = new Map<string, number>();
-    const previouslyHeld = new Set<number>();
     if (oldSpec && usesNodePorts(oldSpec)) {
-      for (const p of oldSpec.ports ?? []) {
-        if (p.nodePort) {
-          previous.set(`${p.port}/${p.protocol ?? 'TCP'}`, p.nodePort);
-          previouslyHeld.add(p.nodePort);
-        }
-      }
+      for (const p of oldSpec.ports ?? []) if (p.nodePort) previous.set(portKey(p), p.nodePort);
     }
+    const held = new Set(previous.values());
     const taken = new Set<number>();
     for (const [i, p] of (spec.ports ?? []).entries()) {
       if (p.nodePort === undefined || p.nodePort === 0) {
-        const kept = previous.get(`${p.port}/${p.protocol ?? 'TCP'}`);
+        const kept = previous.get(portKey(p));
         p.nodePort = kept && !taken.has(kept) ? kept : this.#freePort(taken);
       } else {
-        const field = `spec.ports[${i}].nodePort`;
-        if (!Number.isInteger(p.nodePort) || p.nodePort < PORT_MIN || p.nodePort > PORT_MAX) {
-          throw invalid(ctx.type, name, [
-            {
-              field,
-              message: `Invalid value: ${p.nodePort}: provided port is not in the valid range. The range of valid ports is ${PORT_MIN}-${PORT_MAX}`,
-            },
-          ]);
-        }
-        if ((this.#ports.has(p.nodePort) && !previouslyHeld.has(p.nodePort)) || taken.has(p.nodePort)) {
-          throw invalid(ctx.type, name, [
-            { field, message: `Invalid value: ${p.nodePort}: provided port is already allocated` },
-          ]);
-        }
+        this.#checkRequestedPort(p.nodePort, `spec.ports[${i}].nodePort`, held, taken, name, ctx);
       }
       taken.add(p.nodePort);
+    }
+  }
+
+  #checkRequestedPort(
+    port: number,
+    field: string,
+    held: Set<number>,
+    taken: Set<number>,
+    name: string,
+    ctx: AdmissionContext,
+  ): void {
+    if (!Number.isInteger(port) || port < PORT_MIN || port > PORT_MAX) {
+      throw invalid(ctx.type, name, [
+        {
+          field,
+          message: `Invalid value: ${port}: provided port is not in the valid range. The range of valid ports is ${PORT_MIN}-${PORT_MAX}`,
+        },
+      ]);
+    }
+    if ((this.#ports.has(port) && !held.has(port)) || taken.has(port)) {
+      throw invalid(ctx.type, name, [
+        { field, message: `Invalid value: ${port}: provided port is already allocated` },
+      ]);
     }
   }
 
