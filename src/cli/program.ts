@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { isLifeboatError, type LifeboatError } from '../core/errors.ts';
 import { LIFEBOAT_VERSION } from '../core/version.ts';
 import { registerDev } from './commands/dev/index.ts';
+import { registerRepo } from './commands/repo/index.ts';
 import { registerVersion } from './commands/version.ts';
 
 /** Builds the `lifeboat` command tree; each noun registers its own verbs. */
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerVersion(program);
   registerDev(program);
+  registerRepo(program);
   return program;
 }
 
