@@ -110,4 +110,25 @@ describe('deployment controller', () => {
         c.api.list(c.ref('', 'pods'), { namespace: 'default' }).items.length === 0,
     );
   });
+
+  test('a rollout that cannot progress reports ProgressDeadlineExceeded (kubectl rollout status then fails)', async () => {
+    const stuck = deployment('stuck', 1);
+    (stuck.spec as Record<string, unknown>).progressDeadlineSeconds = 1;
+    (stuck.spec as { template: { spec: Record<string, unknown> } }).template.spec.nodeSelector = {
+      nowhere: 'true',
+    };
+    c.api.create(c.ref('apps', 'deployments'), 'default', stuck);
+    const condition = await c.waitFor(
+      'the deadline',
+      () => {
+        const d = c.get('apps', 'deployments', 'default', 'stuck');
+        const p = (
+          d?.status as { conditions?: { type: string; status: string; reason: string }[] } | undefined
+        )?.conditions?.find((x) => x.type === 'Progressing');
+        return p?.status === 'False' ? p : undefined;
+      },
+      10_000,
+    );
+    assert.equal(condition.reason, 'ProgressDeadlineExceeded');
+  });
 });

@@ -92,7 +92,7 @@ export function startDeploymentController(ctx: ClusterContext): Controller {
     return updated;
   }
 
-  function reconcile(key: string): undefined {
+  function reconcile(key: string): { requeueAfterMs: number } | undefined {
     const { namespace, name } = splitKey(key);
     const d = ignoreNotFound(() => api.get(refs.deployments, namespace, name));
     if (!d || d.metadata.deletionTimestamp) return undefined;
@@ -155,8 +155,8 @@ export function startDeploymentController(ctx: ClusterContext): Controller {
         });
       }
     }
-    writeStatus(d, newRS, old, replicas, maxUnavailable, created);
-    return undefined;
+    const recheck = writeStatus(d, newRS, old, replicas, maxUnavailable, created);
+    return recheck === undefined ? undefined : { requeueAfterMs: Math.min(recheck, 60_000) };
   }
 
   function createReplicaSet(
@@ -276,7 +276,7 @@ export function startDeploymentController(ctx: ClusterContext): Controller {
     replicas: number,
     maxUnavailable: number,
     created: boolean,
-  ): void {
+  ): number | undefined {
     const all = newRS ? [newRS, ...old] : old;
     const sum = (f: (s: RsStatus) => number | undefined): number =>
       all.reduce((n, rs) => n + (f(statusOf(rs)) ?? 0), 0);
@@ -306,21 +306,51 @@ export function startDeploymentController(ctx: ClusterContext): Controller {
     const rsName = newRS?.metadata.name ?? '';
     const complete =
       newRS !== undefined && updated === replicas && available >= replicas && podCount === updated;
-    const progressing = complete
-      ? { reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rsName}" has successfully progressed.` }
-      : created
-        ? { reason: 'NewReplicaSetCreated', message: `Created new replica set "${rsName}"` }
-        : { reason: 'ReplicaSetUpdated', message: `ReplicaSet "${rsName}" is progressing.` };
+    const before = (d.status ?? {}) as RsStatus & { updatedReplicas?: number };
+    const progressed =
+      created ||
+      before.updatedReplicas !== updated ||
+      before.availableReplicas !== available ||
+      before.replicas !== podCount;
     const oldProgressing = previous?.find((c) => c.type === 'Progressing');
-    conditions = setCondition(conditions, { type: 'Progressing', status: 'True', ...progressing }, now);
+    const deadlineMs =
+      ((d.spec as { progressDeadlineSeconds?: number }).progressDeadlineSeconds ?? 600) * 1000;
+    const since = oldProgressing?.lastUpdateTime ? Date.parse(oldProgressing.lastUpdateTime) : now.getTime();
+    const stalled =
+      !complete &&
+      !progressed &&
+      oldProgressing?.reason !== 'NewReplicaSetAvailable' &&
+      now.getTime() - since >= deadlineMs;
+    const progressing = complete
+      ? {
+          status: 'True' as const,
+          reason: 'NewReplicaSetAvailable',
+          message: `ReplicaSet "${rsName}" has successfully progressed.`,
+        }
+      : stalled
+        ? {
+            status: 'False' as const,
+            reason: 'ProgressDeadlineExceeded',
+            message: `ReplicaSet "${rsName}" has timed out progressing.`,
+          }
+        : created
+          ? {
+              status: 'True' as const,
+              reason: 'NewReplicaSetCreated',
+              message: `Created new replica set "${rsName}"`,
+            }
+          : {
+              status: 'True' as const,
+              reason: 'ReplicaSetUpdated',
+              message: `ReplicaSet "${rsName}" is progressing.`,
+            };
+    conditions = setCondition(conditions, { type: 'Progressing', ...progressing }, now);
     const stamp = metaTime(now);
     conditions = conditions.map((c) => {
       if (c.type === 'Progressing') {
         const same = oldProgressing?.reason === c.reason && oldProgressing?.message === c.message;
-        return {
-          ...c,
-          lastUpdateTime: same && oldProgressing?.lastUpdateTime ? oldProgressing.lastUpdateTime : stamp,
-        };
+        const keep = same && !progressed && oldProgressing?.lastUpdateTime;
+        return { ...c, lastUpdateTime: keep ? oldProgressing.lastUpdateTime : stamp };
       }
       if (c.type === 'Available') {
         const before = previous?.find((p) => p.type === 'Available');
@@ -351,6 +381,8 @@ export function startDeploymentController(ctx: ClusterContext): Controller {
         { subresource: 'status' },
       ),
     );
+    // While a rollout is under way, look again when its progress deadline would pass.
+    return complete || stalled ? undefined : Math.max(100, deadlineMs - (now.getTime() - since));
   }
 
   return controller;

@@ -26,6 +26,7 @@ type JobSpec = {
   suspend?: boolean;
   template?: PodTemplate;
   ttlSecondsAfterFinished?: number;
+  activeDeadlineSeconds?: number;
 };
 type JobStatus = { startTime?: string; completionTime?: string; conditions?: Condition[] };
 
@@ -102,22 +103,19 @@ export function startJobController(ctx: ClusterContext): Controller {
     const reachedCompletions =
       completions === null ? succeededPods.length > 0 && active.length === 0 : succeeded >= completions;
 
-    if (failed > (spec.backoffLimit ?? 6)) {
-      const reason = {
-        reason: 'BackoffLimitExceeded',
-        message: 'Job has reached the specified backoff limit',
-      };
+    const startedAt = status.startTime ? Date.parse(status.startTime) : now.getTime();
+    const deadline =
+      spec.activeDeadlineSeconds === undefined ? undefined : startedAt + spec.activeDeadlineSeconds * 1000;
+    const overdue = deadline !== undefined && !reachedCompletions && now.getTime() >= deadline;
+    if (failed > (spec.backoffLimit ?? 6) || overdue) {
+      const reason = overdue
+        ? { reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' }
+        : { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
       conditions = setCondition(conditions, { type: 'FailureTarget', status: 'True', ...reason }, now);
       conditions = setCondition(conditions, { type: 'Failed', status: 'True', ...reason }, now);
       for (const pod of active) remove(pod);
       active = [];
-      ctx.events.record(
-        job,
-        'Warning',
-        'BackoffLimitExceeded',
-        'Job has reached the specified backoff limit',
-        COMPONENT,
-      );
+      ctx.events.record(job, 'Warning', reason.reason, reason.message, COMPONENT);
     } else if (reachedCompletions) {
       const reason = { reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' };
       conditions = setCondition(conditions, { type: 'SuccessCriteriaMet', status: 'True', ...reason }, now);
@@ -169,6 +167,10 @@ export function startJobController(ctx: ClusterContext): Controller {
     ignoreNotFound(() =>
       api.patch(refs.jobs, namespace, name, 'merge', { status: next }, { subresource: 'status' }),
     );
+    // A running Job with a deadline is looked at again when the deadline passes.
+    if (deadline !== undefined && active.length > 0) {
+      return { requeueAfterMs: Math.max(50, Math.min(deadline - now.getTime(), 60_000)) };
+    }
     return undefined;
   }
 

@@ -77,6 +77,37 @@ describe('more workload behaviour', () => {
     assert.equal(status.conditions?.find((x) => x.type === 'Failed')?.reason, 'BackoffLimitExceeded');
   });
 
+  test('a Job past its activeDeadlineSeconds fails with DeadlineExceeded and its pods are removed', async () => {
+    c.api.create(c.ref('batch', 'jobs'), 'default', {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'slow', namespace: 'default' },
+      spec: {
+        activeDeadlineSeconds: 1,
+        template: {
+          spec: {
+            restartPolicy: 'Never',
+            containers: [{ name: 'w', image: 'busybox', command: ['sleep', '30'] }],
+          },
+        },
+      },
+    });
+    const job = await c.waitFor('the deadline', () => {
+      const j = c.get('batch', 'jobs', 'default', 'slow');
+      return hasCondition(j, 'Failed') ? j : undefined;
+    });
+    assert.equal(
+      (job.status as Conditions).conditions?.find((x) => x.type === 'Failed')?.reason,
+      'DeadlineExceeded',
+    );
+    await c.waitFor(
+      'its pod to go',
+      () =>
+        c.api.list(c.ref('', 'pods'), { namespace: 'default', labelSelector: 'job-name=slow' }).items
+          .length === 0,
+    );
+  });
+
   test('a Recreate Deployment takes the old pods down before the new ones come up', async () => {
     const deployments = c.ref('apps', 'deployments');
     const spec = (image: string) => ({
