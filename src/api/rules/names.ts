@@ -28,12 +28,15 @@ export function namespacePatternProblem(pattern: string): string | undefined {
   if (bracket !== undefined) return `${JSON.stringify(pattern)} is not a valid pattern: ${bracket}`;
   // Wildcards stand for valid characters, so the pattern is a name once each is replaced by one.
   const stand = pattern.replace(/\[[^\]]*\]/g, 'x').replace(/[*?]/g, 'x');
-  if (stand.length > 63) return undefined;
   if (!DNS1123_LABEL.test(stand)) {
     return (
       `${JSON.stringify(pattern)} can never match a namespace: namespace names use lower case letters, ` +
       "digits and '-', starting and ending with a letter or digit"
     );
+  }
+  // `*` may match nothing, so only a pattern without one has a fixed minimum length to check.
+  if (stand.length > 63 && !pattern.includes('*')) {
+    return `${JSON.stringify(pattern)} can never match a namespace: namespace names have at most 63 characters`;
   }
   return undefined;
 }
