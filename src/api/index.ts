@@ -13,6 +13,7 @@ export * from './config/resource-modifiers.ts';
 export * from './config/resource-policies.ts';
 export { CRD_DIRECTORY, crdFiles, type GeneratedFile, REGENERATE_COMMAND } from './crd/files.ts';
 export { CRD_LABELS, type CustomResourceDefinition, crdManifest, crdManifests } from './crd/manifests.ts';
+export { CONTROLLER_DEFAULTS } from './defaults.ts';
 export { generatedFiles } from './generated.ts';
 export { API_VERSION, CATEGORY, GROUP, VELERO_API_VERSIONS, VERSION } from './group.ts';
 export {

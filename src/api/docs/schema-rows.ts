@@ -17,6 +17,12 @@ export type FieldRow = {
 const NAMED_TYPES: Record<string, string> = {
   time: 'time (RFC 3339)',
   duration: 'duration (Go syntax, e.g. 720h0m0s)',
+  BackupSpec: 'BackupSpec (as [Backup spec](#backup-spec))',
+  ...Object.fromEntries(
+    ['LabelSelector', 'SecretKeySelector', 'TypedLocalObjectReference', 'ObjectReference', 'Condition'].map(
+      (name) => [name, `[${name}](#${name.toLowerCase()})`],
+    ),
+  ),
 };
 
 export function fieldRows(schema: JsonSchema, prefix = ''): FieldRow[] {
@@ -65,8 +71,11 @@ export function typeName(node: JsonSchema): string {
   if (Array.isArray(node.enum))
     return withDefault(`one of ${node.enum.map((v) => (v === '' ? '""' : String(v))).join(', ')}`);
   switch (node.type) {
-    case 'array':
-      return `list of ${plural(typeName((node.items ?? {}) as JsonSchema))}`;
+    case 'array': {
+      const items = (node.items ?? {}) as JsonSchema;
+      if (Array.isArray(items.enum)) return `list, each ${typeName(items)}`;
+      return `list of ${plural(typeName(items))}`;
+    }
     case 'object': {
       const values = node.additionalProperties;
       if (values && typeof values === 'object' && !node.properties) {

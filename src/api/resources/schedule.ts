@@ -63,7 +63,9 @@ export const notificationsSchema = z
   .describe('Lifeboat: where to report backup outcomes of this schedule.');
 
 export const scheduleSpecSchema = z.object({
-  template: backupSpecSchema.describe('The spec of each Backup the schedule creates.'),
+  template: backupSpecSchema
+    .describe('The spec of each Backup the schedule creates.')
+    .meta({ 'x-lifeboat-type': 'BackupSpec' }),
   schedule: z
     .string()
     .min(1)

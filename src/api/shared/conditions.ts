@@ -9,22 +9,24 @@ import { added } from './fields.ts';
  */
 export const CONDITION_STATUSES = ['True', 'False', 'Unknown'] as const;
 
-export const conditionSchema = z.object({
-  type: z.string().min(1).describe('What the condition is about, in CamelCase (for example `Ready`).'),
-  status: z.enum(CONDITION_STATUSES).describe('True, False or Unknown.'),
-  observedGeneration: z
-    .int()
-    .min(0)
-    .meta({ format: 'int64' })
-    .optional()
-    .describe('The metadata.generation the condition was computed from.'),
-  lastTransitionTime: z.iso
-    .datetime({ offset: true })
-    .meta({ 'x-lifeboat-type': 'time' })
-    .describe('When the status last changed.'),
-  reason: z.string().min(1).describe('A CamelCase machine-readable reason for the last transition.'),
-  message: z.string().optional().describe('A human-readable explanation of the last transition.'),
-});
+export const conditionSchema = z
+  .object({
+    type: z.string().min(1).describe('What the condition is about, in CamelCase (for example `Ready`).'),
+    status: z.enum(CONDITION_STATUSES).describe('True, False or Unknown.'),
+    observedGeneration: z
+      .int()
+      .min(0)
+      .meta({ format: 'int64' })
+      .optional()
+      .describe('The metadata.generation the condition was computed from.'),
+    lastTransitionTime: z.iso
+      .datetime({ offset: true })
+      .meta({ 'x-lifeboat-type': 'time' })
+      .describe('When the status last changed.'),
+    reason: z.string().min(1).describe('A CamelCase machine-readable reason for the last transition.'),
+    message: z.string().optional().describe('A human-readable explanation of the last transition.'),
+  })
+  .meta({ 'x-lifeboat-type': 'Condition' });
 
 export type Condition = z.infer<typeof conditionSchema>;
 
