@@ -130,5 +130,12 @@ describe('deployment controller', () => {
       10_000,
     );
     assert.equal(condition.reason, 'ProgressDeadlineExceeded');
+    await new Promise((r) => setTimeout(r, 1500));
+    const later = (
+      c.get('apps', 'deployments', 'default', 'stuck')!.status as {
+        conditions: { type: string; reason: string }[];
+      }
+    ).conditions.find((x) => x.type === 'Progressing');
+    assert.equal(later?.reason, 'ProgressDeadlineExceeded', 'it stays exceeded while nothing progresses');
   });
 });

@@ -316,11 +316,12 @@ export function startDeploymentController(ctx: ClusterContext): Controller {
     const deadlineMs =
       ((d.spec as { progressDeadlineSeconds?: number }).progressDeadlineSeconds ?? 600) * 1000;
     const since = oldProgressing?.lastUpdateTime ? Date.parse(oldProgressing.lastUpdateTime) : now.getTime();
+    // Once exceeded, the deadline stays exceeded until the rollout makes progress again.
     const stalled =
       !complete &&
       !progressed &&
       oldProgressing?.reason !== 'NewReplicaSetAvailable' &&
-      now.getTime() - since >= deadlineMs;
+      (oldProgressing?.reason === 'ProgressDeadlineExceeded' || now.getTime() - since >= deadlineMs);
     const progressing = complete
       ? {
           status: 'True' as const,

@@ -16,7 +16,12 @@ describe('nodes, leases and cron jobs on the injected clock', () => {
     await c.stop();
   });
 
-  test('nodes are registered Ready with a kubelet v1.32.4 identity, a pod CIDR and a host root', () => {
+  test('nodes are registered Ready with a kubelet v1.32.4 identity, a pod CIDR and a host root', async () => {
+    await c.sim.settled();
+    assert.ok(
+      c.get('', 'serviceaccounts', 'default', 'default'),
+      'settled: the namespace controller has run',
+    );
     const nodes = c.api.list(c.ref('', 'nodes')).items;
     assert.deepEqual(
       nodes.map((n) => n.metadata.name),

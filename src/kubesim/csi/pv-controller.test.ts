@@ -159,4 +159,19 @@ describe('persistent volume controller and provisioner', () => {
     );
     assert.equal(phase(pv), 'Bound');
   });
+
+  test('a bound claim of an expandable class grows when it asks for more', async () => {
+    c.api.patch(c.ref('', 'persistentvolumeclaims'), 'default', 'app-data', 'merge', {
+      spec: { resources: { requests: { storage: '5Gi' } } },
+    });
+    await c.waitFor('the new capacity', () => {
+      const p = c.get('', 'persistentvolumeclaims', 'default', 'app-data');
+      return (p?.status as { capacity?: { storage?: string } } | undefined)?.capacity?.storage === '5Gi';
+    });
+    assert.equal(
+      (c.get('', 'persistentvolumes', undefined, 'pv-restored')!.spec as { capacity: { storage: string } })
+        .capacity.storage,
+      '5Gi',
+    );
+  });
 });

@@ -227,7 +227,7 @@ export function startPersistentVolumeController(ctx: ClusterContext, copies: Lim
       const mine =
         !ref?.name ||
         (ref.namespace === namespace && ref.name === name && (!ref.uid || ref.uid === pvc.metadata.uid));
-      if (mine) bind(pvc, pv, false);
+      if (mine) bind(pvc, expand(pvc, pv), false);
       else writeClaimStatus(pvc, { phase: 'Pending' });
       return undefined;
     }
@@ -274,6 +274,30 @@ export function startPersistentVolumeController(ctx: ClusterContext, copies: Lim
       (a, b) =>
         parseQuantity(volumeSpec(a).capacity?.storage) - parseQuantity(volumeSpec(b).capacity?.storage),
     )[0];
+  }
+
+  /**
+   * Online expansion, as the CSI resizer does for a class with allowVolumeExpansion: a bound claim asking for
+   * more than its volume has grows the volume (a directory has no size to change, only the recorded capacity).
+   */
+  function expand(pvc: KubeObject, pv: KubeObject): KubeObject {
+    const requested = claimSpec(pvc).resources?.requests?.storage;
+    const current = volumeSpec(pv).capacity?.storage;
+    if (!requested || parseQuantity(requested) <= parseQuantity(current ?? '0')) return pv;
+    if (volumeSpec(pv).csi?.driver !== HOSTPATH_DRIVER) return pv;
+    const sc = classOf(claimSpec(pvc).storageClassName);
+    if (sc?.allowVolumeExpansion !== true) return pv;
+    const grown = api.patch(refs.pvs, undefined, pv.metadata.name!, 'merge', {
+      spec: { capacity: { storage: requested } },
+    }).object;
+    ctx.events.record(
+      pvc,
+      'Normal',
+      'VolumeResizeSuccessful',
+      `ExpandVolume succeeded for volume ${objectKey(pvc)}`,
+      PROVISIONER_COMPONENT,
+    );
+    return grown;
   }
 
   /** Binds both ways; `byController` when the controller chose the volume (not the user through volumeName). */
