@@ -57,7 +57,18 @@ export type ClusterSimulation = {
  * Starts the simulated cluster on an in-process API: nodes with leases, the scheduler, one kubelet per node,
  * the namespace, garbage-collection, workload (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job,
  * CronJob) and Endpoints controllers, and the hostpath CSI driver with its provisioner and snapshotter.
- * Every controller reads and writes only through `api`, as a real one does through the API server.
+ * Every controller reads and writes only through `api`, as a real one does through the API server: informers
+ * (list, then watch; relist after a 410) feed keyed work queues, and each reconcile reads current state with
+ * live GETs and lists before writing (status through the `status` subresource).
+ *
+ * On disk, under `dataDir`: `nodes/<node>/` is each node's host root, laid out like a kubelet's
+ * (`var/lib/kubelet/pods/<pod-uid>/volumes/<plugin>/<volume>/`, see kubelet/layout.ts; CSI volumes appear
+ * there as a `mount` symlink to their backing directory); `csi/volumes/<handle>/` and
+ * `csi/snapshots/<handle>/` hold volume and snapshot data.
+ *
+ * Two rules beyond a real cluster's: a pod's `restore-wait` init container is held until its restore
+ * markers exist (kubelet/restore-wait.ts), and a Job container that cannot run on this host (its command is
+ * not an executable here) succeeds after `timing.simulatedJobRunMs`.
  */
 export async function startClusterSimulation(
   api: ObjectService,
