@@ -96,6 +96,8 @@ export class KubeObjectService implements ObjectService {
   readonly #services = new ServiceAllocator();
   readonly #crds: CrdLifecycle;
   readonly #watchers = new Set<Watcher>();
+  /** Whether a stored namespace (entries are immutable) is terminating, parsed once per entry. */
+  readonly #terminating = new WeakMap<StoredEntry, boolean>();
 
   constructor(options: ObjectServiceOptions) {
     this.registry = options.registry;
@@ -552,8 +554,12 @@ export class KubeObjectService implements ObjectService {
   #checkNamespaceWritable(namespace: string, name: string, type: ResourceType): void {
     const entry = this.store.get('namespaces', '', namespace);
     if (!entry) throw notFound({ group: '', resource: 'namespaces' }, namespace);
-    const ns = JSON.parse(entry.json) as KubeObject;
-    if (ns.metadata.deletionTimestamp) {
+    let terminating = this.#terminating.get(entry);
+    if (terminating === undefined) {
+      terminating = Boolean((JSON.parse(entry.json) as KubeObject).metadata.deletionTimestamp);
+      this.#terminating.set(entry, terminating);
+    }
+    if (terminating) {
       throw forbidden(
         type,
         name,

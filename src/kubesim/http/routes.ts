@@ -28,6 +28,7 @@ export type ResourceRoute = {
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
 function decode(segment: string): string | undefined {
+  if (!segment.includes('%')) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {
@@ -36,57 +37,65 @@ function decode(segment: string): string | undefined {
 }
 
 export function parsePath(pathname: string): Route {
-  const raw = pathname.split('/').filter((s) => s !== '');
   const segments: string[] = [];
-  for (const s of raw) {
-    const d = decode(s);
-    if (d === undefined) return { kind: 'unknown' };
-    segments.push(d);
+  // A hand-rolled split: this runs for every request, and split/filter/map cost more than the rest of routing.
+  let start = 0;
+  for (let i = 0; i <= pathname.length; i++) {
+    if (i === pathname.length || pathname.charCodeAt(i) === 47 /* / */) {
+      if (i > start) {
+        const d = decode(pathname.slice(start, i));
+        if (d === undefined) return { kind: 'unknown' };
+        segments.push(d);
+      }
+      start = i + 1;
+    }
   }
-  const [first, ...rest] = segments;
+  const first = segments[0];
+  const rest = segments.slice(1);
   switch (first) {
     case 'version':
       return rest.length === 0 ? { kind: 'version' } : { kind: 'unknown' };
     case 'healthz':
     case 'livez':
     case 'readyz':
-      return { kind: 'health', check: [first, ...rest].join('/') };
+      return { kind: 'health', check: segments.join('/') };
     case 'openapi':
       if (rest[0] === 'v2' && rest.length === 1) return { kind: 'openapi-v2' };
       if (rest[0] === 'v3') {
-        return rest.length === 1
-          ? { kind: 'openapi-index' }
-          : { kind: 'openapi-doc', path: rest.slice(1).join('/') };
+        return rest.length === 1 ? { kind: 'openapi-index' } : { kind: 'openapi-doc', path: rest.slice(1).join('/') };
       }
       return { kind: 'unknown' };
     case 'api':
       if (rest.length === 0) return { kind: 'discovery-root', legacy: true };
-      return resourcePath('', rest[0], rest.slice(1));
+      return resourcePath('', rest[0], segments, 2);
     case 'apis':
       if (rest.length === 0) return { kind: 'discovery-root', legacy: false };
       if (rest.length === 1) return { kind: 'discovery-group', group: rest[0] };
-      return resourcePath(rest[0], rest[1], rest.slice(2));
+      return resourcePath(rest[0], rest[1], segments, 3);
     default:
       return { kind: 'unknown' };
   }
 }
 
-function resourcePath(group: string, version: string, s: string[]): Route {
-  const base = { kind: 'resource' as const, group, version };
-  if (s.length === 0) return { kind: 'discovery-resources', group, version };
-  if (s[0] === 'namespaces' && s.length >= 3) {
-    const namespace = s[1];
+/** The part of a `/api/v1/...` or `/apis/{g}/{v}/...` path after the group version, which starts at `at`. */
+function resourcePath(group: string, version: string, s: string[], at: number): Route {
+  const n = s.length - at;
+  if (n === 0) return { kind: 'discovery-resources', group, version };
+  let namespace: string | undefined;
+  let i = at;
+  if (s[at] === 'namespaces' && n >= 3) {
+    namespace = s[at + 1];
     // `/api/v1/namespaces/{x}/status|finalize` are subresources of namespace x, not resources in it.
-    if (group === '' && s.length === 3 && NAMESPACE_SUBRESOURCES.has(s[2])) {
-      return { ...base, resource: 'namespaces', name: namespace, subresource: s[2] };
+    if (group === '' && n === 3 && NAMESPACE_SUBRESOURCES.has(s[at + 2])) {
+      return { kind: 'resource', group, version, resource: 'namespaces', name: namespace, subresource: s[at + 2] };
     }
-    const [, , resource, name, subresource, ...extra] = s;
-    if (extra.length > 0) return { kind: 'unknown' };
-    return withOptional({ ...base, resource, namespace }, name, subresource);
+    i = at + 2;
   }
-  const [resource, name, subresource, ...extra] = s;
-  if (extra.length > 0) return { kind: 'unknown' };
-  return withOptional({ ...base, resource }, name, subresource);
+  const left = s.length - i;
+  if (left > 3) return { kind: 'unknown' };
+  const route: ResourceRoute = { kind: 'resource', group, version, resource: s[i] };
+  if (namespace !== undefined) route.namespace = namespace;
+  return withOptional(route, s[i + 1], s[i + 2]);
 }
 
 function withOptional(

@@ -407,15 +407,28 @@ export class Kubelet {
       c.state = { kind: 'running', startedAt: now };
       if (!this.#runtime) c.onHost = false;
     }
-    rec.mainStarted = true;
     if (this.#runtime && specs.length > 0) {
       const pod = this.#runtimePod(rec);
       rec.runtimeStarted = true;
-      await this.#runtime.startPod(pod, podMounts(pod, this.node.rootDir, rec.claims), {
-        resolvedEnv: rec.env,
-      });
+      try {
+        await this.#runtime.startPod(pod, podMounts(pod, this.node.rootDir, rec.claims), {
+          resolvedEnv: rec.env,
+        });
+      } catch (err) {
+        // Shown as the kubelet shows a failed start; the queue retries with backoff.
+        for (const spec of specs) {
+          rec.containers.get(spec.name)!.state = {
+            kind: 'waiting',
+            reason: 'RunContainerError',
+            message: errorMessage(err),
+          };
+        }
+        this.#writeStatus(rec);
+        throw err;
+      }
       this.#syncRuntimeInfo(rec);
     }
+    rec.mainStarted = true;
     for (const spec of specs) {
       this.#announce(rec, spec);
       this.#simulateJobRun(rec, rec.containers.get(spec.name)!);
@@ -536,7 +549,11 @@ export class Kubelet {
         this.#finish(c, 0);
       }
     }
-    if (this.#runtime && rec.runtimeStarted) await this.#runtime.stopPod(rec.uid);
+    if (this.#runtime && rec.runtimeStarted) {
+      // The deletion's grace period, as the kubelet gives it to the runtime (which caps it).
+      const grace = rec.pod.metadata.deletionGracePeriodSeconds;
+      await this.#runtime.stopPod(rec.uid, grace === undefined ? {} : { gracePeriodMs: grace * 1000 });
+    }
   }
 
   async #terminate(rec: PodRecord): Promise<void> {

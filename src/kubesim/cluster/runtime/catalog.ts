@@ -81,7 +81,8 @@ export class ResourceCatalog {
 
   start(): void {
     if (this.#source) {
-      this.#unsubscribe = this.#source.onChange?.(() => this.#refresh());
+      // Deferred: the registry changes in the middle of an API write (a CRD being created or removed).
+      this.#unsubscribe = this.#source.onChange?.(() => queueMicrotask(() => this.#refresh()));
     } else if (this.#crdInformer) {
       const changed = (): void => this.#refresh();
       this.#crdInformer.on({ add: changed, update: changed, delete: changed });
