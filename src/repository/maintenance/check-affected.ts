@@ -16,46 +16,54 @@ export async function findAffected(
   snapshots: readonly Snapshot[],
   lost: ReadonlySet<BlobHandle>,
 ): Promise<AffectedSnapshot[]> {
-  const trees = new Map<string, Promise<TreeNode[] | undefined>>();
-  const load = (id: string) => {
-    let p = trees.get(id);
-    if (!p) {
-      p = lost.has(blobHandle('tree', id))
-        ? Promise.resolve(undefined)
-        : view.loadTree(repo, id).catch(() => undefined);
-      trees.set(id, p);
-    }
-    return p;
-  };
-  // Per tree: the relative paths below it that are affected (memoised, so shared subtrees cost one walk).
-  const below = new Map<string, Promise<string[]>>();
-  const affectedIn = (treeId: string): Promise<string[]> => {
-    let p = below.get(treeId);
-    if (!p) {
-      p = (async () => {
-        const nodes = await load(treeId);
-        if (!nodes) return [''];
-        const out: string[] = [];
-        for (const n of nodes) {
-          if (n.type === 'file' && (n.content ?? []).some((c) => lost.has(blobHandle('data', c))))
-            out.push(n.name);
-          if (n.type === 'dir' && n.subtree) {
-            for (const rel of await affectedIn(n.subtree))
-              out.push(rel === '' ? `${n.name}/` : `${n.name}/${rel}`);
-          }
-        }
-        return out;
-      })();
-      below.set(treeId, p);
-    }
-    return p;
-  };
+  const finder = new AffectedFinder(repo, view, lost);
   const result: AffectedSnapshot[] = [];
   for (const s of snapshots) {
-    const rel = await affectedIn(s.tree);
-    if (rel.length > 0) {
+    const rel = await finder.below(s.tree);
+    if (rel.length > 0)
       result.push({ snapshotId: s.id, time: s.time, paths: rel.map((r) => posix.join('/', r)) });
-    }
   }
   return result;
+}
+
+class AffectedFinder {
+  readonly #repo: Repository;
+  readonly #view: IndexView;
+  readonly #lost: ReadonlySet<BlobHandle>;
+  /** Tree id → the affected paths below it, relative (memoised: shared subtrees cost one walk). */
+  readonly #memo = new Map<string, Promise<string[]>>();
+
+  constructor(repo: Repository, view: IndexView, lost: ReadonlySet<BlobHandle>) {
+    this.#repo = repo;
+    this.#view = view;
+    this.#lost = lost;
+  }
+
+  /** Affected paths below tree `id`; `['']` when the tree itself is lost. */
+  below(id: string): Promise<string[]> {
+    let p = this.#memo.get(id);
+    if (!p) {
+      p = this.#walk(id);
+      this.#memo.set(id, p);
+    }
+    return p;
+  }
+
+  async #walk(id: string): Promise<string[]> {
+    const nodes = await this.#load(id);
+    if (!nodes) return [''];
+    const out: string[] = [];
+    for (const n of nodes) {
+      if (n.type === 'file' && (n.content ?? []).some((c) => this.#lost.has(blobHandle('data', c))))
+        out.push(n.name);
+      if (n.type !== 'dir' || !n.subtree) continue;
+      for (const rel of await this.below(n.subtree)) out.push(rel === '' ? `${n.name}/` : `${n.name}/${rel}`);
+    }
+    return out;
+  }
+
+  async #load(id: string): Promise<TreeNode[] | undefined> {
+    if (this.#lost.has(blobHandle('tree', id))) return undefined;
+    return this.#view.loadTree(this.#repo, id).catch(() => undefined);
+  }
 }

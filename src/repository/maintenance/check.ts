@@ -3,6 +3,7 @@ import { errorMessage, isLifeboatError } from '../../core/errors.ts';
 import { parseKeyFile, sha256Hex } from '../format/key-file.ts';
 import { decodePackHeader, type PackedBlob } from '../format/pack.ts';
 import type { Snapshot, SnapshotJSON } from '../format/snapshot.ts';
+import type { TreeNode } from '../format/tree.ts';
 import { fileKey } from '../repo/layout.ts';
 import { acquireLock, type LockOptions } from '../repo/locks.ts';
 import { mapLimit, type Repository } from '../repo/repository.ts';
@@ -117,8 +118,20 @@ export async function check(repo: Repository, options: CheckOptions = {}): Promi
 }
 
 async function checkLocked(repo: Repository, options: CheckOptions): Promise<CheckReport> {
-  const progress = options.onProgress ?? (() => {});
-  const report: CheckReport = {
+  const c = new Checker(repo, options);
+  await c.keys();
+  const view = await c.index();
+  const sound = await c.packs(view);
+  await c.contents(view, sound);
+  const snapshots = await c.snapshots();
+  await c.trees(view, snapshots);
+  await c.damage(view, snapshots);
+  c.report.ok = c.report.errors.length === 0;
+  return c.report;
+}
+
+function emptyReport(): CheckReport {
+  return {
     ok: false,
     errors: [],
     warnings: [],
@@ -140,195 +153,211 @@ async function checkLocked(repo: Repository, options: CheckOptions): Promise<Che
     lostBlobs: [],
     affected: [],
   };
-  const error = (kind: CheckProblemKind, message: string, id?: string) =>
-    report.errors.push({ kind, id, message });
-  const warn = (kind: CheckProblemKind, message: string, id?: string) =>
-    report.warnings.push({ kind, id, message });
+}
 
-  await checkKeys(repo, report, error);
-  progress('keys', report.counts.keys, report.counts.keys);
+/** One check run: each phase adds to the report; damage is collected per pack for the final accounting. */
+class Checker {
+  readonly report = emptyReport();
+  readonly #repo: Repository;
+  readonly #options: CheckOptions;
+  readonly #progress: NonNullable<CheckOptions['onProgress']>;
+  readonly #damage = new Map<string, Damage>();
+  readonly #used = new Set<BlobHandle>();
+  /** Blobs that no intact copy holds as far as the trees show: data no index knows, trees that do not load. */
+  readonly #lost = new Set<BlobHandle>();
 
-  const { view, problems } = await IndexView.load(repo);
-  for (const p of problems) error('index', `index ${p.id}: ${p.message}`, p.id);
-  report.counts.indexFiles = view.files.length + problems.length;
-  report.counts.blobs = view.blobCount;
-  progress('index', report.counts.indexFiles, report.counts.indexFiles);
+  constructor(repo: Repository, options: CheckOptions) {
+    this.#repo = repo;
+    this.#options = options;
+    this.#progress = options.onProgress ?? (() => {});
+  }
 
-  // Packs: existence, size, membership.
-  const damage = new Map<string, Damage>();
-  const damagePack = (packId: string, reason: string, blobs: Iterable<PackedBlob>) => {
-    let d = damage.get(packId);
+  #error(kind: CheckProblemKind, message: string, id?: string): void {
+    this.report.errors.push({ kind, id, message });
+  }
+
+  #warn(kind: CheckProblemKind, message: string, id?: string): void {
+    this.report.warnings.push({ kind, id, message });
+  }
+
+  readonly #damagePack = (packId: string, reason: string, blobs: Iterable<PackedBlob>): void => {
+    let d = this.#damage.get(packId);
     if (!d) {
       d = { reasons: [], blobs: new Set() };
-      damage.set(packId, d);
+      this.#damage.set(packId, d);
     }
     if (!d.reasons.includes(reason)) d.reasons.push(reason);
     for (const b of blobs) d.blobs.add(blobHandle(b.type, b.id));
-    error('pack', `pack ${packId}: ${reason}`, packId);
+    this.#error('pack', `pack ${packId}: ${reason}`, packId);
   };
-  const stored = new Map((await repo.listFiles('data')).map((f) => [f.id, f.size] as const));
-  const sound: Array<[string, number]> = [];
-  for (const [packId, blobs] of view.packs) {
-    const size = stored.get(packId);
-    if (size === undefined) {
-      damagePack(packId, 'does not exist', blobs);
-      continue;
-    }
-    const expected = expectedPackSize(blobs);
-    if (size !== expected) {
-      const beyond = blobs.filter((b) => b.offset + b.length > size);
-      const what = size < expected ? 'truncated' : 'too long';
-      damagePack(packId, `${what}: ${size} bytes, the index implies ${expected}`, beyond);
-    } else sound.push([packId, size]);
-    const files = view.packIndexFiles.get(packId) ?? [];
-    if (files.length > 1) {
-      warn(
-        'pack',
-        `pack ${packId} is listed in ${files.length} index files: ${files.map((f) => f.slice(0, 8)).join(', ')}`,
-        packId,
+
+  async keys(): Promise<void> {
+    await checkKeys(this.#repo, this.report, (kind, message, id) => this.#error(kind, message, id));
+    this.#progress('keys', this.report.counts.keys, this.report.counts.keys);
+  }
+
+  async index(): Promise<IndexView> {
+    const { view, problems } = await IndexView.load(this.#repo);
+    for (const p of problems) this.#error('index', `index ${p.id}: ${p.message}`, p.id);
+    this.report.counts.indexFiles = view.files.length + problems.length;
+    this.report.counts.blobs = view.blobCount;
+    for (const [, copies] of view.blobs()) if (copies.length > 1) this.report.counts.duplicateBlobs++;
+    if (this.report.counts.duplicateBlobs > 0) {
+      this.#warn(
+        'blob',
+        `${this.report.counts.duplicateBlobs} blob(s) are stored more than once (prune removes the extra copies)`,
       );
     }
-    if (new Set(blobs.map((b) => b.type)).size > 1)
-      warn('pack', `pack ${packId} holds both tree and data blobs`, packId);
+    this.#progress('index', this.report.counts.indexFiles, this.report.counts.indexFiles);
+    return view;
   }
-  for (const packId of stored.keys()) {
-    if (!view.packs.has(packId)) {
-      report.counts.orphanPacks++;
-      warn('pack', `pack ${packId}: not referenced in any index (prune removes it)`, packId);
+
+  /** Existence, size and membership of every pack; returns the packs of the right size, with their sizes. */
+  async packs(view: IndexView): Promise<Array<[string, number]>> {
+    const stored = new Map((await this.#repo.listFiles('data')).map((f) => [f.id, f.size] as const));
+    const sound: Array<[string, number]> = [];
+    for (const [packId, blobs] of view.packs) {
+      const size = stored.get(packId);
+      if (size === undefined) {
+        this.#damagePack(packId, 'does not exist', blobs);
+        continue;
+      }
+      const expected = expectedPackSize(blobs);
+      if (size === expected) sound.push([packId, size]);
+      else {
+        const beyond = blobs.filter((b) => b.offset + b.length > size);
+        const what = size < expected ? 'truncated' : 'too long';
+        this.#damagePack(packId, `${what}: ${size} bytes, the index implies ${expected}`, beyond);
+      }
+      const files = view.packIndexFiles.get(packId) ?? [];
+      if (files.length > 1) {
+        const names = files.map((f) => f.slice(0, 8)).join(', ');
+        this.#warn('pack', `pack ${packId} is listed in ${files.length} index files: ${names}`, packId);
+      }
+      if (new Set(blobs.map((b) => b.type)).size > 1) {
+        this.#warn('pack', `pack ${packId} holds both tree and data blobs`, packId);
+      }
     }
+    for (const packId of stored.keys()) {
+      if (view.packs.has(packId)) continue;
+      this.report.counts.orphanPacks++;
+      this.#warn('pack', `pack ${packId}: not referenced in any index (prune removes it)`, packId);
+    }
+    this.report.counts.packs = view.packs.size;
+    this.#progress('packs', view.packs.size, view.packs.size);
+    return sound;
   }
-  report.counts.packs = view.packs.size;
-  progress('packs', view.packs.size, view.packs.size);
 
-  for (const [, copies] of view.blobs()) if (copies.length > 1) report.counts.duplicateBlobs++;
-  if (report.counts.duplicateBlobs > 0) {
-    warn(
-      'blob',
-      `${report.counts.duplicateBlobs} blob(s) are stored more than once (prune removes the extra copies)`,
+  /** The header of each sound pack, or with read-data the whole of the selected ones. */
+  async contents(view: IndexView, sound: Array<[string, number]>): Promise<void> {
+    const o = this.#options;
+    const subset =
+      typeof o.readDataSubset === 'string' ? parseReadDataSubset(o.readDataSubset) : o.readDataSubset;
+    const ids = sound.map(([id]) => id);
+    const toRead = new Set(
+      o.readData !== true && subset === undefined ? [] : subset ? selectPacks(ids, subset, o.random) : ids,
     );
-  }
-
-  // Pack contents: the header of each (or, with read-data, everything).
-  const subset =
-    typeof options.readDataSubset === 'string'
-      ? parseReadDataSubset(options.readDataSubset)
-      : options.readDataSubset;
-  const readData = options.readData === true || subset !== undefined;
-  const toRead = new Set(
-    readData
-      ? subset
-        ? selectPacks(
-            sound.map(([id]) => id),
-            subset,
-            options.random,
-          )
-        : sound.map(([id]) => id)
-      : [],
-  );
-  let headersDone = 0;
-  await mapLimit(
-    sound.filter(([id]) => !toRead.has(id)),
-    8,
-    async ([packId, size]) => {
+    const headerOnly = sound.filter(([id]) => !toRead.has(id));
+    let done = 0;
+    await mapLimit(headerOnly, 8, async ([packId, size]) => {
       try {
-        const header = await repo.readPackHeader(packId, size);
+        const header = await this.#repo.readPackHeader(packId, size);
         const mismatch = compareHeader(header, view.packs.get(packId) ?? []);
-        if (mismatch) damagePack(packId, `header does not match the index: ${mismatch}`, []);
+        if (mismatch) this.#damagePack(packId, `header does not match the index: ${mismatch}`, []);
       } catch (err) {
         if (!isLifeboatError(err) || err.code === 'Unavailable') throw err;
-        damagePack(packId, `header cannot be read: ${err.message}`, []);
+        this.#damagePack(packId, `header cannot be read: ${err.message}`, []);
       }
-      progress('headers', ++headersDone, sound.length - toRead.size);
-    },
-  );
-  if (readData) {
-    report.readData = { selected: toRead.size, total: sound.length };
-    let done = 0;
-    await mapLimit([...toRead], options.readConcurrency ?? 2, async (packId) => {
-      await readPack(repo, packId, view.packs.get(packId) ?? [], report, damagePack);
-      progress('read-data', ++done, toRead.size);
+      this.#progress('headers', ++done, headerOnly.length);
+    });
+    if (o.readData !== true && subset === undefined) return;
+    this.report.readData = { selected: toRead.size, total: sound.length };
+    done = 0;
+    await mapLimit([...toRead], o.readConcurrency ?? 2, async (packId) => {
+      await readPack(this.#repo, packId, view.packs.get(packId) ?? [], this.report, this.#damagePack);
+      this.#progress('read-data', ++done, toRead.size);
     });
   }
 
-  // Snapshots and trees.
-  const snapshots: Snapshot[] = [];
-  for (const id of await repo.listIds('snapshots')) {
-    try {
-      const json = await repo.loadUnpacked<SnapshotJSON>('snapshots', id);
-      if (typeof json.tree !== 'string') throw new Error('snapshot has no tree');
-      snapshots.push({ ...json, id });
-    } catch (err) {
-      if (isLifeboatError(err, 'Unavailable')) throw err;
-      error('snapshot', `snapshot ${id}: ${errorMessage(err)}`, id);
-    }
-  }
-  report.counts.snapshots = snapshots.length;
-  progress('snapshots', snapshots.length, snapshots.length);
-
-  const used = new Set<BlobHandle>();
-  const missing = new Set<BlobHandle>();
-  const badTrees = new Set<BlobHandle>();
-  await visitTrees(
-    snapshots.map((s) => s.tree),
-    (id) => view.loadTree(repo, id),
-    ({ id, nodes }) => {
-      report.counts.trees++;
-      used.add(blobHandle('tree', id));
-      for (const node of nodes) {
-        if (node.type === 'dir' && !node.subtree) {
-          error('tree', `tree ${id}: directory ${JSON.stringify(node.name)} has no subtree`, id);
-        }
-        if (node.type !== 'file') continue;
-        for (const blob of node.content ?? []) {
-          const h = blobHandle('data', blob);
-          used.add(h);
-          if (!view.has('data', blob) && !missing.has(h)) {
-            missing.add(h);
-            error(
-              'blob',
-              `tree ${id}: file ${JSON.stringify(node.name)}: data blob ${blob} is in no index`,
-              blob,
-            );
-          }
-        }
-      }
-      progress('trees', report.counts.trees, 0);
-    },
-    {
-      onError: (id, err) => {
+  async snapshots(): Promise<Snapshot[]> {
+    const snapshots: Snapshot[] = [];
+    for (const id of await this.#repo.listIds('snapshots')) {
+      try {
+        const json = await this.#repo.loadUnpacked<SnapshotJSON>('snapshots', id);
+        if (typeof json.tree !== 'string') throw new Error('snapshot has no tree');
+        snapshots.push({ ...json, id });
+      } catch (err) {
         if (isLifeboatError(err, 'Unavailable')) throw err;
-        used.add(blobHandle('tree', id));
-        badTrees.add(blobHandle('tree', id));
-        error('tree', `tree ${id}: ${errorMessage(err)}`, id);
-      },
-    },
-  );
-  for (const [h] of view.blobs()) if (!used.has(h)) report.counts.unusedBlobs++;
-
-  // Lost blobs: damaged everywhere they are stored, unreadable trees, data no index knows.
-  const lost = new Set<BlobHandle>([...missing, ...badTrees]);
-  for (const [packId, d] of damage) {
-    const entry: DamagedPack = { packId, reasons: d.reasons, damagedBlobs: [], lostBlobs: [] };
-    for (const h of d.blobs) {
-      const { type, id } = parseBlobHandle(h);
-      entry.damagedBlobs.push({ type, id });
-      const intact = view
-        .copies(type, id)
-        .some((c) => c.packId !== packId && !damage.get(c.packId)?.blobs.has(h));
-      if (!intact) {
-        entry.lostBlobs.push({ type, id });
-        lost.add(h);
+        this.#error('snapshot', `snapshot ${id}: ${errorMessage(err)}`, id);
       }
     }
-    report.damagedPacks.push(entry);
+    this.report.counts.snapshots = snapshots.length;
+    this.#progress('snapshots', snapshots.length, snapshots.length);
+    return snapshots;
   }
-  report.lostBlobs = [...lost].sort().map(parseBlobHandle);
-  if (lost.size > 0) {
-    report.affected = await findAffected(repo, view, snapshots, lost);
-    progress('affected', report.affected.length, report.affected.length);
+
+  /** Every tree the snapshots reach loads and verifies, and names only data blobs the index knows. */
+  async trees(view: IndexView, snapshots: readonly Snapshot[]): Promise<void> {
+    await visitTrees(
+      snapshots.map((s) => s.tree),
+      (id) => view.loadTree(this.#repo, id),
+      ({ id, nodes }) => {
+        this.report.counts.trees++;
+        this.#used.add(blobHandle('tree', id));
+        for (const node of nodes) this.#node(view, id, node);
+        this.#progress('trees', this.report.counts.trees, 0);
+      },
+      {
+        onError: (id, err) => {
+          if (isLifeboatError(err, 'Unavailable')) throw err;
+          this.#used.add(blobHandle('tree', id));
+          this.#lost.add(blobHandle('tree', id));
+          this.#error('tree', `tree ${id}: ${errorMessage(err)}`, id);
+        },
+      },
+    );
+    for (const [h] of view.blobs()) if (!this.#used.has(h)) this.report.counts.unusedBlobs++;
   }
-  report.ok = report.errors.length === 0;
-  return report;
+
+  #node(view: IndexView, treeId: string, node: TreeNode): void {
+    if (node.type === 'dir' && !node.subtree) {
+      this.#error('tree', `tree ${treeId}: directory ${JSON.stringify(node.name)} has no subtree`, treeId);
+    }
+    if (node.type !== 'file') return;
+    for (const blob of node.content ?? []) {
+      const h = blobHandle('data', blob);
+      this.#used.add(h);
+      if (view.has('data', blob) || this.#lost.has(h)) continue;
+      this.#lost.add(h);
+      this.#error(
+        'blob',
+        `tree ${treeId}: file ${JSON.stringify(node.name)}: data blob ${blob} is in no index`,
+        blob,
+      );
+    }
+  }
+
+  /** Per damaged pack, which blobs are lost (no intact copy elsewhere); then who needs them. */
+  async damage(view: IndexView, snapshots: readonly Snapshot[]): Promise<void> {
+    for (const [packId, d] of this.#damage) {
+      const entry: DamagedPack = { packId, reasons: d.reasons, damagedBlobs: [], lostBlobs: [] };
+      for (const h of d.blobs) {
+        const { type, id } = parseBlobHandle(h);
+        entry.damagedBlobs.push({ type, id });
+        const intact = view
+          .copies(type, id)
+          .some((c) => c.packId !== packId && !this.#damage.get(c.packId)?.blobs.has(h));
+        if (intact) continue;
+        entry.lostBlobs.push({ type, id });
+        this.#lost.add(h);
+      }
+      this.report.damagedPacks.push(entry);
+    }
+    this.report.lostBlobs = [...this.#lost].sort().map(parseBlobHandle);
+    if (this.#lost.size === 0) return;
+    this.report.affected = await findAffected(this.#repo, view, snapshots, this.#lost);
+    this.#progress('affected', this.report.affected.length, this.report.affected.length);
+  }
 }
 
 async function checkKeys(

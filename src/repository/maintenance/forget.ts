@@ -53,12 +53,7 @@ export async function forget(repo: Repository, options: ForgetOptions): Promise<
     const all = filterSnapshots(await repo.listSnapshots(), options.filter ?? {});
     const result: ForgetResult = { groups: [], removed: [], dryRun: options.dryRun === true };
     if (options.snapshotIds && options.snapshotIds.length > 0) {
-      for (const ref of options.snapshotIds) {
-        const matches = all.filter((s) => s.id.startsWith(ref));
-        if (matches.length === 0) throw new LifeboatError('NotFound', `no snapshot matches ${ref}`);
-        if (matches.length > 1) throw new LifeboatError('Invalid', `snapshot prefix ${ref} is ambiguous`);
-        if (!result.removed.includes(matches[0].id)) result.removed.push(matches[0].id);
-      }
+      result.removed = resolveIds(all, options.snapshotIds);
     } else if (options.policy && !isEmptyPolicy(options.policy)) {
       const now = options.now ?? Date.now();
       for (const { key, snapshots } of groupSnapshots(all, options.groupBy ?? DEFAULT_GROUP_BY)) {
@@ -82,4 +77,16 @@ export async function forget(repo: Repository, options: ForgetOptions): Promise<
   } finally {
     await lock?.release();
   }
+}
+
+/** Full ids for snapshot id prefixes, each matching exactly one snapshot, without repeats. */
+function resolveIds(all: readonly Snapshot[], refs: readonly string[]): string[] {
+  const ids = new Set<string>();
+  for (const ref of refs) {
+    const matches = all.filter((s) => s.id.startsWith(ref));
+    if (matches.length === 0) throw new LifeboatError('NotFound', `no snapshot matches ${ref}`);
+    if (matches.length > 1) throw new LifeboatError('Invalid', `snapshot prefix ${ref} is ambiguous`);
+    ids.add(matches[0].id);
+  }
+  return [...ids];
 }

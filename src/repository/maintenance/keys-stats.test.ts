@@ -128,7 +128,7 @@ test('unlock removes stale locks only; --remove-all removes every lock file', as
     // On this host, by a process that no longer exists: stale at once.
     const dead = await repo.saveUnpacked('locks', lock(repo.hostname, 1000, 2 ** 22 + 12345));
     const held = await acquireLock(repo, { settleMs: 0 });
-    await repo.store.put('locks/' + 'cd'.repeat(32), Buffer.from('not a lock'));
+    await repo.store.put(`locks/${'cd'.repeat(32)}`, Buffer.from('not a lock'));
     const removed = await unlock(repo);
     assert.deepEqual(removed.map((r) => r.id).sort(), [old, dead].sort());
     assert.ok(removed.every((r) => r.stale && r.lock));

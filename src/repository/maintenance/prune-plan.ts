@@ -134,10 +134,45 @@ export function planPrune(
   options: PrunePlanOptions,
 ): PrunePlan {
   const stats = newStats();
+  const { keepBlobs, duplicates } = countBlobs(view, used, stats);
+  const info = packInfos(view, keepBlobs, duplicates);
+  const plan: PrunePlan = {
+    removeFirst: [],
+    repack: [],
+    remove: [],
+    ignore: [],
+    keepBlobs,
+    compress: new Set(),
+    stats,
+  };
+  const smallLimit = options.repackSmall
+    ? Math.floor(options.packSize / 5) * 4
+    : Math.floor(options.packSize / 25);
+  const candidates = sortPacks(storedPacks, info, plan, options, smallLimit);
+  chooseRepacks(candidates, plan, options, smallLimit);
+  // Blobs that also live in a pack that stays need no copy.
+  if (plan.repack.length > 0) {
+    const leaving = new Set([...plan.repack, ...plan.remove, ...plan.ignore]);
+    for (const [packId, blobs] of view.packs) {
+      if (leaving.has(packId)) continue;
+      for (const b of blobs) keepBlobs.delete(blobHandle(b.type, b.id));
+    }
+  } else keepBlobs.clear();
+  return plan;
+}
+
+/**
+ * First pass over every stored blob copy: the first copy of each used blob is kept, later copies count as
+ * duplicates, the rest as unused. Refuses when a used blob has no copy at all.
+ */
+function countBlobs(
+  view: IndexView,
+  used: ReadonlySet<BlobHandle>,
+  stats: PruneStats,
+): { keepBlobs: Set<BlobHandle>; duplicates: Map<BlobHandle, number> } {
   const keepBlobs = new Set<BlobHandle>();
   const duplicates = new Map<BlobHandle, number>();
   const pending = new Set(used);
-
   for (const [, blobs] of view.packs) {
     for (const b of blobs) {
       const h = blobHandle(b.type, b.id);
@@ -163,7 +198,15 @@ export function planPrune(
       `refusing to prune: ${pending.size} blob(s) that snapshots need are in no index (${some.join(', ')}); run check`,
     );
   }
+  return { keepBlobs, duplicates };
+}
 
+/** Used and unused bytes per pack; of a duplicated blob one copy counts as used, preferably in a used pack. */
+function packInfos(
+  view: IndexView,
+  keepBlobs: ReadonlySet<BlobHandle>,
+  duplicates: Map<BlobHandle, number>,
+): Map<string, PackInfo> {
   const info = new Map<string, PackInfo>();
   for (const [packId, blobs] of view.packs) {
     const p: PackInfo = {
@@ -179,54 +222,91 @@ export function planPrune(
       if (b.uncompressedLength === undefined) p.uncompressed = true;
       const h = blobHandle(b.type, b.id);
       if (duplicates.has(h)) continue;
-      if (keepBlobs.has(h)) {
-        p.usedSize += b.length;
-        p.usedBlobs++;
-      } else {
-        p.unusedSize += b.length;
-        p.unusedBlobs++;
-      }
+      if (keepBlobs.has(h)) count(p, 'used', b.length);
+      else count(p, 'unused', b.length);
     }
     info.set(packId, p);
   }
-  // Settle duplicates: one copy counts as used, preferring packs that are used anyway.
-  if (duplicates.size > 0) {
-    for (const [packId, blobs] of view.packs) {
-      const p = info.get(packId) as PackInfo;
-      for (const b of blobs) {
-        const h = blobHandle(b.type, b.id);
-        const count = duplicates.get(h);
-        if (count === undefined) continue;
-        if (count === 0) {
-          p.unusedSize += b.length;
-          p.unusedBlobs++;
-        } else if (p.usedBlobs > 0 || count === 1) {
-          p.usedSize += b.length;
-          p.usedBlobs++;
-          duplicates.set(h, 0);
-        } else {
-          p.unusedSize += b.length;
-          p.unusedBlobs++;
-          duplicates.set(h, count - 1);
-        }
+  settleDuplicates(view, info, duplicates);
+  return info;
+}
+
+/** Of each duplicated blob, one copy counts as used: the first in a pack with other used blobs, else the last. */
+function settleDuplicates(
+  view: IndexView,
+  info: Map<string, PackInfo>,
+  duplicates: Map<BlobHandle, number>,
+): void {
+  if (duplicates.size === 0) return;
+  for (const [packId, blobs] of view.packs) {
+    const p = info.get(packId) as PackInfo;
+    for (const b of blobs) {
+      const h = blobHandle(b.type, b.id);
+      const n = duplicates.get(h);
+      if (n === undefined) continue;
+      if (n !== 0 && (p.usedBlobs > 0 || n === 1)) {
+        count(p, 'used', b.length);
+        duplicates.set(h, 0);
+      } else {
+        count(p, 'unused', b.length);
+        if (n !== 0) duplicates.set(h, n - 1);
       }
     }
   }
+}
 
-  const plan: PrunePlan = {
-    removeFirst: [],
-    repack: [],
-    remove: [],
-    ignore: [],
-    keepBlobs,
-    compress: new Set(),
-    stats,
-  };
-  const smallLimit = options.repackSmall
-    ? Math.floor(options.packSize / 5) * 4
-    : Math.floor(options.packSize / 25);
-  const candidates: Array<{ id: string; p: PackInfo; mustCompress: boolean }> = [];
-  const small: typeof candidates = [];
+function count(p: PackInfo, what: 'used' | 'unused', length: number): void {
+  if (what === 'used') {
+    p.usedSize += length;
+    p.usedBlobs++;
+  } else {
+    p.unusedSize += length;
+    p.unusedBlobs++;
+  }
+}
+
+/** Packs holding uncompressed trees in a v2 repository (or uncompressed data, when asked) must be rewritten. */
+function mustCompress(p: PackInfo, options: PrunePlanOptions): boolean {
+  return (
+    options.repoVersion >= 2 && p.uncompressed && (p.type === 'tree' || options.repackUncompressed === true)
+  );
+}
+
+/** What to do with one stored, indexed pack of the right size. */
+function decide(
+  p: PackInfo,
+  size: number,
+  options: PrunePlanOptions,
+  smallLimit: number,
+): 'remove' | 'keep' | 'small' | 'candidate' {
+  if (p.usedBlobs === 0) return 'remove';
+  if (p.unusedBlobs === 0 && p.type !== 'mixed' && !mustCompress(p, options)) {
+    return size >= smallLimit ? 'keep' : 'small';
+  }
+  return 'candidate';
+}
+
+interface Candidate {
+  id: string;
+  p: PackInfo;
+  mustCompress: boolean;
+}
+
+/**
+ * Goes through the stored packs: unindexed ones go first, unused ones are removed, fully used ones kept, the
+ * rest become repack candidates (returned). Indexed packs missing from storage are dropped from the index when
+ * unneeded; refuses when a needed pack is missing or has the wrong size.
+ */
+function sortPacks(
+  storedPacks: ReadonlyMap<string, number>,
+  info: Map<string, PackInfo>,
+  plan: PrunePlan,
+  options: PrunePlanOptions,
+  smallLimit: number,
+): Candidate[] {
+  const { stats } = plan;
+  const candidates: Candidate[] = [];
+  const small: Candidate[] = [];
   const badSize: string[] = [];
   for (const [packId, size] of storedPacks) {
     const p = info.get(packId);
@@ -240,23 +320,19 @@ export function planPrune(
       badSize.push(`${packId} (${size} bytes stored, index implies ${p.usedSize + p.unusedSize})`);
       continue;
     }
-    if (p.usedBlobs === 0) stats.packs.unused++;
-    else if (p.unusedBlobs === 0) stats.packs.used++;
-    else stats.packs.partlyUsed++;
-    const mustCompress =
-      options.repoVersion >= 2 &&
-      p.uncompressed &&
-      (p.type === 'tree' || options.repackUncompressed === true);
-    if (p.usedBlobs === 0) {
+    stats.packs[p.usedBlobs === 0 ? 'unused' : p.unusedBlobs === 0 ? 'used' : 'partlyUsed']++;
+    const decision = decide(p, size, options, smallLimit);
+    if (decision === 'remove') {
       plan.remove.push(packId);
       stats.blobs.remove += p.unusedBlobs;
       stats.size.remove += p.unusedSize;
-    } else if (p.unusedBlobs === 0 && p.type !== 'mixed' && !mustCompress) {
-      if (size >= smallLimit) stats.packs.keep++;
-      else small.push({ id: packId, p, mustCompress });
-    } else {
-      candidates.push({ id: packId, p, mustCompress });
-    }
+    } else if (decision === 'keep') stats.packs.keep++;
+    else
+      (decision === 'small' ? small : candidates).push({
+        id: packId,
+        p,
+        mustCompress: mustCompress(p, options),
+      });
   }
   if (badSize.length > 0) {
     throw new LifeboatError(
@@ -264,24 +340,44 @@ export function planPrune(
       `refusing to prune: ${badSize.length} needed pack(s) differ in size from their index entries: ${badSize.slice(0, 3).join('; ')}; run check`,
     );
   }
-  const missing: string[] = [];
-  for (const [packId, p] of info) {
-    if (p.usedBlobs === 0) {
-      plan.ignore.push(packId);
-      stats.blobs.remove += p.unusedBlobs;
-      stats.size.remove += p.unusedSize;
-    } else missing.push(packId);
-  }
-  if (missing.length > 0) {
-    throw new LifeboatError(
-      'Corrupt',
-      `refusing to prune: ${missing.length} pack(s) holding needed data are missing from storage: ${missing.slice(0, 5).join(', ')}; run check`,
-    );
-  }
+  dropMissing(info, plan);
   // A handful of small packs is not worth rewriting (and one lone small pack would be rewritten every time).
   if (small.length < 10) stats.packs.keep += small.length;
   else candidates.push(...small);
+  return candidates;
+}
 
+/** Indexed packs storage lacks: dropped from the index when unneeded, else a refusal naming them. */
+function dropMissing(missingPacks: ReadonlyMap<string, PackInfo>, plan: PrunePlan): void {
+  const needed: string[] = [];
+  for (const [packId, p] of missingPacks) {
+    if (p.usedBlobs !== 0) {
+      needed.push(packId);
+      continue;
+    }
+    plan.ignore.push(packId);
+    plan.stats.blobs.remove += p.unusedBlobs;
+    plan.stats.size.remove += p.unusedSize;
+  }
+  if (needed.length > 0) {
+    throw new LifeboatError(
+      'Corrupt',
+      `refusing to prune: ${needed.length} pack(s) holding needed data are missing from storage: ${needed.slice(0, 5).join(', ')}; run check`,
+    );
+  }
+}
+
+/**
+ * Takes candidates trees first, then small packs, then by falling unused/used ratio, repacking until the unused
+ * bytes left are under the limit (trees and packs to compress regardless), within `maxRepackBytes`.
+ */
+function chooseRepacks(
+  candidates: Candidate[],
+  plan: PrunePlan,
+  options: PrunePlanOptions,
+  smallLimit: number,
+): void {
+  const { stats } = plan;
   const total = (p: PackInfo) => p.usedSize + p.unusedSize;
   candidates.sort((a, b) => {
     const at = a.p.type !== 'data';
@@ -292,37 +388,23 @@ export function planPrune(
     if (as !== bs) return as ? -1 : 1;
     return b.p.unusedSize * a.p.usedSize - a.p.unusedSize * b.p.usedSize;
   });
-
   const maxUnusedAfter = maxUnusedBytes(options.maxUnused, stats.size.used);
   const maxRepack = options.maxRepackBytes ?? Number.POSITIVE_INFINITY;
   for (const c of candidates) {
     const unusedAfter = stats.size.unused - stats.size.remove - stats.size.repackrm;
-    const reachedRepackSize = stats.size.repack + total(c.p) >= maxRepack;
-    const largeEnough = total(c.p) >= smallLimit;
-    if (reachedRepackSize) {
+    const settled = unusedAfter < maxUnusedAfter && total(c.p) >= smallLimit;
+    if (stats.size.repack + total(c.p) >= maxRepack || (c.p.type === 'data' && !c.mustCompress && settled)) {
       stats.packs.keep++;
-    } else if (c.p.type !== 'data' || c.mustCompress || !(unusedAfter < maxUnusedAfter && largeEnough)) {
-      plan.repack.push(c.id);
-      if (c.mustCompress) plan.compress.add(c.id);
-      stats.blobs.repack += c.p.unusedBlobs + c.p.usedBlobs;
-      stats.size.repack += total(c.p);
-      stats.blobs.repackrm += c.p.unusedBlobs;
-      stats.size.repackrm += c.p.unusedSize;
-    } else {
-      stats.packs.keep++;
+      continue;
     }
+    plan.repack.push(c.id);
+    if (c.mustCompress) plan.compress.add(c.id);
+    stats.blobs.repack += c.p.unusedBlobs + c.p.usedBlobs;
+    stats.size.repack += total(c.p);
+    stats.blobs.repackrm += c.p.unusedBlobs;
+    stats.size.repackrm += c.p.unusedSize;
   }
   stats.packs.unref = plan.removeFirst.length;
   stats.packs.repack = plan.repack.length;
   stats.packs.remove = plan.remove.length;
-
-  // Blobs that also live in a pack that stays need no copy.
-  if (plan.repack.length > 0) {
-    const leaving = new Set([...plan.repack, ...plan.remove, ...plan.ignore]);
-    for (const [packId, blobs] of view.packs) {
-      if (leaving.has(packId)) continue;
-      for (const b of blobs) keepBlobs.delete(blobHandle(b.type, b.id));
-    }
-  } else keepBlobs.clear();
-  return plan;
 }

@@ -7,6 +7,7 @@ import {
   type IndexFileJSON,
   type PackContents,
 } from '../format/index.ts';
+import type { PackedBlob } from '../format/pack.ts';
 import { BlobSaver } from '../repo/blob-saver.ts';
 import { fileKey } from '../repo/layout.ts';
 import { acquireLock, type LockOptions } from '../repo/locks.ts';
@@ -106,7 +107,7 @@ async function pruneLocked(repo: Repository, options: PruneOptions): Promise<Pru
     repackUncompressed: options.repackUncompressed,
     repoVersion: repo.config.version,
   });
-  const { keepBlobs, compress, ...publicPlan } = plan;
+  const { keepBlobs: _keep, compress: _compress, ...publicPlan } = plan;
   const result: PruneResult = {
     plan: publicPlan,
     stats: plan.stats,
@@ -136,52 +137,13 @@ async function pruneLocked(repo: Repository, options: PruneOptions): Promise<Pru
   }
 
   // (2) Copy the blobs still needed out of the packs to repack.
-  const newPacks: PackContents[] = [];
+  let newPacks: PackContents[] = [];
   if (plan.repack.length > 0) {
-    const saver = new BlobSaver(repo);
-    let done = 0;
-    for (const packId of plan.repack) {
-      step('repack', { done: done++, total: plan.repack.length });
-      const wanted = (view.packs.get(packId) ?? []).filter((b) => keepBlobs.has(blobHandle(b.type, b.id)));
-      if (wanted.length === 0) continue;
-      const bytes = await repo.store.getBuffer(fileKey('data', packId));
-      for (const b of wanted) {
-        const h = blobHandle(b.type, b.id);
-        if (!keepBlobs.has(h)) continue; // copied already from an earlier pack
-        const sealed = bytes.subarray(b.offset, b.offset + b.length);
-        if (sealed.length !== b.length) {
-          throw new LifeboatError(
-            'Corrupt',
-            `refusing to prune: pack ${packId} is truncated (${b.type} blob ${b.id})`,
-          );
-        }
-        // Verify before copying: a damaged blob must not be the only copy left after the old pack goes.
-        const plain = repo.openBlob(b.type, b.id, sealed, b.uncompressedLength);
-        await saver.waitForCapacity();
-        if (compress.has(packId) && b.uncompressedLength === undefined) {
-          const z = b.type === 'tree' ? compressAlways(plain) : compressBlob(plain, 'auto');
-          if (z) saver.add(b.type, b.id, repo.key.seal(z), plain.length, plain.length);
-          else saver.add(b.type, b.id, Buffer.from(sealed), plain.length);
-        } else {
-          saver.add(b.type, b.id, Buffer.from(sealed), plain.length, b.uncompressedLength);
-        }
-        keepBlobs.delete(h);
-      }
-    }
-    const repackIndexIds = await saver.flush();
-    if (keepBlobs.size > 0) {
-      throw new LifeboatError(
-        'Internal',
-        `prune: ${keepBlobs.size} blob(s) were not repacked; nothing was deleted`,
-      );
-    }
-    for (const id of repackIndexIds) {
-      const json = await repo.loadUnpacked<IndexFileJSON>('index', id);
-      newPacks.push(...decodeIndexFile(json, `index/${id}`).packs);
-    }
+    const repacked = await repack(repo, view, plan, step);
+    newPacks = repacked.packs;
     result.newPacks = newPacks.map((p) => p.packId);
-    result.bytesFreed -= saver.stats.packBytes;
-    result.indexFilesWritten.push(...repackIndexIds);
+    result.bytesFreed -= repacked.packBytes;
+    result.indexFilesWritten.push(...repacked.indexIds);
   }
 
   // (3) New index files for everything that stays, (4) then the old ones go, (5) then the packs.
@@ -204,6 +166,73 @@ async function pruneLocked(repo: Repository, options: PruneOptions): Promise<Pru
   }
   step('done', {});
   return result;
+}
+
+/**
+ * Copies the blobs in `plan.keepBlobs` out of the packs to repack into new packs (verifying each first: a
+ * damaged blob must not become the only copy once the old pack goes), and writes their index files.
+ */
+async function repack(
+  repo: Repository,
+  view: IndexView,
+  plan: PrunePlan,
+  step: NonNullable<PruneOptions['onStep']>,
+): Promise<{ packs: PackContents[]; indexIds: string[]; packBytes: number }> {
+  const { keepBlobs, compress } = plan;
+  const saver = new BlobSaver(repo);
+  let done = 0;
+  for (const packId of plan.repack) {
+    step('repack', { done: done++, total: plan.repack.length });
+    const wanted = (view.packs.get(packId) ?? []).filter((b) => keepBlobs.has(blobHandle(b.type, b.id)));
+    if (wanted.length === 0) continue;
+    const bytes = await repo.store.getBuffer(fileKey('data', packId));
+    for (const b of wanted) {
+      const h = blobHandle(b.type, b.id);
+      if (!keepBlobs.has(h)) continue; // copied already from an earlier pack
+      await saver.waitForCapacity();
+      copyBlob(repo, saver, packId, bytes, b, compress.has(packId));
+      keepBlobs.delete(h);
+    }
+  }
+  const indexIds = await saver.flush();
+  if (keepBlobs.size > 0) {
+    throw new LifeboatError(
+      'Internal',
+      `prune: ${keepBlobs.size} blob(s) were not repacked; nothing was deleted`,
+    );
+  }
+  const packs: PackContents[] = [];
+  for (const id of indexIds) {
+    const json = await repo.loadUnpacked<IndexFileJSON>('index', id);
+    packs.push(...decodeIndexFile(json, `index/${id}`).packs);
+  }
+  return { packs, indexIds, packBytes: saver.stats.packBytes };
+}
+
+/** Adds one blob of a downloaded pack to the saver, verified, compressing it on the way when asked. */
+function copyBlob(
+  repo: Repository,
+  saver: BlobSaver,
+  packId: string,
+  pack: Buffer,
+  b: PackedBlob,
+  compress: boolean,
+): void {
+  const sealed = pack.subarray(b.offset, b.offset + b.length);
+  if (sealed.length !== b.length) {
+    throw new LifeboatError(
+      'Corrupt',
+      `refusing to prune: pack ${packId} is truncated (${b.type} blob ${b.id})`,
+    );
+  }
+  const plain = repo.openBlob(b.type, b.id, sealed, b.uncompressedLength);
+  if (compress && b.uncompressedLength === undefined) {
+    const z = b.type === 'tree' ? compressAlways(plain) : compressBlob(plain, 'auto');
+    if (z) saver.add(b.type, b.id, repo.key.seal(z), plain.length, plain.length);
+    else saver.add(b.type, b.id, Buffer.from(sealed), plain.length);
+  } else {
+    saver.add(b.type, b.id, Buffer.from(sealed), plain.length, b.uncompressedLength);
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { Snapshot } from '../format/snapshot.ts';
 import { formatGoTime } from '../format/time.ts';
 import { forget } from './forget.ts';
 import { groupSnapshots, parseGroupBy } from './group.ts';
@@ -246,6 +247,45 @@ interface ResticForgetGroup {
   reasons: Array<{ matches: string[] }> | null;
 }
 
+/** Asserts that our groups, kept and removed sets and reasons equal restic's; returns how many were kept. */
+function compareWithRestic(
+  theirs: ResticForgetGroup[],
+  all: Snapshot[],
+  c: { flags: string[]; policy: RetentionPolicy; groupBy?: string },
+): number {
+  const ours = groupSnapshots(all, parseGroupBy(c.groupBy ?? 'host,paths')).map((g) => ({
+    key: g.key,
+    ...applyRetention(g.snapshots, c.policy, Date.now()),
+  }));
+  const norm = (g: { host: string; paths: string[] | null; tags: string[] | null }) =>
+    JSON.stringify([g.host, g.paths ?? [], g.tags ?? []]);
+  const theirGroups = new Map(theirs.map((g) => [norm(g), g]));
+  assert.equal(ours.length, theirs.length, `groups for ${c.flags.join(' ')}`);
+  let kept = 0;
+  for (const g of ours) {
+    const their = theirGroups.get(norm(g.key));
+    assert.ok(their, `restic has group ${norm(g.key)}`);
+    const label = `${c.flags.join(' ')} ${norm(g.key)}`;
+    assert.deepEqual(
+      g.keep.map((s) => s.id),
+      (their.keep ?? []).map((s) => s.id),
+      `kept: ${label}`,
+    );
+    assert.deepEqual(
+      g.remove.map((s) => s.id).sort(),
+      (their.remove ?? []).map((s) => s.id).sort(),
+      `removed: ${label}`,
+    );
+    assert.deepEqual(
+      g.reasons.map((r) => r.matches),
+      (their.reasons ?? []).map((r) => r.matches),
+      `reasons: ${label}`,
+    );
+    kept += g.keep.length;
+  }
+  return kept;
+}
+
 test('on a simulated year of snapshots, the kept set and reasons equal restic 0.14 forget --dry-run --json', async () => {
   await withTempRepo(async ({ root, repoDir, repo, passwordFile }) => {
     const src = join(root, 'src');
@@ -335,39 +375,7 @@ test('on a simulated year of snapshots, the kept set and reasons equal restic 0.
           TZ: 'UTC',
         },
       );
-      const theirs = JSON.parse(out) as ResticForgetGroup[];
-      const ours = {
-        groups: groupSnapshots(all, parseGroupBy(c.groupBy ?? 'host,paths')).map((g) => ({
-          key: g.key,
-          ...applyRetention(g.snapshots, c.policy, Date.now()),
-        })),
-      };
-      const norm = (g: { host: string; paths: string[] | null; tags: string[] | null }) =>
-        JSON.stringify([g.host, g.paths ?? [], g.tags ?? []]);
-      const theirGroups = new Map(theirs.map((g) => [norm(g), g]));
-      assert.equal(ours.groups.length, theirs.length, `groups for ${c.flags.join(' ')}`);
-      let keptTotal = 0;
-      for (const g of ours.groups) {
-        const their = theirGroups.get(norm(g.key));
-        assert.ok(their, `restic has group ${norm(g.key)}`);
-        const label = `${c.flags.join(' ')} ${norm(g.key)}`;
-        assert.deepEqual(
-          g.keep.map((s) => s.id),
-          (their.keep ?? []).map((s) => s.id),
-          `kept: ${label}`,
-        );
-        assert.deepEqual(
-          g.remove.map((s) => s.id).sort(),
-          (their.remove ?? []).map((s) => s.id).sort(),
-          `removed: ${label}`,
-        );
-        assert.deepEqual(
-          g.reasons.map((r) => r.matches),
-          (their.reasons ?? []).map((r) => r.matches),
-          `reasons: ${label}`,
-        );
-        keptTotal += g.keep.length;
-      }
+      const keptTotal = compareWithRestic(JSON.parse(out) as ResticForgetGroup[], all, c);
       assert.ok(keptTotal > 0 && keptTotal < all.length, `${c.flags.join(' ')} keeps some, not all`);
     }
     // Nothing was deleted by the dry runs.
