@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import {
   type FieldIssue,
   fromVeleroApiVersion,
+  manifest,
   RESOURCE_KINDS,
   validateAnyResource,
   validateResource,
@@ -176,4 +177,17 @@ describe('Lifeboat additions', () => {
     assert.ok(result.ok, JSON.stringify(!result.ok && result.issues));
     assert.equal(result.value.status?.dryRunSummary?.resources?.configmaps, 8);
   });
+});
+
+test('manifest() stamps apiVersion and kind on a typed spec that validates', () => {
+  const backup = manifest(
+    'Backup',
+    { name: 'shop', namespace: 'lifeboat' },
+    { includedNamespaces: ['shop'], ttl: '24h' },
+  );
+  assert.equal(backup.apiVersion, 'lifeboat.io/v1');
+  assert.equal(backup.kind, 'Backup');
+  const result = validateResource('Backup', backup);
+  assert.ok(result.ok);
+  assert.deepEqual(result.value.spec, { includedNamespaces: ['shop'], ttl: '24h' });
 });

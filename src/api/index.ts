@@ -21,11 +21,13 @@ export {
   type PrinterColumn,
   RESOURCE_KINDS,
   type ResourceDefinition,
+  type ResourceInputTypes,
   type ResourceKind,
   type ResourceTypes,
   resourceDefinitions,
 } from './kinds.ts';
 export { ANNOTATIONS, backupHookAnnotation, LABELS, restoreHookAnnotation } from './labels.ts';
+export { type Manifest, manifest } from './manifest.ts';
 export * from './resources/backup.ts';
 export * from './resources/backup-repository.ts';
 export * from './resources/backup-storage-location.ts';
@@ -40,7 +42,6 @@ export * from './resources/schedule.ts';
 export * from './resources/server-status-request.ts';
 export * from './resources/volume-snapshot-location.ts';
 export { usesOldResourceFilters, usesScopedResourceFilters } from './rules/backup.ts';
-
 export * from './shared/conditions.ts';
 export * from './shared/data-movement.ts';
 export { durationProblem, GO_DURATION_PATTERN } from './shared/fields.ts';

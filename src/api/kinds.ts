@@ -1,21 +1,47 @@
 import type { z } from 'zod';
-import { type Backup, backupSchema } from './resources/backup.ts';
-import { type BackupRepository, backupRepositorySchema } from './resources/backup-repository.ts';
+import { type Backup, type BackupInput, backupSchema } from './resources/backup.ts';
+import {
+  type BackupRepository,
+  type BackupRepositoryInput,
+  backupRepositorySchema,
+} from './resources/backup-repository.ts';
 import {
   type BackupStorageLocation,
+  type BackupStorageLocationInput,
   backupStorageLocationSchema,
 } from './resources/backup-storage-location.ts';
-import { type DataDownload, dataDownloadSchema } from './resources/data-download.ts';
-import { type DataUpload, dataUploadSchema } from './resources/data-upload.ts';
-import { type DeleteBackupRequest, deleteBackupRequestSchema } from './resources/delete-backup-request.ts';
-import { type DownloadRequest, downloadRequestSchema } from './resources/download-request.ts';
-import { type PodVolumeBackup, podVolumeBackupSchema } from './resources/pod-volume-backup.ts';
-import { type PodVolumeRestore, podVolumeRestoreSchema } from './resources/pod-volume-restore.ts';
-import { type Restore, restoreSchema } from './resources/restore.ts';
-import { type Schedule, scheduleSchema } from './resources/schedule.ts';
-import { type ServerStatusRequest, serverStatusRequestSchema } from './resources/server-status-request.ts';
+import { type DataDownload, type DataDownloadInput, dataDownloadSchema } from './resources/data-download.ts';
+import { type DataUpload, type DataUploadInput, dataUploadSchema } from './resources/data-upload.ts';
+import {
+  type DeleteBackupRequest,
+  type DeleteBackupRequestInput,
+  deleteBackupRequestSchema,
+} from './resources/delete-backup-request.ts';
+import {
+  type DownloadRequest,
+  type DownloadRequestInput,
+  downloadRequestSchema,
+} from './resources/download-request.ts';
+import {
+  type PodVolumeBackup,
+  type PodVolumeBackupInput,
+  podVolumeBackupSchema,
+} from './resources/pod-volume-backup.ts';
+import {
+  type PodVolumeRestore,
+  type PodVolumeRestoreInput,
+  podVolumeRestoreSchema,
+} from './resources/pod-volume-restore.ts';
+import { type Restore, type RestoreInput, restoreSchema } from './resources/restore.ts';
+import { type Schedule, type ScheduleInput, scheduleSchema } from './resources/schedule.ts';
+import {
+  type ServerStatusRequest,
+  type ServerStatusRequestInput,
+  serverStatusRequestSchema,
+} from './resources/server-status-request.ts';
 import {
   type VolumeSnapshotLocation,
+  type VolumeSnapshotLocationInput,
   volumeSnapshotLocationSchema,
 } from './resources/volume-snapshot-location.ts';
 import { backupRules } from './rules/backup.ts';
@@ -64,6 +90,23 @@ export type ResourceTypes = {
   BackupRepository: BackupRepository;
   DataUpload: DataUpload;
   DataDownload: DataDownload;
+};
+
+/** What a manifest of each kind may say (the schema's input type: optional fields, defaults not yet applied). */
+export type ResourceInputTypes = {
+  Backup: BackupInput;
+  Restore: RestoreInput;
+  Schedule: ScheduleInput;
+  BackupStorageLocation: BackupStorageLocationInput;
+  VolumeSnapshotLocation: VolumeSnapshotLocationInput;
+  DeleteBackupRequest: DeleteBackupRequestInput;
+  DownloadRequest: DownloadRequestInput;
+  ServerStatusRequest: ServerStatusRequestInput;
+  PodVolumeBackup: PodVolumeBackupInput;
+  PodVolumeRestore: PodVolumeRestoreInput;
+  BackupRepository: BackupRepositoryInput;
+  DataUpload: DataUploadInput;
+  DataDownload: DataDownloadInput;
 };
 
 /** An `additionalPrinterColumns` entry of a CRD version. */
