@@ -117,8 +117,9 @@ discarded by the API server: create first, then set status.
 **Printer columns.** \`kubectl get\` shows what \`velero … get\` shows: phase, errors, warnings, times,
 locations (see each kind below). Velero's Backup and Restore CRDs print only names.
 
-**Stricter schemas**, each rejecting only manifests Velero would also fail on later: durations must be Go
-durations (\`720h0m0s\`, not \`30d\`) and not negative; counts are not negative; label selector operators are
+**Stricter schemas**, rejecting at once what Velero refuses later or cannot act on sensibly: durations must
+be Go durations (\`720h0m0s\`, not \`30d\`) and not negative (Velero takes a negative TTL and expires the
+backup at once); counts are not negative; label selector operators are
 \`In\`, \`NotIn\`, \`Exists\`, \`DoesNotExist\`; \`existingResourcePolicy\` is \`none\` or \`update\`; a DataUpload's
 \`snapshotType\` is \`CSI\`; a Schedule's \`schedule\`, a location's \`provider\` and \`bucket\`, a
 DeleteBackupRequest's \`backupName\` and a download target's \`name\` are not empty; restore init containers
