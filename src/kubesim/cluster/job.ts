@@ -62,6 +62,68 @@ function intervals(indexes: number[]): string {
   return parts.join(',');
 }
 
+const indexOf = (p: KubeObject): number => Number(p.metadata.annotations?.[COMPLETION_INDEX] ?? -1);
+
+type Observed = {
+  active: KubeObject[];
+  succeeded: number;
+  failed: number;
+  completedIndexes: number[];
+  reachedCompletions: boolean;
+};
+
+/** What a Job's pods say: active ones, successes (distinct indexes when Indexed), failures. */
+function observe(spec: JobSpec, pods: KubeObject[]): Observed {
+  const succeededPods = pods.filter((p) => podPhase(p) === 'Succeeded');
+  const active = pods.filter(isPodActive);
+  const indexed = spec.completionMode === 'Indexed';
+  const completedIndexes = indexed ? [...new Set(succeededPods.map(indexOf).filter((i) => i >= 0))] : [];
+  const succeeded = indexed ? completedIndexes.length : succeededPods.length;
+  const completions = spec.completions ?? null;
+  return {
+    active,
+    succeeded,
+    failed: pods.filter((p) => podPhase(p) === 'Failed').length,
+    completedIndexes,
+    // Without completions (a work queue), the first success with nothing left running completes the Job.
+    reachedCompletions:
+      completions === null ? succeededPods.length > 0 && active.length === 0 : succeeded >= completions,
+  };
+}
+
+type Reason = { reason: string; message: string };
+type Outcome =
+  | { kind: 'run' }
+  | {
+      kind: 'complete' | 'fail' | 'suspend';
+      conditions: string[];
+      reason: Reason;
+      event?: 'Normal' | 'Warning';
+    };
+
+/** The Job's next state, with the real controller's condition types, reasons and messages. */
+function decide(spec: JobSpec, seen: Observed, pastDeadline: boolean): Outcome {
+  const overdue = pastDeadline && !seen.reachedCompletions;
+  if (seen.failed > (spec.backoffLimit ?? 6) || overdue) {
+    const reason = overdue
+      ? { reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' }
+      : { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
+    return { kind: 'fail', conditions: ['FailureTarget', 'Failed'], reason, event: 'Warning' };
+  }
+  if (seen.reachedCompletions) {
+    const reason = { reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' };
+    return { kind: 'complete', conditions: ['SuccessCriteriaMet', 'Complete'], reason, event: 'Normal' };
+  }
+  if (spec.suspend) {
+    return {
+      kind: 'suspend',
+      conditions: ['Suspended'],
+      reason: { reason: 'JobSuspended', message: 'Job suspended' },
+    };
+  }
+  return { kind: 'run' };
+}
+
 /**
  * The Job controller: runs up to `parallelism` pods until `completions` have succeeded (NonIndexed or
  * Indexed, each Indexed pod carrying its completion index), replaces failed pods until `backoffLimit`, then
@@ -86,53 +148,16 @@ export function startJobController(ctx: ClusterContext): Controller {
     const spec = job.spec as JobSpec;
     const status = (job.status ?? {}) as JobStatus;
     const now = ctx.clock.now();
-    const done = finished(job);
-    if (done) return expire(job, spec, status, now);
+    if (finished(job)) return expire(job, spec, status, now);
     const pods = api.list(refs.pods, { namespace }).items.filter((p) => isControlledBy(p, job));
-    const indexed = spec.completionMode === 'Indexed';
-    const completions = spec.completions ?? null;
-    const parallelism = spec.parallelism ?? 1;
-    const succeededPods = pods.filter((p) => podPhase(p) === 'Succeeded');
-    const failed = pods.filter((p) => podPhase(p) === 'Failed').length;
-    let active = pods.filter(isPodActive);
-    const indexOf = (p: KubeObject): number => Number(p.metadata.annotations?.[COMPLETION_INDEX] ?? -1);
-    const completedIndexes = indexed ? [...new Set(succeededPods.map(indexOf).filter((i) => i >= 0))] : [];
-    const succeeded = indexed ? completedIndexes.length : succeededPods.length;
-    let conditions = status.conditions;
-    let completionTime: string | undefined;
-    const reachedCompletions =
-      completions === null ? succeededPods.length > 0 && active.length === 0 : succeeded >= completions;
-
+    const seen = observe(spec, pods);
     const startedAt = status.startTime ? Date.parse(status.startTime) : now.getTime();
     const deadline =
       spec.activeDeadlineSeconds === undefined ? undefined : startedAt + spec.activeDeadlineSeconds * 1000;
-    const overdue = deadline !== undefined && !reachedCompletions && now.getTime() >= deadline;
-    if (failed > (spec.backoffLimit ?? 6) || overdue) {
-      const reason = overdue
-        ? { reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' }
-        : { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
-      conditions = setCondition(conditions, { type: 'FailureTarget', status: 'True', ...reason }, now);
-      conditions = setCondition(conditions, { type: 'Failed', status: 'True', ...reason }, now);
-      for (const pod of active) remove(pod);
-      active = [];
-      ctx.events.record(job, 'Warning', reason.reason, reason.message, COMPONENT);
-    } else if (reachedCompletions) {
-      const reason = { reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' };
-      conditions = setCondition(conditions, { type: 'SuccessCriteriaMet', status: 'True', ...reason }, now);
-      conditions = setCondition(conditions, { type: 'Complete', status: 'True', ...reason }, now);
-      completionTime = metaTime(now);
-      for (const pod of active) remove(pod);
-      active = [];
-      ctx.events.record(job, 'Normal', 'Completed', 'Job completed', COMPONENT);
-    } else if (spec.suspend) {
-      for (const pod of active) remove(pod);
-      active = [];
-      conditions = setCondition(
-        conditions,
-        { type: 'Suspended', status: 'True', reason: 'JobSuspended', message: 'Job suspended' },
-        now,
-      );
-    } else {
+    const outcome = decide(spec, seen, deadline !== undefined && now.getTime() >= deadline);
+    let conditions = status.conditions;
+    let active = seen.active;
+    if (outcome.kind === 'run') {
       if (conditions?.some((c) => c.type === 'Suspended' && c.status === 'True')) {
         conditions = setCondition(
           conditions,
@@ -140,29 +165,32 @@ export function startJobController(ctx: ClusterContext): Controller {
           now,
         );
       }
-      const remaining = completions === null ? parallelism : completions - succeeded;
-      const want = Math.min(parallelism, remaining);
-      if (indexed) {
-        const busy = new Set([...completedIndexes, ...active.map(indexOf)]);
-        for (let index = 0; index < (completions ?? 0) && active.length < want; index++) {
-          if (busy.has(index)) continue;
-          active.push(createPod(job, index));
-        }
-      } else {
-        for (let i = active.length; i < want; i++) active.push(createPod(job, undefined));
-      }
+      active = [...active, ...createMissing(job, spec, seen)];
+    } else {
+      for (const pod of active) remove(pod);
+      active = [];
+      for (const type of outcome.conditions)
+        conditions = setCondition(conditions, { type, status: 'True', ...outcome.reason }, now);
+      if (outcome.event)
+        ctx.events.record(
+          job,
+          outcome.event,
+          outcome.reason.reason,
+          outcome.event === 'Normal' ? 'Job completed' : outcome.reason.message,
+          COMPONENT,
+        );
     }
     const next: Record<string, unknown> = {
       startTime: status.startTime ?? (spec.suspend ? undefined : metaTime(now)),
       active: active.length,
       ready: active.filter(isPodReady).length,
-      succeeded,
-      failed,
+      succeeded: seen.succeeded,
+      failed: seen.failed,
       terminating: 0,
       uncountedTerminatedPods: {},
       ...(conditions ? { conditions } : {}),
-      ...(completionTime ? { completionTime } : {}),
-      ...(indexed ? { completedIndexes: intervals(completedIndexes) } : {}),
+      ...(outcome.kind === 'complete' ? { completionTime: metaTime(now) } : {}),
+      ...(spec.completionMode === 'Indexed' ? { completedIndexes: intervals(seen.completedIndexes) } : {}),
     };
     ignoreNotFound(() =>
       api.patch(refs.jobs, namespace, name, 'merge', { status: next }, { subresource: 'status' }),
@@ -172,6 +200,26 @@ export function startJobController(ctx: ClusterContext): Controller {
       return { requeueAfterMs: Math.max(50, Math.min(deadline - now.getTime(), 60_000)) };
     }
     return undefined;
+  }
+
+  /** Creates pods up to parallelism for the completions still missing (each free index, when Indexed). */
+  function createMissing(job: KubeObject, spec: JobSpec, seen: Observed): KubeObject[] {
+    const completions = spec.completions ?? null;
+    const parallelism = spec.parallelism ?? 1;
+    const want = Math.min(parallelism, completions === null ? parallelism : completions - seen.succeeded);
+    const created: KubeObject[] = [];
+    let running = seen.active.length;
+    if (spec.completionMode !== 'Indexed') {
+      for (; running < want; running++) created.push(createPod(job, undefined));
+      return created;
+    }
+    const busy = new Set([...seen.completedIndexes, ...seen.active.map(indexOf)]);
+    for (let index = 0; index < (completions ?? 0) && running < want; index++) {
+      if (busy.has(index)) continue;
+      created.push(createPod(job, index));
+      running++;
+    }
+    return created;
   }
 
   function expire(
