@@ -48,6 +48,16 @@ function ordinalOf(set: string, pod: KubeObject): number {
   return name.startsWith(`${set}-`) && /^\d+$/.test(suffix) ? Number(suffix) : -1;
 }
 
+type Plan = {
+  replicas: number;
+  start: number;
+  ordered: boolean;
+  onDelete: boolean;
+  partition: number;
+  current: Revision;
+  update: Revision;
+};
+
 const healthy = (pod: KubeObject): boolean =>
   podPhase(pod) === 'Running' && isPodReady(pod) && !pod.metadata.deletionTimestamp;
 
@@ -160,10 +170,33 @@ export function startStatefulSetController(ctx: ClusterContext): Controller {
     const { namespace, name } = splitKey(key);
     const set = ignoreNotFound(() => api.get(refs.statefulSets, namespace, name));
     if (!set || set.metadata.deletionTimestamp) return undefined;
+    const plan = planFor(set);
+    const pods = new Map<number, KubeObject>();
+    for (const pod of api.list(refs.pods, { namespace }).items) {
+      if (isControlledBy(pod, set)) pods.set(ordinalOf(name, pod), pod);
+    }
+    const blocked = createOrReplace(set, pods, plan);
+    const inRange = (o: number): boolean => o >= plan.start && o < plan.start + plan.replicas;
+    const condemned = [...pods.entries()].filter(([o]) => !inRange(o)).sort(([a], [b]) => b - a);
+    if (!blocked)
+      scaleDown(
+        set,
+        condemned.map(([, p]) => p),
+        plan.ordered,
+      );
+    if (condemned.length === 0)
+      rollOne(
+        set,
+        [...pods.entries()].filter(([o]) => inRange(o)),
+        plan,
+      );
+    const live = [...pods.values()].filter((p) => !p.metadata.deletionTimestamp);
+    writeStatus(set, live, plan.current, plan.update, plan.replicas);
+    return undefined;
+  }
+
+  function planFor(set: KubeObject): Plan {
     const spec = set.spec as StatefulSetSpec;
-    const replicas = spec.replicas ?? 1;
-    const start = spec.ordinals?.start ?? 0;
-    const ordered = (spec.podManagementPolicy ?? 'OrderedReady') === 'OrderedReady';
     const previousCurrent = (set.status as { currentRevision?: string } | undefined)?.currentRevision;
     const { update, all } = syncRevisions(
       ctx,
@@ -173,68 +206,55 @@ export function startStatefulSetController(ctx: ClusterContext): Controller {
       spec.revisionHistoryLimit ?? 10,
       previousCurrent ? [previousCurrent] : [],
     );
-    const current = all.find((r) => r.name === previousCurrent) ?? update;
-    const partition =
-      spec.updateStrategy?.type === 'OnDelete'
-        ? Number.POSITIVE_INFINITY
-        : (spec.updateStrategy?.rollingUpdate?.partition ?? 0);
-    const pods = new Map<number, KubeObject>();
-    for (const pod of api.list(refs.pods, { namespace }).items) {
-      if (isControlledBy(pod, set)) pods.set(ordinalOf(name, pod), pod);
-    }
-    const revisionFor = (ordinal: number): Revision => (ordinal - start < partition ? current : update);
+    const onDelete = spec.updateStrategy?.type === 'OnDelete';
+    return {
+      replicas: spec.replicas ?? 1,
+      start: spec.ordinals?.start ?? 0,
+      ordered: (spec.podManagementPolicy ?? 'OrderedReady') === 'OrderedReady',
+      onDelete,
+      partition: onDelete ? Number.POSITIVE_INFINITY : (spec.updateStrategy?.rollingUpdate?.partition ?? 0),
+      current: all.find((r) => r.name === previousCurrent) ?? update,
+      update,
+    };
+  }
 
-    let blocked = false;
-    // Create missing pods and replace finished ones, in ordinal order.
-    for (let ordinal = start; ordinal < start + replicas && !blocked; ordinal++) {
+  /** Creates missing pods and replaces finished ones in ordinal order; true when OrderedReady must wait. */
+  function createOrReplace(set: KubeObject, pods: Map<number, KubeObject>, plan: Plan): boolean {
+    for (let ordinal = plan.start; ordinal < plan.start + plan.replicas; ordinal++) {
       const pod = pods.get(ordinal);
-      if (
+      const finishedPod =
         pod &&
         !pod.metadata.deletionTimestamp &&
-        (podPhase(pod) === 'Failed' || podPhase(pod) === 'Succeeded')
-      ) {
-        deletePod(set, pod);
-        if (ordered) blocked = true;
-        continue;
-      }
-      if (!pod) {
-        createPod(set, ordinal, spec.updateStrategy?.type === 'OnDelete' ? update : revisionFor(ordinal));
-        if (ordered) blocked = true;
-        continue;
-      }
-      if (ordered && !healthy(pod)) blocked = true;
+        (podPhase(pod) === 'Failed' || podPhase(pod) === 'Succeeded');
+      if (finishedPod) deletePod(set, pod);
+      else if (!pod) {
+        // OnDelete recreates at the update revision; RollingUpdate keeps ordinals below the partition current.
+        const revision = plan.onDelete || ordinal - plan.start >= plan.partition ? plan.update : plan.current;
+        createPod(set, ordinal, revision);
+      } else if (healthy(pod)) continue;
+      if (plan.ordered) return true;
     }
-    // Scale down from the highest ordinal.
-    const condemned = [...pods.entries()]
-      .filter(([o]) => o < start || o >= start + replicas)
+    return false;
+  }
+
+  /** Removes surplus pods from the highest ordinal down (one at a time under OrderedReady). */
+  function scaleDown(set: KubeObject, condemned: KubeObject[], ordered: boolean): void {
+    for (const pod of condemned) {
+      if (!pod.metadata.deletionTimestamp) deletePod(set, pod);
+      if (ordered) return;
+    }
+  }
+
+  /** Rolling update: the highest ordinal not at the update revision goes, once all pods are healthy. */
+  function rollOne(set: KubeObject, inRange: [number, KubeObject][], plan: Plan): void {
+    if (plan.onDelete || inRange.length !== plan.replicas || !inRange.every(([, p]) => healthy(p))) return;
+    const stale = inRange
+      .filter(
+        ([o, p]) =>
+          o - plan.start >= plan.partition && p.metadata.labels?.[REVISION_LABEL] !== plan.update.name,
+      )
       .sort(([a], [b]) => b - a);
-    if (!blocked) {
-      for (const [, pod] of condemned) {
-        if (pod.metadata.deletionTimestamp) {
-          if (ordered) break;
-          continue;
-        }
-        deletePod(set, pod);
-        if (ordered) break;
-      }
-    }
-    // Rolling update: the highest ordinal not at the update revision, one at a time, all others healthy.
-    const inRange = [...pods.entries()].filter(([o]) => o >= start && o < start + replicas);
-    const allHealthy = inRange.length === replicas && inRange.every(([, p]) => healthy(p));
-    if (spec.updateStrategy?.type !== 'OnDelete' && allHealthy && condemned.length === 0) {
-      const stale = inRange
-        .filter(([o, p]) => o - start >= partition && p.metadata.labels?.[REVISION_LABEL] !== update.name)
-        .sort(([a], [b]) => b - a);
-      if (stale.length > 0) deletePod(set, stale[0][1]);
-    }
-    writeStatus(
-      set,
-      [...pods.values()].filter((p) => !p.metadata.deletionTimestamp),
-      current,
-      update,
-      replicas,
-    );
-    return undefined;
+    if (stale.length > 0) deletePod(set, stale[0][1]);
   }
 
   function writeStatus(
