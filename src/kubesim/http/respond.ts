@@ -10,11 +10,15 @@ export const JSON_TYPE = 'application/json';
 /** Sends a JSON text body that is already serialized. */
 export function sendJsonText(res: ServerResponse, code: number, json: string, contentType = JSON_TYPE): void {
   if (res.headersSent || res.destroyed) return;
-  res.writeHead(code, {
-    'Content-Type': contentType,
-    'Content-Length': Buffer.byteLength(json),
-    'Cache-Control': 'no-cache, private',
-  });
+  // The flat-array form of writeHead skips per-header object bookkeeping; this runs for every response.
+  res.writeHead(code, [
+    'Content-Type',
+    contentType,
+    'Content-Length',
+    String(Buffer.byteLength(json)),
+    'Cache-Control',
+    'no-cache, private',
+  ]);
   res.end(json);
 }
 

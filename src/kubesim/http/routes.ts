@@ -36,7 +36,8 @@ function decode(segment: string): string | undefined {
   }
 }
 
-export function parsePath(pathname: string): Route {
+/** Decoded non-empty path segments, or undefined when one is not valid percent-encoding. */
+function splitSegments(pathname: string): string[] | undefined {
   const segments: string[] = [];
   // A hand-rolled split: this runs for every request, and split/filter/map cost more than the rest of routing.
   let start = 0;
@@ -44,12 +45,18 @@ export function parsePath(pathname: string): Route {
     if (i === pathname.length || pathname.charCodeAt(i) === 47 /* / */) {
       if (i > start) {
         const d = decode(pathname.slice(start, i));
-        if (d === undefined) return { kind: 'unknown' };
+        if (d === undefined) return undefined;
         segments.push(d);
       }
       start = i + 1;
     }
   }
+  return segments;
+}
+
+export function parsePath(pathname: string): Route {
+  const segments = splitSegments(pathname);
+  if (!segments) return { kind: 'unknown' };
   const first = segments[0];
   const rest = segments.slice(1);
   switch (first) {
@@ -62,7 +69,9 @@ export function parsePath(pathname: string): Route {
     case 'openapi':
       if (rest[0] === 'v2' && rest.length === 1) return { kind: 'openapi-v2' };
       if (rest[0] === 'v3') {
-        return rest.length === 1 ? { kind: 'openapi-index' } : { kind: 'openapi-doc', path: rest.slice(1).join('/') };
+        return rest.length === 1
+          ? { kind: 'openapi-index' }
+          : { kind: 'openapi-doc', path: rest.slice(1).join('/') };
       }
       return { kind: 'unknown' };
     case 'api':
@@ -87,7 +96,14 @@ function resourcePath(group: string, version: string, s: string[], at: number): 
     namespace = s[at + 1];
     // `/api/v1/namespaces/{x}/status|finalize` are subresources of namespace x, not resources in it.
     if (group === '' && n === 3 && NAMESPACE_SUBRESOURCES.has(s[at + 2])) {
-      return { kind: 'resource', group, version, resource: 'namespaces', name: namespace, subresource: s[at + 2] };
+      return {
+        kind: 'resource',
+        group,
+        version,
+        resource: 'namespaces',
+        name: namespace,
+        subresource: s[at + 2],
+      };
     }
     i = at + 2;
   }
