@@ -118,118 +118,121 @@ export function startSnapshotController(ctx: ClusterContext, copies: Limiter): C
     const vs = ignoreNotFound(() => api.get(refs.volumeSnapshots, namespace, name));
     if (!vs) return undefined;
     const spec = vs.spec as SnapshotSpec;
-    const finalizers = vs.metadata.finalizers ?? [];
     const boundName =
       (vs.status as { boundVolumeSnapshotContentName?: string } | undefined)
         ?.boundVolumeSnapshotContentName ?? contentName(vs);
     const content = ignoreNotFound(() => api.get(refs.volumeSnapshotContents, undefined, boundName));
-    const boundToMe = content && (content.spec as ContentSpec).volumeSnapshotRef?.uid === vs.metadata.uid;
-    if (vs.metadata.deletionTimestamp) {
-      if (content && boundToMe) {
-        const policy = (content.spec as ContentSpec).deletionPolicy;
-        if (policy === 'Delete') {
-          if (!content.metadata.deletionTimestamp)
-            ignoreNotFound(() => api.delete(refs.volumeSnapshotContents, undefined, boundName));
-          return undefined;
-        }
-        const cf = content.metadata.finalizers ?? [];
-        if (cf.includes(VSC_BOUND_FINALIZER))
-          setFinalizers(
-            refs.volumeSnapshotContents,
-            content,
-            cf.filter((f) => f !== VSC_BOUND_FINALIZER),
-          );
-      }
-      if (finalizers.includes(VS_BOUND_FINALIZER))
-        setFinalizers(
-          refs.volumeSnapshots,
-          vs,
-          finalizers.filter((f) => f !== VS_BOUND_FINALIZER),
-        );
-      return undefined;
-    }
+    const boundToMe =
+      content !== undefined && (content.spec as ContentSpec).volumeSnapshotRef?.uid === vs.metadata.uid;
+    if (vs.metadata.deletionTimestamp) return releaseSnapshot(vs, boundToMe ? content : undefined);
     if (spec.source?.volumeSnapshotContentName) return bindPreProvisioned(vs, content);
-    const claimName = spec.source?.persistentVolumeClaimName;
-    if (!claimName) return undefined;
-    if (!content) {
-      const pvc = ignoreNotFound(() => api.get(refs.pvcs, namespace, claimName));
-      const volumeName = (pvc?.spec as { volumeName?: string } | undefined)?.volumeName;
-      const bound = (pvc?.status as { phase?: string } | undefined)?.phase === 'Bound';
-      const pv =
-        volumeName && bound ? ignoreNotFound(() => api.get(refs.pvs, undefined, volumeName)) : undefined;
-      const csi = (pv?.spec as { csi?: { driver: string; volumeHandle: string } } | undefined)?.csi;
-      if (!pvc || !pv || !csi) {
-        const message = !pvc
-          ? `Failed to get snapshot source: persistentvolumeclaim "${claimName}" not found`
-          : `the PVC ${claimName} is not yet bound to a PV, will not attempt to take a snapshot`;
-        snapshotStatus(vs, { readyToUse: false, error: { message, time: metaTime(ctx.clock.now()) } });
-        return undefined;
-      }
-      const className = spec.volumeSnapshotClassName ?? defaultClass(csi.driver);
-      if (!className) {
-        snapshotStatus(vs, {
-          readyToUse: false,
-          error: {
-            message: `cannot find default snapshot class for driver ${csi.driver}`,
-            time: metaTime(ctx.clock.now()),
-          },
-        });
-        return undefined;
-      }
-      if (!spec.volumeSnapshotClassName) {
-        api.patch(refs.volumeSnapshots, namespace, name, 'merge', {
-          spec: { volumeSnapshotClassName: className },
-        });
-        return undefined;
-      }
-      const cls = ignoreNotFound(() => api.get(refs.volumeSnapshotClasses, undefined, className));
-      if (!cls) {
-        snapshotStatus(vs, {
-          readyToUse: false,
-          error: { message: `volumesnapshotclass "${className}" not found`, time: metaTime(ctx.clock.now()) },
-        });
-        return undefined;
-      }
-      try {
-        api.create(refs.volumeSnapshotContents, undefined, {
-          apiVersion: 'snapshot.storage.k8s.io/v1',
-          kind: 'VolumeSnapshotContent',
-          metadata: { name: boundName },
-          spec: {
-            volumeSnapshotRef: {
-              kind: 'VolumeSnapshot',
-              namespace,
-              name,
-              uid: vs.metadata.uid,
-              apiVersion: 'snapshot.storage.k8s.io/v1',
-              resourceVersion: vs.metadata.resourceVersion,
-            },
-            source: { volumeHandle: csi.volumeHandle },
-            driver: csi.driver,
-            deletionPolicy: (cls.deletionPolicy as string | undefined) ?? 'Delete',
-            volumeSnapshotClassName: className,
-            sourceVolumeMode: (pv.spec as { volumeMode?: string }).volumeMode ?? 'Filesystem',
-          },
-        });
-        ctx.events.record(
-          vs,
-          'Normal',
-          'CreatingSnapshot',
-          `Waiting for a snapshot ${namespace}/${name} to be created by the CSI driver.`,
-          COMPONENT,
-        );
-      } catch (err) {
-        if (!isAlreadyExists(err)) throw err;
-      }
-      snapshotStatus(vs, { boundVolumeSnapshotContentName: boundName, readyToUse: false });
-      return undefined;
-    }
+    if (!spec.source?.persistentVolumeClaimName) return undefined;
+    if (!content) return createContent(vs, boundName);
     if (!boundToMe) return undefined;
+    const finalizers = vs.metadata.finalizers ?? [];
     if (!finalizers.includes(VS_BOUND_FINALIZER)) {
       setFinalizers(refs.volumeSnapshots, vs, [...finalizers, VS_BOUND_FINALIZER]);
       return undefined;
     }
     reflect(vs, content);
+    return undefined;
+  }
+
+  /** A snapshot being deleted: its content goes too (deletionPolicy Delete) or is let go (Retain). */
+  function releaseSnapshot(vs: KubeObject, content: KubeObject | undefined): undefined {
+    if (content) {
+      if ((content.spec as ContentSpec).deletionPolicy === 'Delete') {
+        if (!content.metadata.deletionTimestamp) {
+          ignoreNotFound(() => api.delete(refs.volumeSnapshotContents, undefined, content.metadata.name!));
+        }
+        // The snapshot's finalizer goes once the content (and its data) are gone.
+        return undefined;
+      }
+      const cf = content.metadata.finalizers ?? [];
+      if (cf.includes(VSC_BOUND_FINALIZER)) {
+        setFinalizers(
+          refs.volumeSnapshotContents,
+          content,
+          cf.filter((f) => f !== VSC_BOUND_FINALIZER),
+        );
+      }
+    }
+    const finalizers = vs.metadata.finalizers ?? [];
+    if (finalizers.includes(VS_BOUND_FINALIZER)) {
+      setFinalizers(
+        refs.volumeSnapshots,
+        vs,
+        finalizers.filter((f) => f !== VS_BOUND_FINALIZER),
+      );
+    }
+    return undefined;
+  }
+
+  function snapshotError(vs: KubeObject, message: string): undefined {
+    snapshotStatus(vs, { readyToUse: false, error: { message, time: metaTime(ctx.clock.now()) } });
+    return undefined;
+  }
+
+  /** A dynamic snapshot of a bound claim: its class settled first, then its content created. */
+  function createContent(vs: KubeObject, contentName: string): undefined {
+    const namespace = vs.metadata.namespace!;
+    const spec = vs.spec as SnapshotSpec;
+    const claimName = spec.source!.persistentVolumeClaimName!;
+    const pvc = ignoreNotFound(() => api.get(refs.pvcs, namespace, claimName));
+    if (!pvc)
+      return snapshotError(
+        vs,
+        `Failed to get snapshot source: persistentvolumeclaim "${claimName}" not found`,
+      );
+    const volumeName = (pvc.spec as { volumeName?: string }).volumeName;
+    const bound = (pvc.status as { phase?: string } | undefined)?.phase === 'Bound';
+    const pv =
+      volumeName && bound ? ignoreNotFound(() => api.get(refs.pvs, undefined, volumeName)) : undefined;
+    const csi = (pv?.spec as { csi?: { driver: string; volumeHandle: string } } | undefined)?.csi;
+    if (!pv || !csi) {
+      return snapshotError(
+        vs,
+        `the PVC ${claimName} is not yet bound to a PV, will not attempt to take a snapshot`,
+      );
+    }
+    const className = spec.volumeSnapshotClassName ?? defaultClass(csi.driver);
+    if (!className) return snapshotError(vs, `cannot find default snapshot class for driver ${csi.driver}`);
+    if (!spec.volumeSnapshotClassName) {
+      // As the snapshot controller does: the default class is written into the snapshot first.
+      api.patch(refs.volumeSnapshots, namespace, vs.metadata.name!, 'merge', {
+        spec: { volumeSnapshotClassName: className },
+      });
+      return undefined;
+    }
+    const cls = ignoreNotFound(() => api.get(refs.volumeSnapshotClasses, undefined, className));
+    if (!cls) return snapshotError(vs, `volumesnapshotclass "${className}" not found`);
+    try {
+      api.create(refs.volumeSnapshotContents, undefined, {
+        apiVersion: 'snapshot.storage.k8s.io/v1',
+        kind: 'VolumeSnapshotContent',
+        metadata: { name: contentName },
+        spec: {
+          volumeSnapshotRef: {
+            kind: 'VolumeSnapshot',
+            namespace,
+            name: vs.metadata.name,
+            uid: vs.metadata.uid,
+            apiVersion: 'snapshot.storage.k8s.io/v1',
+            resourceVersion: vs.metadata.resourceVersion,
+          },
+          source: { volumeHandle: csi.volumeHandle },
+          driver: csi.driver,
+          deletionPolicy: (cls.deletionPolicy as string | undefined) ?? 'Delete',
+          volumeSnapshotClassName: className,
+          sourceVolumeMode: (pv.spec as { volumeMode?: string }).volumeMode ?? 'Filesystem',
+        },
+      });
+      const message = `Waiting for a snapshot ${namespace}/${vs.metadata.name} to be created by the CSI driver.`;
+      ctx.events.record(vs, 'Normal', 'CreatingSnapshot', message, COMPONENT);
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+    }
+    snapshotStatus(vs, { boundVolumeSnapshotContentName: contentName, readyToUse: false });
     return undefined;
   }
 
