@@ -113,6 +113,7 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
       const parentTree = parent ? await archiver.loadParentTree(parent.tree) : undefined;
       treeId = await archiver.saveVirtual(root, parentTree);
       await archiver.drain();
+      await pool.flush();
       await saver.flush();
     } finally {
       await pool.close();

@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { chunkFile } from './chunk-reader.ts';
-import { chunkBuffer, FastCdc } from './fastcdc.ts';
+import { chunkBuffer, createScanner, FastCdc } from './fastcdc.ts';
 
 test('chunks respect min/max, cover the input, and average near the target', () => {
   const cdc = new FastCdc({ min: 2048, avg: 8192, max: 32768 });
@@ -44,21 +40,26 @@ test('boundaries are content-defined: an insertion changes only nearby chunks', 
   assert.ok(shared >= b.size - 3, `only ${shared} of ${b.size} chunks shared`);
 });
 
-test('streaming over a file gives the same chunks as the whole buffer, with a small buffer', () => {
-  const cdc = new FastCdc({ min: 2048, avg: 8192, max: 32768 });
-  const dir = mkdtempSync(join(tmpdir(), 'cdc-'));
-  try {
-    const data = randomBytes(1_000_003);
-    writeFileSync(join(dir, 'f'), data);
-    const fd = openSync(join(dir, 'f'), 'r');
-    let read = 0;
-    const streamed: number[] = [];
-    for (const c of chunkFile(fd, cdc, Buffer.alloc(65536), (n) => (read += n))) streamed.push(c.length);
-    closeSync(fd);
-    assert.equal(read, data.length);
-    assert.deepEqual(streamed, chunkBuffer(cdc, data));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+test('the WebAssembly scan cuts exactly where the JavaScript one does', () => {
+  for (const params of [
+    { min: 2048, avg: 8192, max: 32768 },
+    { min: 32 * 1024, avg: 128 * 1024, max: 512 * 1024 },
+  ]) {
+    const cdc = new FastCdc(params);
+    const data = Buffer.concat([randomBytes(3_000_000), Buffer.alloc(700_000), randomBytes(123_457)]);
+    const scanner = createScanner(data.length);
+    data.copy(scanner.window);
+    const wasm: number[] = [];
+    for (let pos = 0; pos < data.length; ) {
+      const len = cdc.cutWindow(scanner, pos, data.length);
+      wasm.push(len);
+      pos += len;
+    }
+    assert.deepEqual(wasm, chunkBuffer(cdc, data));
+    // Short tails (at most min, between min and avg, beyond avg) and a scan that starts inside the window.
+    for (const n of [1, params.min, params.min + 1, params.avg + 17, params.max + 5]) {
+      assert.equal(cdc.cutWindow(scanner, 1000, 1000 + n), cdc.cut(data, 1000, 1000 + n), `n=${n}`);
+    }
   }
 });
 

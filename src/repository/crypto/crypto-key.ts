@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createSecretKey,
+  type KeyObject,
+  randomBytes,
+  randomFillSync,
+} from 'node:crypto';
 import { LifeboatError } from '../../core/errors.ts';
 import { Poly1305 } from './poly1305.ts';
 
@@ -73,14 +80,24 @@ export class CryptoKey {
 
   /** Encrypts and authenticates `plaintext`: returns `IV ‖ ciphertext ‖ MAC`. */
   seal(plaintext: Uint8Array): Buffer {
-    const iv = randomBytes(IV_SIZE);
     const out = Buffer.allocUnsafe(plaintext.length + CRYPTO_OVERHEAD);
-    iv.copy(out, 0);
-    const ct = createCipheriv('aes-256-ctr', this.#encKey, iv).update(plaintext);
-    ct.copy(out, IV_SIZE);
-    const mac = this.#mac(iv, out.subarray(IV_SIZE, IV_SIZE + plaintext.length));
-    out.set(mac, IV_SIZE + plaintext.length);
+    this.sealInto(plaintext, out, 0);
     return out;
+  }
+
+  /**
+   * Seals `plaintext` into `out` at `offset` (which must have room for `plaintext.length + CRYPTO_OVERHEAD`
+   * bytes) and returns the sealed length: packs are assembled in place, without a copy per blob.
+   */
+  sealInto(plaintext: Uint8Array, out: Uint8Array, offset: number): number {
+    const length = plaintext.length + CRYPTO_OVERHEAD;
+    if (offset < 0 || offset + length > out.length) throw new RangeError('no room for the sealed blob');
+    const iv = out.subarray(offset, offset + IV_SIZE);
+    randomFillSync(iv);
+    out.set(createCipheriv('aes-256-ctr', this.#encKey, iv).update(plaintext), offset + IV_SIZE);
+    const ctEnd = offset + IV_SIZE + plaintext.length;
+    out.set(this.#mac(iv, out.subarray(offset + IV_SIZE, ctEnd)), ctEnd);
+    return length;
   }
 
   /** Verifies and decrypts `IV ‖ ciphertext ‖ MAC`; a wrong key or any changed byte throws `Corrupt`. */

@@ -111,6 +111,26 @@ export class BlobSaver {
     if (pack.size >= this.repo.packSize) this.#finishPack(type);
   }
 
+  /**
+   * Uploads a pack finished elsewhere (a chunk worker's), whose blobs the caller claimed. Counts towards the
+   * uploads in flight like the saver's own packs, and is indexed after its upload like them. Resolves when the
+   * upload is over, either way (a failure surfaces from the saver's next call, as for its own packs), after
+   * which the saver holds no reference to `bytes`.
+   */
+  addPack(
+    type: BlobType,
+    packId: string,
+    bytes: Buffer,
+    blobs: PackedBlob[],
+    plainBytes: number,
+  ): Promise<void> {
+    this.#throwIfFailed();
+    this.stats.plainBytes += plainBytes;
+    if (type === 'data') this.stats.dataBlobs += blobs.length;
+    else this.stats.treeBlobs += blobs.length;
+    return this.#startUpload(packId, bytes, blobs);
+  }
+
   /** Hashes, compresses (always, in v2), seals and stores a tree blob; returns its id. */
   saveTree(plain: Buffer): string {
     const id = createHash('sha256').update(plain).digest('hex');
@@ -147,25 +167,29 @@ export class BlobSaver {
     this.#open[type] = undefined;
     const header = encodePackHeader(pack.blobs, this.repo.key);
     pack.hash.update(header);
-    const packId = pack.hash.digest('hex');
     pack.parts.push(header);
-    const upload = this.#upload(packId, pack.parts, pack.size + header.length, pack.blobs).finally(() => {
+    void this.#startUpload(pack.hash.digest('hex'), pack.parts, pack.blobs);
+  }
+
+  #startUpload(packId: string, body: Buffer | Buffer[], blobs: PackedBlob[]): Promise<void> {
+    const upload = this.#upload(packId, body, blobs).finally(() => {
       this.#uploads.delete(upload);
       const waiters = this.#capacityWaiters;
       this.#capacityWaiters = [];
       for (const w of waiters) w();
     });
     this.#uploads.add(upload);
+    return upload;
   }
 
-  async #upload(packId: string, parts: Buffer[], size: number, blobs: PackedBlob[]): Promise<void> {
+  async #upload(packId: string, body: Buffer | Buffer[], blobs: PackedBlob[]): Promise<void> {
+    const size = Array.isArray(body) ? body.reduce((n, b) => n + b.length, 0) : body.length;
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          // Streamed from the parts: no second 16 MiB copy of the pack per upload.
-          await this.repo.store.put(fileKey('data', packId), Readable.from(parts, { objectMode: false }), {
-            contentLength: size,
-          });
+          // Parts are streamed: no second 16 MiB copy of the pack per upload.
+          const stream = Array.isArray(body) ? Readable.from(body, { objectMode: false }) : body;
+          await this.repo.store.put(fileKey('data', packId), stream, { contentLength: size });
           break;
         } catch (err) {
           if (attempt >= this.#attempts || !isLifeboatError(err) || !err.retryable) throw err;
@@ -174,7 +198,7 @@ export class BlobSaver {
       }
       this.stats.packs++;
       this.stats.packBytes += size;
-      parts.length = 0;
+      if (Array.isArray(body)) body.length = 0;
       this.#indexQueue.push({ packId, blobs });
       this.#indexQueueBlobs += blobs.length;
       if (this.#indexQueueBlobs >= this.#indexMaxBlobs) await this.#writeIndex(false);

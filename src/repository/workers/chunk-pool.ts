@@ -1,56 +1,44 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { LifeboatError } from '../../core/errors.ts';
 import type { CompressionMode } from '../blobs/compression.ts';
 import { type ChunkerParams, DEFAULT_CHUNKER_PARAMS } from '../chunker/fastcdc.ts';
 import type { BlobSaver } from '../repo/blob-saver.ts';
-import type { FileJob, FromWorker, ToWorker } from './protocol.ts';
+import type { FileJob, FileResult, FromWorker, ToWorker } from './protocol.ts';
+import { startWorker } from './start-worker.ts';
 
-export interface FileChunks {
-  content: string[];
-  size: number;
-  error?: string;
-}
+export type FileChunks = FileResult;
 
 export interface ChunkPoolOptions {
   /** Worker threads (default: the machine's parallelism, at most 4). */
   workers?: number;
   chunker?: ChunkerParams;
   compression?: CompressionMode;
-  batchBytes?: number;
+  /** Bytes of file data each worker reads at once (default 8 MiB). */
+  windowBytes?: number;
   /** Called with plaintext bytes as workers read them. */
   onRead?: (bytes: number) => void;
 }
 
 interface Task {
-  files: FileJob[];
-  results: FileChunks[];
   resolve: (r: FileChunks[]) => void;
   reject: (e: unknown) => void;
-  worker: PoolWorker;
 }
 
 interface PoolWorker {
   worker: Worker;
   load: number;
+  flushed?: () => void;
 }
 
-// Compiled builds run .js files; tests and tsx run the .ts sources, whose worker needs tsx loaded too
-// (Node 20 does not pass the parent's --import hooks to workers).
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(FROM_SOURCE ? './chunk-worker.ts' : './chunk-worker.js', import.meta.url);
-
-function startWorker(): Worker {
-  if (!FROM_SOURCE) return new Worker(WORKER_URL);
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
-  return new Worker(boot, { eval: true });
-}
+const DEFAULT_WINDOW = 8 << 20;
 
 /**
- * A small pool of chunk workers feeding one BlobSaver. The main thread answers each worker's "which of these
- * are new?" only when the saver has room (`waitForCapacity`), which is the pipeline's backpressure: a worker
- * holds at most one batch, the saver at most one open pack per type plus the uploads in flight.
+ * A small pool of chunk workers feeding one BlobSaver. Workers build whole data packs themselves; the main
+ * thread decides which chunks are new (so two workers never store the same blob), uploads finished packs and
+ * returns their buffers for reuse. It answers a worker's ask only when the saver has room
+ * (`waitForCapacity`), which is the pipeline's backpressure: each worker holds one read window and one open
+ * pack, and at most `uploadConcurrency` + workers packs are uploading, whatever the size of the data.
  */
 export class ChunkPool {
   readonly #workers: PoolWorker[] = [];
@@ -59,6 +47,7 @@ export class ChunkPool {
   readonly #onRead: ((bytes: number) => void) | undefined;
   #nextTask = 1;
   #failure: unknown;
+  #closed = false;
   readonly #size: number;
   readonly #init: ToWorker;
 
@@ -71,19 +60,27 @@ export class ChunkPool {
       key: saver.repo.key.toJSON(),
       chunker: options.chunker ?? DEFAULT_CHUNKER_PARAMS,
       compression: options.compression ?? saver.repo.compression,
-      batchBytes: options.batchBytes ?? 2 << 20,
+      packSize: saver.repo.packSize,
+      windowBytes: options.windowBytes ?? DEFAULT_WINDOW,
     };
+  }
+
+  /** Whether any worker was started (a backup of unchanged files starts none). */
+  get started(): boolean {
+    return this.#workers.length > 0;
   }
 
   // Workers start on the first task: a backup whose files are all unchanged never pays for them.
   #start(): void {
-    const init = this.#init;
     for (let i = 0; i < this.#size; i++) {
-      const worker = startWorker();
+      const worker = startWorker('chunk-worker');
       const pw: PoolWorker = { worker, load: 0 };
       worker.on('message', (msg: FromWorker) => this.#onMessage(pw, msg));
       worker.on('error', (err) => this.#fail(err));
-      worker.postMessage(init);
+      worker.on('exit', (code) => {
+        if (!this.#closed) this.#fail(new Error(`worker exited with code ${code}`));
+      });
+      worker.postMessage(this.#init);
       this.#workers.push(pw);
     }
   }
@@ -97,56 +94,83 @@ export class ChunkPool {
     const taskId = this.#nextTask++;
     return new Promise<FileChunks[]>((resolve, reject) => {
       this.#tasks.set(taskId, {
-        files,
-        results: new Array(files.length),
         resolve: (r) => {
           pw.load -= weight;
           resolve(r);
         },
         reject,
-        worker: pw,
       });
       pw.worker.postMessage({ type: 'task', taskId, files } satisfies ToWorker);
     });
   }
 
+  /**
+   * Has every worker seal its waiting chunks and finish its open pack, and hands those packs to the saver.
+   * Call after the last task finished and before `BlobSaver.flush`.
+   */
+  async flush(): Promise<void> {
+    await Promise.all(
+      this.#workers.map(
+        (pw) =>
+          new Promise<void>((resolve, reject) => {
+            if (this.#failure) {
+              reject(this.#failure);
+              return;
+            }
+            pw.flushed = resolve;
+            pw.worker.postMessage({ type: 'flush' } satisfies ToWorker);
+          }),
+      ),
+    );
+    if (this.#failure) throw this.#failure;
+  }
+
   async close(): Promise<void> {
+    this.#closed = true;
     await Promise.all(this.#workers.map((w) => w.worker.terminate()));
     this.#workers.length = 0;
   }
 
   #onMessage(pw: PoolWorker, msg: FromWorker): void {
-    const task = this.#tasks.get(msg.taskId);
-    if (!task) return;
     try {
       switch (msg.type) {
-        case 'read':
-          this.#onRead?.(msg.bytes);
-          break;
         case 'ask':
+          if (msg.read > 0) this.#onRead?.(msg.read);
           this.#saver.waitForCapacity().then(
             () => {
               const need = new Uint8Array(msg.ids.length);
               for (let i = 0; i < msg.ids.length; i++)
                 need[i] = this.#saver.claim('data', msg.ids[i]) ? 1 : 0;
-              pw.worker.postMessage({ type: 'need', taskId: msg.taskId, need } satisfies ToWorker);
+              pw.worker.postMessage({ type: 'need', need } satisfies ToWorker);
             },
             (err) => this.#fail(err),
           );
           break;
-        case 'blobs':
-          for (const b of msg.blobs) {
-            const sealed = Buffer.from(b.sealed.buffer, b.sealed.byteOffset, b.sealed.byteLength);
-            this.#saver.add('data', b.id, sealed, b.plainLength, b.uncompressedLength);
-          }
+        case 'pack': {
+          const { bytes } = msg;
+          const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+          void this.#saver.addPack('data', msg.packId, body, msg.blobs, msg.plainBytes).then(() => {
+            // Uploaded (or failed, which the saver reports): the worker may fill the buffer again.
+            if (!this.#closed) {
+              const buffer = bytes.buffer as ArrayBuffer;
+              pw.worker.postMessage({ type: 'buffer', buffer } satisfies ToWorker, [buffer]);
+            }
+          });
           break;
-        case 'file':
-          task.results[msg.index] = { content: msg.content, size: msg.size, error: msg.error };
-          break;
-        case 'done':
+        }
+        case 'done': {
+          if (msg.read > 0) this.#onRead?.(msg.read);
+          const task = this.#tasks.get(msg.taskId);
           this.#tasks.delete(msg.taskId);
-          task.resolve(task.results);
+          task?.resolve(msg.files);
           break;
+        }
+        case 'flushed': {
+          const done = pw.flushed;
+          pw.flushed = undefined;
+          done?.();
+          break;
+        }
       }
     } catch (err) {
       this.#fail(err);
@@ -161,6 +185,11 @@ export class ChunkPool {
     for (const [id, task] of this.#tasks) {
       this.#tasks.delete(id);
       task.reject(this.#failure);
+    }
+    for (const pw of this.#workers) {
+      const done = pw.flushed;
+      pw.flushed = undefined;
+      done?.();
     }
   }
 }

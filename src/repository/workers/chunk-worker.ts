@@ -1,134 +1,219 @@
 import { createHash } from 'node:crypto';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { compressBlob } from '../blobs/compression.ts';
-import { chunkFile } from '../chunker/chunk-reader.ts';
-import { FastCdc } from '../chunker/fastcdc.ts';
+import { createScanner, FastCdc } from '../chunker/fastcdc.ts';
+import type { GearScanner } from '../chunker/gear-scan-wasm.ts';
 import { CryptoKey } from '../crypto/crypto-key.ts';
-import type { FromWorker, InitMessage, SealedBlob, TaskMessage, ToWorker } from './protocol.ts';
+import { type BuiltPack, PackBuilder } from './pack-builder.ts';
+import type { FileResult, FromWorker, InitMessage, TaskMessage, ToWorker } from './protocol.ts';
 
 /**
- * Chunk worker: reads files itself (so file bytes never cross threads), chunks them with FastCDC, hashes each
- * chunk, asks the main thread which ids are new, and compresses and seals only those. All-zero chunks (holes of
- * sparse files, zeroed regions) are recognised by a word scan and their id comes from a cache, not SHA-256.
+ * Chunk worker. Files are read straight into the WebAssembly memory of the gear scanner (one window, reused),
+ * cut with FastCDC and hashed there; the ids of a window's chunks go to the main thread in one ask, and only
+ * the new ones are compressed (when it pays) and sealed, directly into this worker's open data pack. Finished
+ * packs leave whole (their buffer transferred, not copied). File bytes never cross threads and are copied
+ * once, by the kernel, into the window.
+ *
+ * All-zero chunks (holes of sparse files, zeroed regions) are recognised by a memcmp and take their id from
+ * a cache instead of SHA-256.
  */
 const port = parentPort;
 if (!port) throw new Error('chunk-worker must run in a worker thread');
 
-let init: InitMessage | undefined;
-let key: CryptoKey | undefined;
-let cdc: FastCdc | undefined;
-let readBuffer: Buffer | undefined;
+interface State {
+  init: InitMessage;
+  cdc: FastCdc;
+  scanner: GearScanner;
+  window: Buffer;
+  packs: PackBuilder;
+  zeros: Buffer;
+}
+
+let state: State | undefined;
+/** End of the valid bytes in the window; chunks waiting for an ask lie before the current file's bytes. */
+let end = 0;
+const pendingIds: string[] = [];
+const pendingStarts: number[] = [];
+const pendingLengths: number[] = [];
+let unreported = 0;
 const zeroIds = new Map<number, string>();
-const needWaiters = new Map<number, (need: Uint8Array) => void>();
+let needWaiter: ((need: Uint8Array) => void) | undefined;
 let queue: Promise<void> = Promise.resolve();
 
 function post(msg: FromWorker, transfer?: ArrayBuffer[]): void {
   port?.postMessage(msg, transfer);
 }
 
-function isZero(b: Uint8Array): boolean {
-  const words = b.length >>> 3;
-  const view = new BigUint64Array(b.buffer, b.byteOffset, b.byteOffset % 8 === 0 ? words : 0);
-  if (view.length === words) {
-    for (let i = 0; i < words; i++) if (view[i] !== 0n) return false;
-    for (let i = words * 8; i < b.length; i++) if (b[i] !== 0) return false;
-    return true;
-  }
-  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
-  return true;
+function takeUnreported(): number {
+  const n = unreported;
+  unreported = 0;
+  return n;
 }
 
-function chunkId(chunk: Uint8Array): string {
-  if (chunk.length >= 4096 && chunk[0] === 0 && chunk[chunk.length - 1] === 0 && isZero(chunk)) {
-    let id = zeroIds.get(chunk.length);
-    if (!id) {
-      id = createHash('sha256').update(chunk).digest('hex');
-      zeroIds.set(chunk.length, id);
-    }
-    return id;
+function chunkId(s: State, chunk: Buffer): string {
+  const n = chunk.length;
+  if (n >= 4096 && n <= s.zeros.length && chunk[0] === 0 && chunk[n - 1] === 0) {
+    if (s.zeros.subarray(0, n).equals(chunk)) return zeroId(chunk);
   }
   return createHash('sha256').update(chunk).digest('hex');
 }
 
-interface Pending {
-  id: string;
-  data: Buffer;
-}
-
-async function flushBatch(taskId: number, pending: Pending[]): Promise<void> {
-  if (pending.length === 0) return;
-  const ids = pending.map((p) => p.id);
-  const need = await new Promise<Uint8Array>((resolve) => {
-    needWaiters.set(taskId, resolve);
-    post({ type: 'ask', taskId, ids });
-  });
-  const blobs: SealedBlob[] = [];
-  const transfer: ArrayBuffer[] = [];
-  for (let i = 0; i < pending.length; i++) {
-    if (!need[i]) continue;
-    const { id, data } = pending[i];
-    const compressed = compressBlob(data, init?.compression ?? 'auto');
-    const sealed = (key as CryptoKey).seal(compressed ?? data);
-    const blob: SealedBlob = { id, sealed, plainLength: data.length };
-    if (compressed) blob.uncompressedLength = data.length;
-    blobs.push(blob);
-    if (sealed.byteOffset === 0 && sealed.buffer.byteLength === sealed.length)
-      transfer.push(sealed.buffer as ArrayBuffer);
+function zeroId(chunk: Buffer): string {
+  let id = zeroIds.get(chunk.length);
+  if (!id) {
+    id = createHash('sha256').update(chunk).digest('hex');
+    zeroIds.set(chunk.length, id);
   }
-  if (blobs.length > 0) post({ type: 'blobs', taskId, blobs }, transfer);
-  pending.length = 0;
+  return id;
 }
 
-async function runTask(task: TaskMessage): Promise<void> {
-  const batchBytes = init?.batchBytes ?? 8 << 20;
-  const pending: Pending[] = [];
-  let pendingBytes = 0;
-  for (let index = 0; index < task.files.length; index++) {
-    const job = task.files[index];
-    const content: string[] = [];
-    let size = 0;
-    let fd: number | undefined;
-    try {
-      fd = openSync(job.path, 'r');
-      for (const chunk of chunkFile(fd, cdc as FastCdc, readBuffer as Buffer)) {
-        size += chunk.length;
-        const id = chunkId(chunk);
-        content.push(id);
-        pending.push({ id, data: Buffer.from(chunk) });
-        pendingBytes += chunk.length;
-        if (pendingBytes >= batchBytes) {
-          post({ type: 'read', taskId: task.taskId, bytes: pendingBytes });
-          await flushBatch(task.taskId, pending);
-          pendingBytes = 0;
+function postPack(p: BuiltPack): void {
+  post({ type: 'pack', packId: p.packId, bytes: p.bytes, blobs: p.blobs, plainBytes: p.plainBytes }, [
+    p.buffer,
+  ]);
+}
+
+/** Asks about every chunk waiting in the window and seals the new ones into the open pack. */
+async function flushPending(s: State): Promise<void> {
+  if (pendingIds.length === 0) return;
+  const need = await new Promise<Uint8Array>((resolve) => {
+    needWaiter = resolve;
+    post({ type: 'ask', ids: pendingIds.slice(), read: takeUnreported() });
+  });
+  const mode = s.init.compression;
+  for (let i = 0; i < pendingIds.length; i++) {
+    if (!need[i]) continue;
+    const start = pendingStarts[i];
+    const data = s.window.subarray(start, start + pendingLengths[i]);
+    const compressed = compressBlob(data, mode);
+    await s.packs.ready();
+    const pack = s.packs.add(pendingIds[i], compressed ?? data, data.length, compressed !== undefined);
+    if (pack) postPack(pack);
+  }
+  pendingIds.length = 0;
+  pendingStarts.length = 0;
+  pendingLengths.length = 0;
+}
+
+function message(err: unknown): string {
+  return (err as Error)?.message ?? String(err);
+}
+
+/**
+ * Chunks one file into the window. Read errors fail this file only (its unchunked bytes are dropped; chunks
+ * already cut are stored anyway, harmlessly); anything else fails the task.
+ */
+async function chunkOne(s: State, path: string): Promise<FileResult> {
+  const { cdc, window } = s;
+  const content: string[] = [];
+  let size = 0;
+  let pos = end;
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    return { content, size, error: message(err) };
+  }
+  try {
+    let eof = false;
+    for (;;) {
+      if (!eof && end - pos < cdc.max) {
+        if (window.length - end < cdc.max) {
+          await flushPending(s);
+          window.copyWithin(0, pos, end);
+          end -= pos;
+          pos = 0;
+        }
+        try {
+          while (end < window.length) {
+            const n = readSync(fd, window, end, window.length - end, null);
+            if (n === 0) {
+              eof = true;
+              break;
+            }
+            end += n;
+            unreported += n;
+          }
+        } catch (err) {
+          end = pos;
+          return { content: [], size, error: message(err) };
         }
       }
-    } catch (err) {
-      if (fd !== undefined) closeSync(fd);
-      fd = undefined;
-      post({ type: 'file', taskId: task.taskId, index, content: [], size, error: (err as Error).message });
-      continue;
+      if (pos >= end) break;
+      const len = cdc.cutWindow(s.scanner, pos, end);
+      const id = chunkId(s, window.subarray(pos, pos + len));
+      content.push(id);
+      pendingIds.push(id);
+      pendingStarts.push(pos);
+      pendingLengths.push(len);
+      pos += len;
+      size += len;
     }
-    if (fd !== undefined) closeSync(fd);
-    // Small files: keep batching across files; the file's blobs are flushed before the task completes.
-    post({ type: 'file', taskId: task.taskId, index, content, size });
+    return { content, size };
+  } finally {
+    closeSync(fd);
   }
-  if (pendingBytes > 0) post({ type: 'read', taskId: task.taskId, bytes: pendingBytes });
-  await flushBatch(task.taskId, pending);
-  post({ type: 'done', taskId: task.taskId });
+}
+
+async function runTask(s: State, task: TaskMessage): Promise<void> {
+  const files: FileResult[] = [];
+  for (const job of task.files) files.push(await chunkOne(s, job.path));
+  post({ type: 'done', taskId: task.taskId, files, read: takeUnreported() });
+}
+
+async function flushAll(s: State): Promise<void> {
+  await flushPending(s);
+  end = 0;
+  const pack = s.packs.finish();
+  if (pack) postPack(pack);
+  post({ type: 'flushed' });
+}
+
+function setup(init: InitMessage): State {
+  const cdc = new FastCdc(init.chunker);
+  // At least two maximal chunks (one being cut, one being read behind it), and large reads.
+  const scanner = createScanner(Math.max(init.windowBytes, cdc.max * 4));
+  return {
+    init,
+    cdc,
+    scanner,
+    window: scanner.window,
+    packs: new PackBuilder(CryptoKey.fromJSON(init.key), 'data', init.packSize, cdc.max),
+    zeros: Buffer.alloc(cdc.max),
+  };
+}
+
+/** A failure outside a file's own I/O is the worker's: crash it, so the pool fails the backup loudly. */
+function enqueue(fn: (s: State) => Promise<void>): void {
+  queue = queue
+    .then(() => fn(state as State))
+    .catch((err) => {
+      setImmediate(() => {
+        throw err;
+      });
+    });
 }
 
 port.on('message', (msg: ToWorker) => {
-  if (msg.type === 'init') {
-    init = msg;
-    key = CryptoKey.fromJSON(msg.key);
-    cdc = new FastCdc(msg.chunker);
-    readBuffer = Buffer.allocUnsafe(Math.max(4 << 20, msg.chunker.max * 2));
-  } else if (msg.type === 'need') {
-    const w = needWaiters.get(msg.taskId);
-    needWaiters.delete(msg.taskId);
-    w?.(msg.need);
-  } else if (msg.type === 'task') {
-    queue = queue.then(() => runTask(msg));
+  switch (msg.type) {
+    case 'init':
+      state = setup(msg);
+      break;
+    case 'need': {
+      const w = needWaiter;
+      needWaiter = undefined;
+      w?.(msg.need);
+      break;
+    }
+    case 'task':
+      enqueue((s) => runTask(s, msg));
+      break;
+    case 'flush':
+      enqueue(flushAll);
+      break;
+    case 'buffer':
+      state?.packs.recycle(msg.buffer);
+      break;
   }
 });

@@ -1,15 +1,22 @@
 import type { CompressionMode } from '../blobs/compression.ts';
 import type { ChunkerParams } from '../chunker/fastcdc.ts';
 import type { CryptoKeyJSON } from '../crypto/crypto-key.ts';
+import type { PackedBlob } from '../format/pack.ts';
 
-/** Messages between the archiver (main thread) and its chunk workers. Every message names its task. */
+/**
+ * Messages between the archiver (main thread) and its chunk workers. A worker reads, chunks and hashes files,
+ * asks which chunks are new, seals those into its own open data pack and hands finished packs over whole; the
+ * main thread only answers asks, uploads packs and records them in the index.
+ */
 export interface InitMessage {
   type: 'init';
   key: CryptoKeyJSON;
   chunker: ChunkerParams;
   compression: CompressionMode;
-  /** Plaintext bytes a worker hashes before asking which of those chunks are new. */
-  batchBytes: number;
+  /** A pack is finished once its blobs reach this many bytes. */
+  packSize: number;
+  /** Bytes of file data a worker holds at once (its read window); chunks are asked about a window at a time. */
+  windowBytes: number;
 }
 
 export interface FileJob {
@@ -24,36 +31,42 @@ export interface TaskMessage {
 
 export interface NeedMessage {
   type: 'need';
-  taskId: number;
   /** 1 = store this chunk, 0 = known already; same order as the ask. */
   need: Uint8Array;
 }
 
-export type ToWorker = InitMessage | TaskMessage | NeedMessage;
+/** Finish the open pack (and any chunks still waiting for an ask); answered with `flushed`. */
+export interface FlushMessage {
+  type: 'flush';
+}
+
+/** A pack buffer back from the main thread once its upload is over, for the worker to fill again. */
+export interface BufferMessage {
+  type: 'buffer';
+  buffer: ArrayBuffer;
+}
+
+export type ToWorker = InitMessage | TaskMessage | NeedMessage | FlushMessage | BufferMessage;
 
 export interface AskMessage {
   type: 'ask';
-  taskId: number;
   ids: string[];
+  /** File bytes read since the last report (progress). */
+  read: number;
 }
 
-export interface SealedBlob {
-  id: string;
-  sealed: Uint8Array;
-  plainLength: number;
-  uncompressedLength?: number;
+/** A finished data pack: blobs ‖ sealed header ‖ header length, named by the SHA-256 of those bytes. */
+export interface PackMessage {
+  type: 'pack';
+  packId: string;
+  /** The whole pack (a view of a transferred buffer that the main thread returns when uploaded). */
+  bytes: Uint8Array;
+  blobs: PackedBlob[];
+  /** Plaintext bytes of its blobs. */
+  plainBytes: number;
 }
 
-export interface BlobsMessage {
-  type: 'blobs';
-  taskId: number;
-  blobs: SealedBlob[];
-}
-
-export interface FileDoneMessage {
-  type: 'file';
-  taskId: number;
-  index: number;
+export interface FileResult {
   content: string[];
   size: number;
   error?: string;
@@ -62,12 +75,12 @@ export interface FileDoneMessage {
 export interface TaskDoneMessage {
   type: 'done';
   taskId: number;
+  files: FileResult[];
+  read: number;
 }
 
-export interface ReadMessage {
-  type: 'read';
-  taskId: number;
-  bytes: number;
+export interface FlushedMessage {
+  type: 'flushed';
 }
 
-export type FromWorker = AskMessage | BlobsMessage | FileDoneMessage | TaskDoneMessage | ReadMessage;
+export type FromWorker = AskMessage | PackMessage | TaskDoneMessage | FlushedMessage;

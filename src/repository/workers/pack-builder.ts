@@ -1,0 +1,143 @@
+import { createHash } from 'node:crypto';
+import { CRYPTO_OVERHEAD, type CryptoKey } from '../crypto/crypto-key.ts';
+import { type BlobType, encodePackHeader, type PackedBlob } from '../format/pack.ts';
+
+/** A finished pack: its bytes (a view of `buffer`, which the caller hands on whole) and its blobs. */
+export interface BuiltPack {
+  packId: string;
+  bytes: Uint8Array;
+  buffer: ArrayBuffer;
+  blobs: PackedBlob[];
+  plainBytes: number;
+}
+
+/**
+ * Seals blobs straight into one pack buffer (no copy per blob, no list of parts) and finishes the pack once
+ * `packSize` bytes are in it: header sealed and appended, pack named by the SHA-256 of its bytes. Finished
+ * buffers leave with the pack and `recycle` takes them back after upload. At most `maxBuffers` buffers exist
+ * (the open one and those uploading): `ready` waits for one to come back, so memory is bounded by design and
+ * never waits for the garbage collector.
+ */
+export class PackBuilder {
+  readonly #key: CryptoKey;
+  readonly #type: BlobType;
+  readonly #packSize: number;
+  readonly #capacity: number;
+  readonly #maxBuffers: number;
+  readonly #free: ArrayBuffer[] = [];
+  /** Buffers in existence: the open one, the free ones, and those out with their packs. */
+  #allocated = 0;
+  #waiter: (() => void) | undefined;
+  #buf: Buffer | undefined;
+  #used = 0;
+  #plain = 0;
+  #blobs: PackedBlob[] = [];
+
+  /** `maxBlob`: the largest plaintext blob that will be added (the buffer has room for one past `packSize`). */
+  constructor(key: CryptoKey, type: BlobType, packSize: number, maxBlob: number, maxBuffers = 2) {
+    this.#key = key;
+    this.#maxBuffers = Math.max(1, maxBuffers);
+    this.#type = type;
+    this.#packSize = packSize;
+    // Room for the last blob past packSize, and usually for the header (about 41 bytes per blob).
+    this.#capacity = packSize + maxBlob + CRYPTO_OVERHEAD + 64 * 1024;
+  }
+
+  /** Blobs in the open pack. */
+  get count(): number {
+    return this.#blobs.length;
+  }
+
+  /** Resolves when `add` can seal without allocating past the buffer limit. */
+  async ready(): Promise<void> {
+    while (!this.#buf && this.#free.length === 0 && this.#allocated >= this.#maxBuffers) {
+      await new Promise<void>((resolve) => {
+        this.#waiter = resolve;
+      });
+    }
+  }
+
+  /**
+   * Seals `stored` (the blob as it is kept: compressed or not) into the open pack. `plainLength` is the
+   * blob's plaintext size, `compressed` whether `stored` is its zstd form. Returns the pack when this blob
+   * finished it.
+   */
+  add(id: string, stored: Uint8Array, plainLength: number, compressed: boolean): BuiltPack | undefined {
+    const need = stored.length + CRYPTO_OVERHEAD;
+    let buf = this.#buf;
+    if (!buf || this.#used + need > buf.length) {
+      const done = buf && this.#blobs.length > 0 ? this.finish() : undefined;
+      if (done) {
+        // The blob did not fit after a nearly full pack: start the next pack with it.
+        this.add(id, stored, plainLength, compressed);
+        return done;
+      }
+      // An empty open buffer too small for a giant blob goes back to the free list.
+      if (buf) this.#free.push(buf.buffer as ArrayBuffer);
+      buf = this.#take(need);
+    }
+    const length = this.#key.sealInto(stored, buf, this.#used);
+    const blob: PackedBlob = { type: this.#type, id, offset: this.#used, length };
+    if (compressed) blob.uncompressedLength = plainLength;
+    this.#blobs.push(blob);
+    this.#used += length;
+    this.#plain += plainLength;
+    return this.#used >= this.#packSize ? this.finish() : undefined;
+  }
+
+  /** Finishes the open pack (header, id); `undefined` when it holds no blob. */
+  finish(): BuiltPack | undefined {
+    const buf = this.#buf;
+    if (!buf || this.#blobs.length === 0) return undefined;
+    const header = encodePackHeader(this.#blobs, this.#key);
+    let bytes: Buffer;
+    if (this.#used + header.length <= buf.length) {
+      header.copy(buf, this.#used);
+      bytes = buf.subarray(0, this.#used + header.length);
+    } else {
+      // A header larger than the spare room (tens of thousands of tiny blobs): one copy into a larger buffer.
+      bytes = Buffer.from(new ArrayBuffer(this.#used + header.length));
+      this.#allocated++;
+      buf.copy(bytes, 0, 0, this.#used);
+      header.copy(bytes, this.#used);
+      this.#free.push(buf.buffer as ArrayBuffer);
+    }
+    const pack: BuiltPack = {
+      packId: createHash('sha256').update(bytes).digest('hex'),
+      bytes,
+      buffer: bytes.buffer as ArrayBuffer,
+      blobs: this.#blobs,
+      plainBytes: this.#plain,
+    };
+    this.#buf = undefined;
+    this.#used = 0;
+    this.#plain = 0;
+    this.#blobs = [];
+    return pack;
+  }
+
+  /** Takes back a buffer whose pack has been uploaded. */
+  recycle(buffer: ArrayBuffer): void {
+    if (buffer.byteLength >= this.#capacity) this.#free.push(buffer);
+    else this.#allocated--;
+    const w = this.#waiter;
+    this.#waiter = undefined;
+    w?.();
+  }
+
+  #take(need: number): Buffer {
+    const size = Math.max(this.#capacity, need);
+    const recycled = this.#free.at(-1);
+    let buf: Buffer;
+    if (recycled && recycled.byteLength >= size) {
+      this.#free.pop();
+      buf = Buffer.from(recycled);
+    } else {
+      buf = Buffer.from(new ArrayBuffer(size));
+      this.#allocated++;
+    }
+    this.#buf = buf;
+    this.#used = 0;
+    return buf;
+  }
+}
