@@ -25,62 +25,86 @@ export class EnvNotReady extends Error {}
  * kubelet's message.
  */
 export function resolveEnv(ctx: ClusterContext, pod: KubeObject): Record<string, Record<string, string>> {
-  const namespace = pod.metadata.namespace!;
-  const cache = new Map<string, Record<string, string> | undefined>();
-  const load = (kind: 'configmap' | 'secret', name: string): Record<string, string> | undefined => {
-    const id = `${kind}/${name}`;
-    if (cache.has(id)) return cache.get(id);
-    let data: Record<string, string> | undefined;
-    try {
-      if (kind === 'configmap') {
-        data = {
-          ...((ctx.api.get(ctx.refs.configMaps, namespace, name).data ?? {}) as Record<string, string>),
-        };
-      } else {
-        const raw = (ctx.api.get(ctx.refs.secrets, namespace, name).data ?? {}) as Record<string, string>;
-        data = Object.fromEntries(
-          Object.entries(raw).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
-        );
-      }
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-    cache.set(id, data);
-    return data;
-  };
+  const sources = new SourceCache(ctx, pod.metadata.namespace!);
   const spec = (pod.spec ?? {}) as { containers?: Container[]; initContainers?: Container[] };
   const out: Record<string, Record<string, string>> = {};
   for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
     const env: Record<string, string> = {};
-    for (const from of c.envFrom ?? []) {
-      const kind = from.configMapRef ? 'configmap' : 'secret';
-      const ref = from.configMapRef ?? from.secretRef;
-      if (!ref?.name) continue;
-      const data = load(kind, ref.name);
-      if (!data) {
-        if (ref.optional) continue;
-        throw new EnvNotReady(`${kind} "${ref.name}" not found`);
-      }
-      for (const [k, v] of Object.entries(data)) env[`${from.prefix ?? ''}${k}`] = v;
-    }
+    for (const from of c.envFrom ?? []) Object.assign(env, fromSource(sources, from));
     for (const v of c.env ?? []) {
-      const ref = v.valueFrom?.configMapKeyRef ?? v.valueFrom?.secretKeyRef;
-      if (!ref?.name) continue;
-      const kind = v.valueFrom?.configMapKeyRef ? 'configmap' : 'secret';
-      const data = load(kind, ref.name);
-      if (!data) {
-        if (ref.optional) continue;
-        throw new EnvNotReady(`${kind} "${ref.name}" not found`);
-      }
-      if (!Object.hasOwn(data, ref.key)) {
-        if (ref.optional) continue;
-        throw new EnvNotReady(
-          `couldn't find key ${ref.key} in ${kind === 'configmap' ? 'ConfigMap' : 'Secret'} ${namespace}/${ref.name}`,
-        );
-      }
-      env[v.name] = data[ref.key];
+      const value = fromKeyRef(sources, v);
+      if (value !== undefined) env[v.name] = value;
     }
     if (Object.keys(env).length > 0) out[c.name] = env;
   }
   return out;
+}
+
+type Kind = 'configmap' | 'secret';
+
+/** ConfigMaps and Secrets of one namespace, each read once per resolution, Secret values decoded. */
+class SourceCache {
+  readonly #ctx: ClusterContext;
+  readonly #namespace: string;
+  readonly #cache = new Map<string, Record<string, string> | undefined>();
+
+  constructor(ctx: ClusterContext, namespace: string) {
+    this.#ctx = ctx;
+    this.#namespace = namespace;
+  }
+
+  get namespace(): string {
+    return this.#namespace;
+  }
+
+  data(kind: Kind, name: string): Record<string, string> | undefined {
+    const id = `${kind}/${name}`;
+    if (!this.#cache.has(id)) this.#cache.set(id, this.#read(kind, name));
+    return this.#cache.get(id);
+  }
+
+  #read(kind: Kind, name: string): Record<string, string> | undefined {
+    const { api, refs } = this.#ctx;
+    try {
+      if (kind === 'configmap') {
+        return {
+          ...((api.get(refs.configMaps, this.#namespace, name).data ?? {}) as Record<string, string>),
+        };
+      }
+      const raw = (api.get(refs.secrets, this.#namespace, name).data ?? {}) as Record<string, string>;
+      return Object.fromEntries(
+        Object.entries(raw).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+      );
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      return undefined;
+    }
+  }
+}
+
+function fromSource(sources: SourceCache, from: EnvFrom): Record<string, string> {
+  const kind: Kind = from.configMapRef ? 'configmap' : 'secret';
+  const ref = from.configMapRef ?? from.secretRef;
+  if (!ref?.name) return {};
+  const data = sources.data(kind, ref.name);
+  if (!data) {
+    if (ref.optional) return {};
+    throw new EnvNotReady(`${kind} "${ref.name}" not found`);
+  }
+  return Object.fromEntries(Object.entries(data).map(([k, v]) => [`${from.prefix ?? ''}${k}`, v]));
+}
+
+function fromKeyRef(sources: SourceCache, v: EnvVar): string | undefined {
+  const ref = v.valueFrom?.configMapKeyRef ?? v.valueFrom?.secretKeyRef;
+  if (!ref?.name) return undefined;
+  const kind: Kind = v.valueFrom?.configMapKeyRef ? 'configmap' : 'secret';
+  const data = sources.data(kind, ref.name);
+  if (!data) {
+    if (ref.optional) return undefined;
+    throw new EnvNotReady(`${kind} "${ref.name}" not found`);
+  }
+  if (Object.hasOwn(data, ref.key)) return data[ref.key];
+  if (ref.optional) return undefined;
+  const what = kind === 'configmap' ? 'ConfigMap' : 'Secret';
+  throw new EnvNotReady(`couldn't find key ${ref.key} in ${what} ${sources.namespace}/${ref.name}`);
 }
