@@ -4,7 +4,6 @@ import type { Admission } from './admission/types.ts';
 import type { ResourceCatalog } from './catalog.ts';
 import { invalid, methodNotAllowed } from './errors.ts';
 import { crdCauses, crdStatusFor, typesFromCrd } from './libs.ts';
-import { jsonEqual } from './meta.ts';
 import { ApiError } from './types.ts';
 
 /**
@@ -56,15 +55,18 @@ export class CrdLifecycle {
   readonly admission: Admission = {
     create: (crd, ctx) => {
       this.#validate(crd, ctx.type, undefined);
-      crd.status = crdStatusFor(crd, ctx.now);
+      delete crd.status;
+      crd.status = crdStatusFor(crd, ctx.now, this.#registry.all());
     },
     update: (crd, old, ctx) => {
       this.#validate(crd, ctx.type, old);
-      crd.status = this.#nextStatus(crd, old, ctx.now);
+      // crd.status is the stored one here (status is a subresource): transition times and stored versions carry on.
+      crd.status = crdStatusFor(crd, ctx.now, this.#registry.all());
     },
     committed: (crd, old) => {
       if (old) this.#unregister(old, crd);
-      for (const type of typesFromCrd(crd)) this.#registry.add(type);
+      // A CRD whose names clash with served ones is stored but not served (NamesAccepted=False).
+      if (isEstablished(crd)) for (const type of typesFromCrd(crd)) this.#registry.add(type);
     },
     markDeleting: (crd, ctx) => {
       const finalizers = crd.metadata.finalizers ?? [];
@@ -161,39 +163,20 @@ export class CrdLifecycle {
   #validate(crd: KubeObject, crdType: ResourceType, old: KubeObject | undefined): void {
     const name = crd.metadata.name ?? '';
     const causes = crdCauses(crd);
-    const spec = crd.spec as { group?: string; names?: { plural?: string } } | undefined;
-    if (causes.length === 0 && spec?.group && spec.names?.plural) {
-      const existing = this.#registry.find(spec.group, spec.names.plural);
-      if (existing && existing.crdName !== name) {
-        causes.push({
-          field: 'spec.names.plural',
-          message: `Invalid value: "${spec.names.plural}": ${spec.names.plural}.${spec.group} is already served${existing.crdName ? ` by CustomResourceDefinition ${existing.crdName}` : ' by the API server'}`,
-        });
-      }
-      const oldSpec = old?.spec as { group?: string } | undefined;
-      if (oldSpec?.group && oldSpec.group !== spec.group) {
-        causes.push({ field: 'spec.group', message: `Invalid value: "${spec.group}": field is immutable` });
-      }
+    const group = (crd.spec as { group?: string } | undefined)?.group;
+    const oldGroup = (old?.spec as { group?: string } | undefined)?.group;
+    if (oldGroup && group !== oldGroup) {
+      causes.push({
+        field: 'spec.group',
+        message: `Invalid value: "${group}": field is immutable`,
+        reason: 'FieldValueInvalid',
+      });
     }
     if (causes.length > 0) throw invalid(crdType, name, causes);
   }
+}
 
-  /** Status after an update: recomputed, stored versions accumulated, unchanged conditions keep their times. */
-  #nextStatus(crd: KubeObject, old: KubeObject, now: Date): CrdStatus {
-    const fresh = crdStatusFor(crd, now) as CrdStatus;
-    const before = (old.status ?? {}) as CrdStatus;
-    const stored = new Set([...(before.storedVersions ?? []), ...(fresh.storedVersions ?? [])]);
-    const conditions = (fresh.conditions ?? []).map((c) => {
-      const prev = before.conditions?.find((p) => p.type === c.type);
-      return prev && prev.status === c.status && prev.reason === c.reason && prev.message === c.message
-        ? prev
-        : c;
-    });
-    for (const prev of before.conditions ?? []) {
-      if (prev.type === 'Terminating' && !conditions.some((c) => c.type === 'Terminating'))
-        conditions.push(prev);
-    }
-    const next: CrdStatus = { ...fresh, storedVersions: [...stored], conditions };
-    return jsonEqual(next, before) ? before : next;
-  }
+function isEstablished(crd: KubeObject): boolean {
+  const conditions = (crd.status as CrdStatus | undefined)?.conditions ?? [];
+  return conditions.some((c) => c.type === 'Established' && c.status === 'True');
 }

@@ -1,16 +1,27 @@
 import { applyJsonPatch } from '../patch/json-patch.ts';
 import { applyMergePatch } from '../patch/merge-patch.ts';
+import { serverSideApply as applyServerSide, recordUpdateManagedFields } from '../patch/server-side-apply.ts';
 import { applyStrategicMergePatch } from '../patch/strategic-merge-patch.ts';
-import type { KubeObject, ResourceType } from '../registry/types.ts';
+import { decodeKubernetesProtobuf } from '../protobuf/decode.ts';
+import { crdStatus, resourceTypesFromCrd, takenNames, validateCrd } from '../registry/crd.ts';
+import { applyCreateDefaults } from '../registry/defaults.ts';
+import { apiVersionOf, type KubeObject, type ResourceType } from '../registry/types.ts';
+import { validateObjectMeta } from '../registry/validation.ts';
+import { type FieldValidation, validateCustomResource } from '../schema/custom-resource.ts';
 import { fieldsOf, matchesFieldSelector, parseFieldSelector } from '../selectors/field-selector.ts';
 import { compileLabelSelectorParam } from '../selectors/label-selector.ts';
 import { unsupportedMediaType } from './errors.ts';
-import type { ApiError } from './types.ts';
+import type { ApiError, ResourceRef } from './types.ts';
 
 /**
- * The one place the API server calls kubesim's pure libraries (selectors, patches, schema validation,
- * protobuf). Each function here has the contract the server needs; the bodies adapt to the libraries.
+ * The one place the API server calls kubesim's libraries (selectors, patches, field management, schemas,
+ * protobuf, and the registry's validation, defaults and CRD rules). Each function states the contract the
+ * server relies on; the bodies adapt to the libraries.
  */
+
+export type FieldCause = { field: string; message: string; reason?: string };
+
+// ---- selectors ----
 
 export type LabelMatcher = (labels: Readonly<Record<string, string>> | undefined) => boolean;
 
@@ -31,12 +42,14 @@ export function compileFieldSelector(text: string): FieldMatcher {
   return { fields: fieldsOf(selector), matches: (get) => matchesFieldSelector(selector, get) };
 }
 
-/** RFC 6902 on a copy. A malformed patch is 400; a failed `test` or a missing path is 422, as on the real server. */
+// ---- patches and field management ----
+
+/** RFC 6902 on a copy. A malformed patch is 400; a failed `test` or a missing path is 422. */
 export function jsonPatch(obj: KubeObject, operations: unknown): KubeObject {
   return applyJsonPatch(obj, operations);
 }
 
-/** RFC 7386 on a copy: objects merge, null deletes, everything else replaces. */
+/** RFC 7386 on a copy: objects merge, null deletes, everything else replaces; 400 for a non-object patch. */
 export function mergePatch(target: unknown, patch: unknown): unknown {
   return applyMergePatch(target, patch);
 }
@@ -55,150 +68,113 @@ export function smpUnsupported(_type: ResourceType): ApiError {
   ]);
 }
 
-/** Server-side apply of `applied` (by `manager`) onto `live` (undefined when creating). */
-export function serverSideApply(
-  live: KubeObject | undefined,
-  applied: KubeObject,
-  _options: { manager: string; force: boolean; type: ResourceType; now: Date },
-): KubeObject {
-  return (live ? mergePatch(live, applied) : structuredClone(applied)) as KubeObject;
+/** What field management needs to know about the write's type and version. */
+function scopeOf(ref: ResourceRef, subresource: string | undefined) {
+  const { type } = ref;
+  const schema = type.crdName ? type.versions.find((v) => v.name === ref.version)?.schema : undefined;
+  return {
+    kind: type.kind,
+    apiVersion: apiVersionOf(type.group, ref.version),
+    hasStatusSubresource: Boolean(type.subresources.status),
+    subresource,
+    schema,
+  };
 }
 
-/** Refreshes the `Update` managedFields entry of `manager` after a non-apply write. */
-export function recordUpdate(
-  _before: KubeObject | undefined,
-  after: KubeObject,
-  _options: { manager: string; now: Date; subresource?: string },
-): KubeObject {
-  return after;
+/**
+ * Server-side apply of `applied` by `manager` onto `live` (undefined when creating). Returns the new object with
+ * its managedFields and whether anything changed; 400 for a malformed configuration, 409 on conflicts unless
+ * `force`.
+ */
+export function serverSideApply(
+  ref: ResourceRef,
+  live: KubeObject | undefined,
+  applied: KubeObject,
+  options: { manager: string; force: boolean; now: Date; subresource?: string },
+): { object: KubeObject; changed: boolean } {
+  const result = applyServerSide({
+    ...scopeOf(ref, options.subresource),
+    live,
+    applied,
+    manager: options.manager,
+    force: options.force,
+    now: options.now,
+  });
+  return { object: result.object, changed: result.changed };
 }
+
+/** Sets `after.metadata.managedFields` for a non-apply write by `manager` (create when `before` is undefined). */
+export function recordUpdate(
+  ref: ResourceRef,
+  before: KubeObject | undefined,
+  after: KubeObject,
+  options: { manager: string; now: Date; subresource?: string },
+): void {
+  const entries = recordUpdateManagedFields({
+    ...scopeOf(ref, options.subresource),
+    before,
+    after,
+    manager: options.manager,
+    now: options.now,
+  });
+  if (entries.length > 0) after.metadata.managedFields = entries;
+  else delete after.metadata.managedFields;
+}
+
+// ---- custom resources ----
 
 export type CustomResourceCheck = {
   object: KubeObject;
-  causes: { field: string; message: string; reason?: string }[];
+  causes: FieldCause[];
   unknownFields: string[];
 };
 
-/** Validates, prunes and defaults a custom resource against its version's structural schema. */
+/** Prunes, defaults and validates a custom resource against its version's structural schema (returns a copy). */
 export function checkCustomResource(
   obj: KubeObject,
-  _schema: Record<string, unknown> | undefined,
-  _fieldValidation: 'Strict' | 'Warn' | 'Ignore',
+  schema: Record<string, unknown> | undefined,
+  fieldValidation: FieldValidation,
 ): CustomResourceCheck {
-  return { object: obj, causes: [], unknownFields: [] };
+  return validateCustomResource(obj, schema, { fieldValidation });
 }
 
-/** Decodes a `k8s\0`-enveloped protobuf body to its JSON object form. */
-export function decodeProtobuf(_body: Buffer): KubeObject {
-  throw unsupportedMediaType('application/vnd.kubernetes.protobuf', ['application/json', 'application/yaml']);
+// ---- protobuf ----
+
+/** Decodes a `k8s\0`-enveloped protobuf body to its JSON object form; 400 malformed, 415 unknown kind. */
+export function decodeProtobuf(body: Buffer): KubeObject {
+  return decodeKubernetesProtobuf(body);
 }
 
-// ---- registry helpers (validation, defaults, CRD translation) ----
+// ---- registry rules ----
 
-export type FieldCause = { field: string; message: string; reason?: string };
-
-/** Name, label and annotation validation for any object of `type`. */
-export function validateMeta(type: ResourceType, obj: KubeObject): FieldCause[] {
-  const causes: FieldCause[] = [];
-  const name = obj.metadata.name ?? '';
-  const dnsLabel = type.group === '' && (type.resource === 'namespaces' || type.resource === 'services');
-  const re = dnsLabel ? /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/ : /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-  if (!re.test(name) || name.length > (dnsLabel ? 63 : 253)) {
-    causes.push({
-      field: 'metadata.name',
-      message: `Invalid value: "${name}": a lowercase RFC 1123 ${dnsLabel ? 'label' : 'subdomain'} must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
-    });
-  }
-  return causes;
+/** Name, namespace, label, annotation, owner reference and finalizer validation (with `old` on update). */
+export function validateMeta(type: ResourceType, obj: KubeObject, old?: KubeObject): FieldCause[] {
+  return validateObjectMeta(type, obj, old ? { operation: 'update', old } : { operation: 'create' });
 }
 
-export function createDefaults(_type: ResourceType, _obj: KubeObject): void {}
-
-export function crdCauses(_crd: KubeObject): FieldCause[] {
-  return [];
+/** Kind-specific create-time defaults, in place. */
+export function createDefaults(type: ResourceType, obj: KubeObject): void {
+  applyCreateDefaults(type, obj);
 }
 
-export function crdStatusFor(crd: KubeObject, now: Date): Record<string, unknown> {
-  const spec = crd.spec as { names: Record<string, unknown>; versions: { name: string; storage: boolean }[] };
-  const t = now.toISOString().replace(/\.\d+Z$/, 'Z');
-  return {
-    acceptedNames: {
-      ...spec.names,
-      singular: spec.names.singular ?? String(spec.names.kind).toLowerCase(),
-      listKind: spec.names.listKind ?? `${spec.names.kind}List`,
-    },
-    storedVersions: spec.versions.filter((v) => v.storage).map((v) => v.name),
-    conditions: [
-      {
-        type: 'NamesAccepted',
-        status: 'True',
-        reason: 'NoConflicts',
-        message: 'no conflicts found',
-        lastTransitionTime: t,
-      },
-      {
-        type: 'Established',
-        status: 'True',
-        reason: 'InitialNamesAccepted',
-        message: 'the initial names have been accepted',
-        lastTransitionTime: t,
-      },
-    ],
-  };
+/** Static validation of a CRD; the 422 causes. */
+export function crdCauses(crd: KubeObject): FieldCause[] {
+  return validateCrd(crd);
 }
 
+/**
+ * The status a CRD gets (accepted names, stored versions, NamesAccepted and Established), given the types
+ * already served; the CRD's current status (if any) keeps transition times and stored versions.
+ */
+export function crdStatusFor(crd: KubeObject, now: Date, served: ResourceType[]): Record<string, unknown> {
+  const group = (crd.spec as { group?: string } | undefined)?.group ?? '';
+  return crdStatus(crd, now, { taken: takenNames(served, group, crd.metadata.name) }) as unknown as Record<
+    string,
+    unknown
+  >;
+}
+
+/** The resource type a valid, established CRD serves. */
 export function typesFromCrd(crd: KubeObject): ResourceType[] {
-  type V = {
-    name: string;
-    served: boolean;
-    storage: boolean;
-    schema?: { openAPIV3Schema?: Record<string, unknown> };
-    subresources?: {
-      status?: object;
-      scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
-    };
-    additionalPrinterColumns?: ResourceType['versions'][number]['printerColumns'];
-  };
-  const spec = crd.spec as {
-    group: string;
-    scope: string;
-    names: {
-      plural: string;
-      singular?: string;
-      kind: string;
-      listKind?: string;
-      shortNames?: string[];
-      categories?: string[];
-    };
-    versions: V[];
-  };
-  const first = spec.versions.find((v) => v.served) ?? spec.versions[0];
-  return [
-    {
-      group: spec.group,
-      versions: spec.versions.map((v) => ({
-        name: v.name,
-        served: v.served,
-        storage: v.storage,
-        schema: v.schema?.openAPIV3Schema,
-        printerColumns: v.additionalPrinterColumns,
-      })),
-      resource: spec.names.plural,
-      singular: spec.names.singular ?? spec.names.kind.toLowerCase(),
-      kind: spec.names.kind,
-      listKind: spec.names.listKind ?? `${spec.names.kind}List`,
-      namespaced: spec.scope === 'Namespaced',
-      shortNames: spec.names.shortNames ?? [],
-      categories: spec.names.categories ?? [],
-      verbs: ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'],
-      subresources: {
-        status: first.subresources?.status !== undefined,
-        scale: first.subresources?.scale,
-      },
-      tracksGeneration: true,
-      allowUnconditionalUpdate: false,
-      strategicMerge: false,
-      crdName: crd.metadata.name,
-    },
-  ];
+  return [resourceTypesFromCrd(crd)];
 }

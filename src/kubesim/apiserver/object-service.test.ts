@@ -339,6 +339,46 @@ describe('update and patch', () => {
   });
 });
 
+describe('field management', () => {
+  test('creates and updates record managedFields per manager; apply conflicts are 409 unless forced', () => {
+    const { api, cm } = setup();
+    const c = api.create(cm, 'default', configMap('owned'), { fieldManager: 'creator' });
+    assert.equal((c.metadata.managedFields as { manager: string }[])[0].manager, 'creator');
+    const updated = api.patch(
+      cm,
+      'default',
+      'owned',
+      'merge',
+      { data: { b: '2' } },
+      { fieldManager: 'editor' },
+    ).object;
+    const managers = (updated.metadata.managedFields as { manager: string; operation: string }[]).map(
+      (m) => `${m.manager}/${m.operation}`,
+    );
+    assert.deepEqual(managers.sort(), ['creator/Update', 'editor/Update']);
+    const same = api.patch(
+      cm,
+      'default',
+      'owned',
+      'merge',
+      { data: { b: '2' } },
+      { fieldManager: 'someone' },
+    ).object;
+    assert.equal(same.metadata.resourceVersion, updated.metadata.resourceVersion, 'a no-op stays a no-op');
+    const applied = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owned' }, data: { b: '3' } };
+    const err = apiError(() =>
+      api.patch(cm, 'default', 'owned', 'apply', applied, { fieldManager: 'applier' }),
+    );
+    assert.equal(err.code, 409);
+    assert.match(err.message, /conflict with "editor"/);
+    const forced = api.patch(cm, 'default', 'owned', 'apply', applied, {
+      fieldManager: 'applier',
+      force: true,
+    }).object;
+    assert.deepEqual(forced.data, { a: '1', b: '3' });
+  });
+});
+
 describe('delete', () => {
   test('finalizers hold the object with a deletionTimestamp; removing the last one deletes it', () => {
     const { api, cm, clock } = setup();
@@ -637,6 +677,56 @@ describe('custom resources', () => {
       noRv.message,
       /metadata\.resourceVersion: Invalid value: 0x0: must be specified for an update/,
     );
+  });
+
+  test('custom resources are pruned, defaulted and validated against their schema', () => {
+    const { api, crds } = setup();
+    const schema = {
+      type: 'object',
+      properties: {
+        spec: {
+          type: 'object',
+          required: ['size'],
+          properties: {
+            size: { type: 'string', enum: ['small', 'large'] },
+            count: { type: 'integer', minimum: 0, default: 1 },
+          },
+        },
+      },
+    };
+    const def = crd();
+    (def.spec as { versions: { schema: unknown }[] }).versions[0].schema = { openAPIV3Schema: schema };
+    api.create(crds, undefined, def);
+    const ref = api.lookup('example.com', 'v1', 'widgets')!;
+    const w = api.create(ref, 'default', { metadata: { name: 'w' }, spec: { size: 'small', color: 'red' } });
+    assert.deepEqual(w.spec, { size: 'small', count: 1 }, 'unknown fields pruned, defaults applied');
+    const bad = apiError(() =>
+      api.create(ref, 'default', { metadata: { name: 'bad' }, spec: { size: 'huge' } }),
+    );
+    assert.equal(bad.code, 422);
+    assert.match(bad.message, /spec\.size: Unsupported value: "huge"/);
+    assert.equal(bad.status.details?.causes?.[0].field, 'spec.size');
+    const strict = apiError(() =>
+      api.create(
+        ref,
+        'default',
+        { metadata: { name: 's' }, spec: { size: 'small', color: 'red' } },
+        { fieldValidation: 'Strict' },
+      ),
+    );
+    assert.equal(strict.code, 400);
+    assert.match(strict.message, /unknown field "spec\.color"/);
+    const warnings: string[] = [];
+    api.create(
+      ref,
+      'default',
+      { metadata: { name: 'warned' }, spec: { size: 'small', color: 'red' } },
+      {
+        fieldValidation: 'Warn',
+        warnings,
+      },
+    );
+    assert.deepEqual(warnings, ['unknown field "spec.color"']);
   });
 
   test('deleting a CRD deletes its custom resources and stops serving them', () => {

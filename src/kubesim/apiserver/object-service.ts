@@ -78,6 +78,8 @@ export type ObjectServiceOptions = {
 type PatchOptions = WriteOptions & { force?: boolean };
 
 const FOREGROUND = 'foregroundDeletion';
+/** The field manager of in-process writes that name none. */
+const DEFAULT_MANAGER = 'kubesim';
 const ORPHAN = 'orphan';
 
 /**
@@ -226,8 +228,8 @@ export class KubeObjectService implements ObjectService {
     this.#validate(type, result);
     if (this.store.get(resource, ns, name)) throw alreadyExists(type, name);
     if (!applied) {
-      result = recordUpdate(undefined, result, {
-        manager: options.fieldManager ?? 'kubesim',
+      recordUpdate(ref, undefined, result, {
+        manager: options.fieldManager ?? DEFAULT_MANAGER,
         now,
         subresource: options.subresource,
       });
@@ -290,18 +292,23 @@ export class KubeObjectService implements ObjectService {
     if (patchType === 'strategic' && !type.strategicMerge) throw smpUnsupported(type);
     if (patchType === 'apply') checkApplyRequest(body, options);
     const now = this.#clock.now();
-    const ssa = { manager: options.fieldManager ?? '', force: options.force ?? false, type, now };
+    const ssa = {
+      manager: options.fieldManager ?? '',
+      force: options.force ?? false,
+      now,
+      subresource: options.subresource,
+    };
     const ns = type.namespaced ? (namespace ?? '') : '';
     const entry = this.store.get(groupResource(type), ns, name);
     if (!entry) {
       if (patchType !== 'apply' || options.subresource) throw notFound(type, name);
       const applied = cloneObject(body as KubeObject);
       applied.metadata = { ...applied.metadata, name };
-      const created = serverSideApply(undefined, applied, ssa);
+      const created = serverSideApply(ref, undefined, applied, ssa).object;
       return { object: this.createOwned(ref, namespace, created, options, true).object, created: true };
     }
     const current = this.#parse(ref, entry);
-    const patched = applyPatch(current, patchType, body, type, ssa);
+    const patched = applyPatch(ref, current, patchType, body, ssa);
     const rv = patched.metadata.resourceVersion;
     if (rv !== undefined && rv !== current.metadata.resourceVersion) throw conflict(type, name);
     return {
@@ -569,8 +576,8 @@ export class KubeObjectService implements ObjectService {
     }
   }
 
-  #validate(type: ResourceType, obj: KubeObject): void {
-    const causes = validateMeta(type, obj);
+  #validate(type: ResourceType, obj: KubeObject, old?: KubeObject): void {
+    const causes = validateMeta(type, obj, old);
     if (causes.length > 0) throw invalid(type, obj.metadata.name ?? '', causes);
   }
 
@@ -621,7 +628,6 @@ export class KubeObjectService implements ObjectService {
     mode: { finalizing?: boolean; applied?: boolean } = {},
   ): KubeObject {
     const { type } = ref;
-    const _name = current.metadata.name ?? '';
     const now = this.#clock.now();
     const ctx = this.#context(type, now, options.dryRun);
     if (options.subresource === 'status' && !type.subresources.status) throw pathNotFound();
@@ -634,18 +640,19 @@ export class KubeObjectService implements ObjectService {
     const admission = this.#admission(type);
     // The finalize subresource is the one write allowed to change a namespace's spec.finalizers.
     admission?.update?.(next, mode.finalizing ? { ...current, spec: next.spec } : current, ctx);
-    this.#validate(type, next);
+    this.#validate(type, next, current);
     if (type.tracksGeneration && specChanged(current, next, Boolean(type.subresources.status))) {
       next.metadata.generation = (old.generation ?? 0) + 1;
     }
-    if (jsonEqual(next, current)) return current;
     if (!mode.applied) {
-      next = recordUpdate(current, next, {
-        manager: options.fieldManager ?? 'kubesim',
+      recordUpdate(ref, current, next, {
+        manager: options.fieldManager ?? DEFAULT_MANAGER,
         now,
-        subresource: options.subresource,
+        subresource: options.subresource === 'finalize' ? undefined : options.subresource,
       });
     }
+    // A write that changes nothing keeps the resourceVersion and emits no event (kubectl's "(no change)").
+    if (jsonEqual(next, current)) return current;
 
     const meta = next.metadata;
     if (meta.deletionTimestamp && (meta.finalizers?.length ?? 0) === 0 && !admission?.holdsDeletion?.(next)) {
@@ -729,17 +736,13 @@ function checkIdentity(type: ResourceType, current: KubeObject, body: KubeObject
   }
 }
 
-const SERVER_OWNED_META = [
-  'generation',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-  'managedFields',
-] as const;
+/** Kept from the stored object on every replacement (managedFields are field management's, see recordUpdate). */
+const SERVER_OWNED_META = ['generation', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const;
 
 /**
  * The object a PUT/PATCH would store (kube-api-surface.md §c.7): with a status subresource the main resource
  * keeps the stored status and `status` keeps everything else; identity and server-owned metadata always come
- * from the stored object; no finalizer may be added once deletion has started (422).
+ * from the stored object (validateMeta then refuses finalizers added during deletion).
  */
 function composeReplacement(
   type: ResourceType,
@@ -772,18 +775,6 @@ function composeReplacement(
     else (meta as Record<string, unknown>)[k] = old[k];
   }
   delete meta.selfLink;
-  if (old.deletionTimestamp) {
-    const added = (meta.finalizers ?? []).filter((f) => !(old.finalizers ?? []).includes(f));
-    if (added.length > 0) {
-      throw invalid(type, old.name ?? '', [
-        {
-          field: 'metadata.finalizers',
-          message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`,
-          reason: 'FieldValueForbidden',
-        },
-      ]);
-    }
-  }
   if (meta.finalizers?.length === 0) delete meta.finalizers;
   return next;
 }
@@ -809,12 +800,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** Applies one patch of any type to the current object; the result is a fresh object. */
 function applyPatch(
+  ref: ResourceRef,
   current: KubeObject,
   patchType: PatchType,
   body: unknown,
-  type: ResourceType,
-  ssa: { manager: string; force: boolean; type: ResourceType; now: Date },
+  ssa: { manager: string; force: boolean; now: Date; subresource?: string },
 ): KubeObject {
+  const { type } = ref;
   let patched: KubeObject;
   switch (patchType) {
     case 'json':
@@ -829,7 +821,7 @@ function applyPatch(
       patched = strategicMergePatch(current, body, type);
       break;
     case 'apply':
-      patched = serverSideApply(current, body as KubeObject, ssa);
+      patched = serverSideApply(ref, current, body as KubeObject, ssa).object;
       break;
     default:
       throw badRequest(`unknown patch type ${String(patchType)}`);

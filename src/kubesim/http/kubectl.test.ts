@@ -65,8 +65,10 @@ spec:
         properties:
           spec:
             type: object
+            required: [size]
             properties:
-              size: {type: string}
+              size: {type: string, enum: [small, large]}
+              count: {type: integer, minimum: 0, default: 1}
 `;
 
 describe('kubectl 1.32 against the kubesim API server', {
@@ -117,6 +119,24 @@ describe('kubectl 1.32 against the kubesim API server', {
     const resources = await ok(['api-resources']);
     assert.match(resources, /^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m);
     assert.match(resources, /^configmaps\s+cm\s+v1\s+true\s+ConfigMap$/m);
+  });
+
+  test('create with protobuf bodies (namespace, configmap, secret, deployment) and auth can-i', async () => {
+    assert.match(await ok(['create', 'namespace', 'pb']), /namespace\/pb created/);
+    assert.match(
+      await ok(['create', 'configmap', 'c1', '-n', 'pb', '--from-literal=a=b']),
+      /configmap\/c1 created/,
+    );
+    await ok(['create', 'secret', 'generic', 's1', '-n', 'pb', '--from-literal=p=q']);
+    await ok(['create', 'deployment', 'd1', '-n', 'pb', '--image=nginx:1.27']);
+    const cm = JSON.parse(await ok(['get', 'cm', 'c1', '-n', 'pb', '-o', 'json', '--show-managed-fields']));
+    assert.deepEqual(cm.data, { a: 'b' });
+    assert.equal(cm.metadata.managedFields[0].manager, 'kubectl-create');
+    const secret = JSON.parse(await ok(['get', 'secret', 's1', '-n', 'pb', '-o', 'json']));
+    assert.equal(Buffer.from(secret.data.p, 'base64').toString(), 'q');
+    const d = JSON.parse(await ok(['get', 'deploy', 'd1', '-n', 'pb', '-o', 'json']));
+    assert.equal(d.spec.template.spec.containers[0].image, 'nginx:1.27');
+    assert.equal((await ok(['auth', 'can-i', 'delete', 'pods'])).trim(), 'yes');
   });
 
   test('apply, re-apply unchanged, get as a table and as JSON', async () => {
@@ -192,6 +212,28 @@ describe('kubectl 1.32 against the kubesim API server', {
     assert.match(smp.stderr, /application\/strategic-merge-patch\+json is not supported/);
     await ok(['patch', 'wd', 'w1', '-n', 'demo', '--type=merge', '-p', '{"spec":{"size":"large"}}']);
     assert.match(await ok(['get', 'wd', '-n', 'demo']), /^w1\s+large$/m);
+  });
+
+  test('server-side apply creates, updates, and reports conflicts with another manager', async () => {
+    const manifest = (replicas: number): string =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa, namespace: demo}\ndata: {replicas: "${replicas}"}\n`;
+    assert.match(
+      await ok(['apply', '--server-side', '-f', '-'], manifest(1)),
+      /configmap\/ssa serverside-applied/,
+    );
+    const taken = await kubectl(['apply', '--server-side', '--field-manager=other', '-f', '-'], manifest(2));
+    assert.notEqual(taken.code, 0);
+    assert.match(taken.stderr, /conflict with "kubectl"/);
+    await ok(
+      ['apply', '--server-side', '--field-manager=other', '--force-conflicts', '-f', '-'],
+      manifest(2),
+    );
+    const clash = await kubectl(['apply', '--server-side', '-f', '-'], manifest(3));
+    assert.notEqual(clash.code, 0);
+    assert.match(clash.stderr, /conflict with "other"/);
+    await ok(['apply', '--server-side', '--force-conflicts', '-f', '-'], manifest(3));
+    const cm = JSON.parse(await ok(['get', 'cm', 'ssa', '-n', 'demo', '-o', 'json']));
+    assert.equal(cm.data.replicas, '3');
   });
 
   test('watch streams changes; delete waits for the object to go', async () => {

@@ -19,7 +19,7 @@ import type { FaultInjector } from './faults.ts';
 import { AGGREGATED_DISCOVERY_TYPE, wantsAggregatedDiscovery } from './negotiate.ts';
 import type { PodStreamHandlers } from './pod-streams.ts';
 import { handleResource, notImplemented, resolveRoute } from './resources.ts';
-import { sendError, sendJson, sendText, toApiError } from './respond.ts';
+import { sendError, sendJson, sendJsonText, sendText, toApiError } from './respond.ts';
 import { handleReview, isReviewPath } from './reviews.ts';
 import { parsePath } from './routes.ts';
 
@@ -59,6 +59,12 @@ export const SERVER_VERSION = {
   platform: 'linux/amd64',
 };
 
+/** `host:port` of this server as the client addressed it. */
+function serverAddress(req: IncomingMessage): string {
+  const local = req.socket;
+  return `${local.localAddress ?? '127.0.0.1'}:${local.localPort ?? 0}`;
+}
+
 /** Path and query of a request target; cheaper than `new URL` on the hot path. */
 function splitUrl(target: string | undefined): { pathname: string; query: URLSearchParams } {
   const url = target ?? '/';
@@ -87,7 +93,11 @@ export async function startApiHttpServer(options: ApiHttpOptions): Promise<ApiHt
         if (wantsAggregatedDiscovery(accept)) {
           return sendJson(res, 200, aggregatedDiscovery(documents, route.legacy), AGGREGATED_DISCOVERY_TYPE);
         }
-        return sendJson(res, 200, route.legacy ? legacyCoreVersions(documents) : legacyGroupList(documents));
+        return sendJson(
+          res,
+          200,
+          route.legacy ? legacyCoreVersions(serverAddress(req)) : legacyGroupList(documents),
+        );
       case 'discovery-group': {
         const group = legacyGroup(documents, route.group);
         if (!group) throw pathNotFound();
@@ -103,7 +113,7 @@ export async function startApiHttpServer(options: ApiHttpOptions): Promise<ApiHt
       case 'openapi-doc': {
         const doc = openapiDocument(documents, route.path);
         if (!doc) throw pathNotFound();
-        return sendJson(res, 200, doc);
+        return sendJsonText(res, 200, doc);
       }
       case 'openapi-v2':
         throw pathNotFound();
