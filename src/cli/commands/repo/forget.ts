@@ -4,7 +4,9 @@ import type { Snapshot } from '../../../repository/index.ts';
 import {
   describePolicy,
   type ForgetGroup,
+  type ForgetResult,
   forget,
+  type GroupBy,
   isEmptyPolicy,
   type KeepReason,
   parseCalendarDuration,
@@ -15,7 +17,7 @@ import {
 import { formatLocalTime } from '../../output/format.ts';
 import { writeJson } from '../../output/json.ts';
 import { renderTable } from '../../output/table.ts';
-import { collect, runRepoCommand } from './context.ts';
+import { collect, type RepoContext, runRepoCommand } from './context.ts';
 import { addPruneOptions, type PruneFlags, pruneOptionsFrom } from './prune.ts';
 import { pruneJson, pruneReport } from './prune-output.ts';
 import { type FilterOptions, filterFrom } from './snapshot-ref.ts';
@@ -109,6 +111,34 @@ function groupJson(g: ForgetGroup): Record<string, unknown> {
   };
 }
 
+function groupByFrom(text: string): GroupBy {
+  try {
+    return parseGroupBy(text);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** restic's forget report: per group the kept snapshots (with reasons) and the removed ones. */
+function printForget(ctx: RepoContext, result: ForgetResult): void {
+  if (ctx.json) {
+    writeJson(ctx.out, result.groups.map(groupJson));
+    if (result.prune) writeJson(ctx.out, pruneJson(result.prune));
+    return;
+  }
+  if (ctx.quiet) return;
+  for (const g of result.groups) {
+    ctx.out.write(`${groupHeader(g)}\n`);
+    if (g.keep.length > 0)
+      ctx.out.write(`keep ${g.keep.length} snapshots:\n${snapshotTable(g.keep, g.reasons)}\n`);
+    if (g.remove.length > 0)
+      ctx.out.write(`remove ${g.remove.length} snapshots:\n${snapshotTable(g.remove)}\n`);
+  }
+  const n = result.removed.length;
+  ctx.out.write(result.dryRun ? `would have removed ${n} snapshots\n` : `removed ${n} snapshots\n`);
+  if (result.prune) ctx.out.write(`\n${pruneReport(result.prune)}`);
+}
+
 export function registerForget(repo: Command): void {
   const command = repo
     .command('forget')
@@ -138,12 +168,7 @@ export function registerForget(repo: Command): void {
       if (!ctx.options.lock && !flags.dryRun)
         throw new UsageError('--no-lock works with forget only together with --dry-run');
       const policy = policyFrom(flags);
-      let groupBy: ReturnType<typeof parseGroupBy>;
-      try {
-        groupBy = parseGroupBy(flags.groupBy);
-      } catch (err) {
-        throw new UsageError((err as Error).message);
-      }
+      const groupBy = groupByFrom(flags.groupBy);
       if (ids.length === 0 && isEmptyPolicy(policy)) {
         ctx.note('no policy was specified, no snapshots will be removed');
         if (ctx.json) writeJson(ctx.out, []);
@@ -159,23 +184,7 @@ export function registerForget(repo: Command): void {
         lock: ctx.options.lock,
         prune: flags.prune ? pruneOptionsFrom(flags) : undefined,
       });
-      if (ctx.json) {
-        writeJson(ctx.out, result.groups.map(groupJson));
-        if (result.prune) writeJson(ctx.out, pruneJson(result.prune));
-        return;
-      }
-      if (ctx.quiet) return;
-      for (const g of result.groups) {
-        ctx.out.write(`${groupHeader(g)}\n`);
-        if (g.keep.length > 0)
-          ctx.out.write(`keep ${g.keep.length} snapshots:\n${snapshotTable(g.keep, g.reasons)}\n`);
-        if (g.remove.length > 0)
-          ctx.out.write(`remove ${g.remove.length} snapshots:\n${snapshotTable(g.remove)}\n`);
-      }
-      const n = result.removed.length;
-      if (result.dryRun) ctx.out.write(`would have removed ${n} snapshots\n`);
-      else ctx.out.write(`removed ${n} snapshots\n`);
-      if (result.prune) ctx.out.write(`\n${pruneReport(result.prune)}`);
+      printForget(ctx, result);
     });
   });
 }

@@ -1,12 +1,19 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../../../core/duration.ts';
 import { LifeboatError } from '../../../core/errors.ts';
-import { findNode, type RestoreProgress, restore } from '../../../repository/index.ts';
+import {
+  findNode,
+  type Repository,
+  type RestoreProgress,
+  type RestoreResult,
+  restore,
+  type Snapshot,
+} from '../../../repository/index.ts';
 import { acquireLock } from '../../../repository/repo/locks.ts';
 import { formatBytes, formatDuration, formatPercent } from '../../output/format.ts';
 import { writeJson } from '../../output/json.ts';
 import { ProgressDisplay } from '../../output/progress.ts';
-import { collect, runRepoCommand } from './context.ts';
+import { collect, type RepoContext, runRepoCommand } from './context.ts';
 import {
   describeSnapshot,
   type FilterOptions,
@@ -44,18 +51,7 @@ export function registerRestore(repo: Command): void {
         try {
           const { ref: id, path } = splitSnapshotPath(ref);
           const snap = await findSnapshot(r, id, filterFrom(flags));
-          let root = snap;
-          if (path !== undefined && path !== '/') {
-            // restic's ID:PATH: the directory's contents land directly in the target.
-            const node = await findNode(r, snap.tree, path);
-            if (node.type !== 'dir' || !node.subtree) {
-              throw new LifeboatError(
-                'Invalid',
-                `${path} is a ${node.type}, not a directory (use --include or dump)`,
-              );
-            }
-            root = { ...snap, tree: node.subtree };
-          }
+          const root = await rootFor(r, snap, path);
           ctx.note(`restoring ${describeSnapshot(snap)}${path ? ` (${path})` : ''} to ${flags.target}`);
           const started = Date.now();
           const display = new ProgressDisplay({
@@ -71,32 +67,47 @@ export function registerRestore(repo: Command): void {
                 : (p) => display.update(progressLine(p, Date.now() - started)),
           });
           display.done();
-          for (const e of result.errors) ctx.err.write(`error: ${e}\n`);
-          if (ctx.json) {
-            writeJson(ctx.out, {
-              message_type: 'summary',
-              files_restored: result.filesRestored,
-              dirs: result.dirs,
-              bytes_restored: result.bytesWritten,
-              errors: result.errors,
-              total_duration: (Date.now() - started) / 1000,
-            });
-          } else if (!ctx.quiet) {
-            ctx.out.write(
-              `restored ${result.filesRestored} files, ${result.dirs} directories, ${formatBytes(result.bytesWritten)} in ${formatDuration(Date.now() - started)}\n`,
-            );
-          }
-          if (result.errors.length > 0) {
-            throw new LifeboatError(
-              'Corrupt',
-              `${result.errors.length} file(s) could not be restored (listed above)`,
-            );
-          }
+          printRestore(ctx, result, Date.now() - started);
         } finally {
           await lock?.release();
         }
       });
     });
+}
+
+/** restic's ID:PATH: a snapshot re-rooted at a directory, so its contents land directly in the target. */
+async function rootFor(r: Repository, snap: Snapshot, path: string | undefined): Promise<Snapshot> {
+  if (path === undefined || path === '/') return snap;
+  const node = await findNode(r, snap.tree, path);
+  if (node.type !== 'dir' || !node.subtree) {
+    throw new LifeboatError('Invalid', `${path} is a ${node.type}, not a directory (use --include or dump)`);
+  }
+  return { ...snap, tree: node.subtree };
+}
+
+/** The per-file errors (stderr), the summary, and a failure exit when any file could not be restored. */
+function printRestore(ctx: RepoContext, result: RestoreResult, elapsedMs: number): void {
+  for (const e of result.errors) ctx.err.write(`error: ${e}\n`);
+  if (ctx.json) {
+    writeJson(ctx.out, {
+      message_type: 'summary',
+      files_restored: result.filesRestored,
+      dirs: result.dirs,
+      bytes_restored: result.bytesWritten,
+      errors: result.errors,
+      total_duration: elapsedMs / 1000,
+    });
+  } else if (!ctx.quiet) {
+    ctx.out.write(
+      `restored ${result.filesRestored} files, ${result.dirs} directories, ${formatBytes(result.bytesWritten)} in ${formatDuration(elapsedMs)}\n`,
+    );
+  }
+  if (result.errors.length > 0) {
+    throw new LifeboatError(
+      'Corrupt',
+      `${result.errors.length} file(s) could not be restored (listed above)`,
+    );
+  }
 }
 
 function progressLine(p: RestoreProgress, elapsedMs: number): string {

@@ -71,7 +71,8 @@ export function registerStats(repo: Command): void {
             `Deduplication ratio:     ${formatRatio(s.dedupRatio)}`,
             `Compression ratio:       ${formatRatio(s.compressionRatio)} (${s.compressionSpaceSaving.toFixed(2)}% saved)`,
             `Repository:              ${formatBytes(s.repository.packBytes)} in ${s.repository.packs} packs, ${s.repository.indexFiles} index files`,
-          ].join('\n') + '\n',
+            '',
+          ].join('\n'),
         );
       });
     });
