@@ -187,7 +187,8 @@ export class GarbageCollector {
       this.#unresolved.set(`${dependentKey}|${owner.uid}`, tries);
       return tries >= UNRESOLVED_ATTEMPTS ? false : undefined;
     }
-    if (ref.type.namespaced && !dependentNamespace) return false;
+    // A cluster-scoped dependent cannot have a namespaced owner; like the real collector, leave it alone.
+    if (ref.type.namespaced && !dependentNamespace) return true;
     const live = this.#get(ref, ref.type.namespaced ? dependentNamespace : undefined, owner.name);
     return live?.metadata.uid === owner.uid;
   }
