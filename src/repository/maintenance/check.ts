@@ -105,8 +105,8 @@ interface Damage {
  * every tree it reaches loads, verifies and names only blobs the index knows. With `readData`, every selected
  * pack is downloaded, its SHA-256 compared with its name and every blob in it decrypted and verified. Damage is
  * reported per pack, with the blobs lost (no intact copy elsewhere) and the snapshots and paths that need them.
- * Duplicate blobs, packs listed by several index files, mixed packs and unindexed packs are warnings, as in
- * restic. Never changes the repository (apart from its own lock file).
+ * Unused and duplicate blobs, packs listed by several index files, mixed packs and unindexed packs are
+ * warnings, as in restic. Never changes the repository (apart from its own lock file).
  */
 export async function check(repo: Repository, options: CheckOptions = {}): Promise<CheckReport> {
   const lock = options.lock === false ? undefined : await acquireLock(repo, options.lockOptions);
@@ -317,6 +317,12 @@ class Checker {
       },
     );
     for (const [h] of view.blobs()) if (!this.#used.has(h)) this.report.counts.unusedBlobs++;
+    if (this.report.counts.unusedBlobs > 0) {
+      this.#warn(
+        'blob',
+        `${this.report.counts.unusedBlobs} blob(s) are not used by any snapshot (prune removes them)`,
+      );
+    }
   }
 
   #node(view: IndexView, treeId: string, node: TreeNode): void {

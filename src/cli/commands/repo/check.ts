@@ -41,8 +41,6 @@ export function checkReport(report: CheckReport): string {
     );
     for (const p of a.paths) out.push(`  ${p}`);
   }
-  if (c.unusedBlobs > 0)
-    out.push(`${c.unusedBlobs} blob(s) are not used by any snapshot (prune removes them)`);
   out.push(report.ok ? 'no errors were found' : `${report.errors.length} error(s) found`);
   return `${out.join('\n')}\n`;
 }

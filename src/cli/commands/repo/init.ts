@@ -19,6 +19,7 @@ export function registerInit(repo: Command): void {
           writeJson(ctx.out, { message_type: 'initialized', id: r.config.id, repository: ctx.locationText });
           return;
         }
+        if (ctx.quiet) return;
         ctx.out.write(`created restic repository ${r.config.id.slice(0, 10)} at ${ctx.locationText}\n\n`);
         ctx.out.write(
           'Please note that knowledge of your password is required to access the repository.\n' +
