@@ -1,5 +1,5 @@
 import type { KubeObject, ScaleSubresource } from '../registry/types.ts';
-import { badRequest } from './errors.ts';
+import { invalid } from './errors.ts';
 
 /**
  * The `scale` subresource speaks autoscaling/v1 `Scale` whatever the parent kind (kubectl refuses anything
@@ -39,6 +39,13 @@ type LabelSelector = {
 export function selectorString(selector: unknown): string | undefined {
   if (typeof selector === 'string') return selector;
   if (selector === null || typeof selector !== 'object') return undefined;
+  // A ReplicationController's selector is a plain label map, not a metav1.LabelSelector.
+  if (!('matchLabels' in selector) && !('matchExpressions' in selector)) {
+    return Object.entries(selector as Record<string, string>)
+      .map(([k, v]) => `${k}=${v}`)
+      .sort()
+      .join(',');
+  }
   const s = selector as LabelSelector;
   const parts: string[] = [];
   for (const [k, v] of Object.entries(s.matchLabels ?? {})) parts.push(`${k}=${v}`);
@@ -58,14 +65,10 @@ export function toScale(obj: KubeObject, scale: ScaleSubresource): KubeObject {
   const selector = scale.labelSelectorPath
     ? selectorString(readPath(obj, scale.labelSelectorPath))
     : undefined;
-  const metadata: KubeObject['metadata'] = {
-    name: obj.metadata.name,
-    namespace: obj.metadata.namespace,
-    uid: obj.metadata.uid,
-    resourceVersion: obj.metadata.resourceVersion,
-    creationTimestamp: obj.metadata.creationTimestamp,
-  };
-  if (metadata.namespace === undefined) delete metadata.namespace;
+  const metadata: KubeObject['metadata'] = {};
+  for (const k of ['name', 'namespace', 'uid', 'resourceVersion', 'creationTimestamp'] as const) {
+    if (obj.metadata[k] !== undefined) metadata[k] = obj.metadata[k];
+  }
   const out: KubeObject = {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
@@ -77,14 +80,17 @@ export function toScale(obj: KubeObject, scale: ScaleSubresource): KubeObject {
   return out;
 }
 
-/** Reads spec.replicas from a Scale body; 400 when it is missing or not a whole number. */
+/** Reads spec.replicas from a Scale body; 422 when it is negative or not a whole number, as the real server. */
 export function replicasOf(scaleBody: KubeObject): number {
   const replicas = (scaleBody.spec as { replicas?: unknown } | undefined)?.replicas;
-  if (replicas === undefined) return 0;
+  if (replicas === undefined || replicas === null) return 0;
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-    throw badRequest(
-      `Scale.autoscaling "${scaleBody.metadata?.name ?? ''}" is invalid: spec.replicas: must be a non-negative integer`,
-    );
+    throw invalid({ group: 'autoscaling', kind: 'Scale' }, scaleBody.metadata?.name ?? '', [
+      {
+        field: 'spec.replicas',
+        message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+      },
+    ]);
   }
   return replicas;
 }

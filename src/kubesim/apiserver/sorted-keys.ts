@@ -3,7 +3,7 @@
  * one chunk's worth of pointers (a flat sorted array of 200,000 keys would move ~1.6 MB per insert), and a
  * page starting at any key costs a binary search plus the page itself.
  */
-const MAX_CHUNK = 512;
+const MAX_CHUNK = 256;
 
 export class SortedKeys {
   #chunks: string[][] = [];
