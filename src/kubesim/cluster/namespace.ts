@@ -52,12 +52,7 @@ export function startNamespaceController(ctx: ClusterContext): Controller {
   defaultAccounts.start();
   rootCas.start();
   controller.resync(() => namespaces.list().map((n) => n.metadata.name!));
-  const stop = controller.stop.bind(controller);
-  controller.stop = async () => {
-    defaultAccounts.stop();
-    rootCas.stop();
-    await stop();
-  };
+  controller.onStop(() => defaultAccounts.stop()).onStop(() => rootCas.stop());
 
   function reconcile(name: string): { requeueAfterMs: number } | undefined {
     const ns = ignoreNotFound(() => api.get(refs.namespaces, undefined, name));

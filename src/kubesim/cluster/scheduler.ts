@@ -71,11 +71,7 @@ export function startScheduler(ctx: ClusterContext): Controller {
   controller.watch(informers.get(refs.pvcs), everyone);
   controller.watch(informers.get(refs.pvs), everyone);
   controller.resync(pendingKeys);
-  const stop = controller.stop.bind(controller);
-  controller.stop = async () => {
-    forgetDeleted();
-    await stop();
-  };
+  controller.onStop(forgetDeleted);
 
   function podsPerNode(owner: string | undefined): Map<string, { total: number; same: number }> {
     const counts = new Map<string, { total: number; same: number }>();

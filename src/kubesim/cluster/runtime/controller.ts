@@ -46,6 +46,12 @@ export class Controller {
     return this;
   }
 
+  /** Runs `cleanup` when the controller stops (own informers, extra subscriptions). */
+  onStop(cleanup: () => void): this {
+    this.#unsubscribes.push(cleanup);
+    return this;
+  }
+
   /** Re-enqueues `keys()` every `ms` (defaults to the simulation's resync interval). */
   resync(keys: () => Iterable<string>, ms = this.#ctx.timing.resyncMs): this {
     const timer = setInterval(() => {
