@@ -1,6 +1,6 @@
 import { ApiError } from '../apiserver/types.ts';
 import type { KubeObject } from '../registry/types.ts';
-import { ignoreNotFound, isAlreadyExists, isNotFound } from './runtime/api-errors.ts';
+import { ignoreNotFound, isAlreadyExists } from './runtime/api-errors.ts';
 import type { ClusterContext } from './runtime/context.ts';
 import { Controller } from './runtime/controller.ts';
 import { Informer } from './runtime/informer.ts';
@@ -24,6 +24,68 @@ export const CLUSTER_CA_PEM = [
 
 function groupResource(ref: { type: { group: string; resource: string } }): string {
   return `${ref.type.resource}.${ref.type.group}`;
+}
+
+const counted = (map: Map<string, number>, format: (key: string, n: number) => string): string =>
+  [...map]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, n]) => format(k, n))
+    .join(', ');
+
+/** The conditions a terminating namespace carries, with the namespace controller's reasons and messages. */
+export function deletionConditions(
+  previous: Condition[] | undefined,
+  remaining: Map<string, number>,
+  finalizers: Map<string, number>,
+  now: Date,
+): Condition[] {
+  const steps: Omit<Condition, 'lastTransitionTime'>[] = [
+    {
+      type: 'NamespaceDeletionDiscoveryFailure',
+      status: 'False',
+      reason: 'ResourcesDiscovered',
+      message: 'All resources successfully discovered',
+    },
+    {
+      type: 'NamespaceDeletionGroupVersionParsingFailure',
+      status: 'False',
+      reason: 'ParsedGroupVersions',
+      message: 'All legacy kube types successfully parsed',
+    },
+    {
+      type: 'NamespaceDeletionContentFailure',
+      status: 'False',
+      reason: 'ContentDeleted',
+      message: 'All content successfully deleted, may be waiting on finalization',
+    },
+    remaining.size > 0
+      ? {
+          type: 'NamespaceContentRemaining',
+          status: 'True',
+          reason: 'SomeResourcesRemain',
+          message: `Some resources are remaining: ${counted(remaining, (gr, n) => `${gr} has ${n} resource instances`)}`,
+        }
+      : {
+          type: 'NamespaceContentRemaining',
+          status: 'False',
+          reason: 'ContentRemoved',
+          message: 'All content successfully removed',
+        },
+    finalizers.size > 0
+      ? {
+          type: 'NamespaceFinalizersRemaining',
+          status: 'True',
+          reason: 'SomeFinalizersRemain',
+          message: `Some content in the namespace has finalizers remaining: ${counted(finalizers, (f, n) => `${f} in ${n} resource instances`)}`,
+        }
+      : {
+          type: 'NamespaceFinalizersRemaining',
+          status: 'False',
+          reason: 'ContentHasNoFinalizers',
+          message: 'All content-preserving finalizers finished',
+        },
+  ];
+  return steps.reduce<Condition[]>((list, step) => setCondition(list, step, now), previous ?? []);
 }
 
 /**
@@ -103,108 +165,41 @@ export function startNamespaceController(ctx: ClusterContext): Controller {
     }
   }
 
-  function terminate(ns: KubeObject): { requeueAfterMs: number } | undefined {
-    const name = ns.metadata.name!;
+  /** Deletes what is left in the namespace; counts what remains, by resource and by finalizer. */
+  function deleteContent(namespace: string): {
+    remaining: Map<string, number>;
+    finalizers: Map<string, number>;
+  } {
     const remaining = new Map<string, number>();
-    const finalizersLeft = new Map<string, number>();
+    const finalizers = new Map<string, number>();
+    const bump = (map: Map<string, number>, key: string): void => {
+      map.set(key, (map.get(key) ?? 0) + 1);
+    };
     for (const ref of ctx.catalog.namespaced()) {
-      let items: KubeObject[];
-      try {
-        items = api.list(ref, { namespace: name }).items;
-      } catch (err) {
-        if (isNotFound(err)) continue;
-        throw err;
-      }
+      const items = ignoreNotFound(() => api.list(ref, { namespace }).items) ?? [];
       for (const item of items) {
         if (!item.metadata.deletionTimestamp) {
-          try {
-            const result = api.delete(ref, name, item.metadata.name!, { propagationPolicy: 'Background' });
-            if ((result as { kind?: string }).kind === 'Status') continue;
-            item.metadata = (result as KubeObject).metadata ?? item.metadata;
-          } catch (err) {
-            if (isNotFound(err)) continue;
-            throw err;
-          }
+          ignoreNotFound(() =>
+            api.delete(ref, namespace, item.metadata.name!, { propagationPolicy: 'Background' }),
+          );
         }
-        const still = ignoreNotFound(() => api.get(ref, name, item.metadata.name!));
+        const still = ignoreNotFound(() => api.get(ref, namespace, item.metadata.name!));
         if (!still) continue;
-        const gr = groupResource(ref);
-        remaining.set(gr, (remaining.get(gr) ?? 0) + 1);
-        for (const f of still.metadata.finalizers ?? [])
-          finalizersLeft.set(f, (finalizersLeft.get(f) ?? 0) + 1);
+        bump(remaining, groupResource(ref));
+        for (const f of still.metadata.finalizers ?? []) bump(finalizers, f);
       }
     }
-    const now = ctx.clock.now();
-    let conditions = (ns.status as { conditions?: Condition[] } | undefined)?.conditions;
-    conditions = setCondition(
-      conditions,
-      {
-        type: 'NamespaceDeletionDiscoveryFailure',
-        status: 'False',
-        reason: 'ResourcesDiscovered',
-        message: 'All resources successfully discovered',
-      },
-      now,
-    );
-    conditions = setCondition(
-      conditions,
-      {
-        type: 'NamespaceDeletionGroupVersionParsingFailure',
-        status: 'False',
-        reason: 'ParsedGroupVersions',
-        message: 'All legacy kube types successfully parsed',
-      },
-      now,
-    );
-    conditions = setCondition(
-      conditions,
-      {
-        type: 'NamespaceDeletionContentFailure',
-        status: 'False',
-        reason: 'ContentDeleted',
-        message: 'All content successfully deleted, may be waiting on finalization',
-      },
-      now,
-    );
-    conditions = setCondition(
-      conditions,
-      remaining.size > 0
-        ? {
-            type: 'NamespaceContentRemaining',
-            status: 'True',
-            reason: 'SomeResourcesRemain',
-            message: `Some resources are remaining: ${[...remaining]
-              .sort()
-              .map(([gr, n]) => `${gr} has ${n} resource instances`)
-              .join(', ')}`,
-          }
-        : {
-            type: 'NamespaceContentRemaining',
-            status: 'False',
-            reason: 'ContentRemoved',
-            message: 'All content successfully removed',
-          },
-      now,
-    );
-    conditions = setCondition(
-      conditions,
-      finalizersLeft.size > 0
-        ? {
-            type: 'NamespaceFinalizersRemaining',
-            status: 'True',
-            reason: 'SomeFinalizersRemain',
-            message: `Some content in the namespace has finalizers remaining: ${[...finalizersLeft]
-              .sort()
-              .map(([f, n]) => `${f} in ${n} resource instances`)
-              .join(', ')}`,
-          }
-        : {
-            type: 'NamespaceFinalizersRemaining',
-            status: 'False',
-            reason: 'ContentHasNoFinalizers',
-            message: 'All content-preserving finalizers finished',
-          },
-      now,
+    return { remaining, finalizers };
+  }
+
+  function terminate(ns: KubeObject): { requeueAfterMs: number } | undefined {
+    const name = ns.metadata.name!;
+    const { remaining, finalizers: finalizersLeft } = deleteContent(name);
+    const conditions = deletionConditions(
+      (ns.status as { conditions?: Condition[] } | undefined)?.conditions,
+      remaining,
+      finalizersLeft,
+      ctx.clock.now(),
     );
     ignoreNotFound(() =>
       api.patch(
