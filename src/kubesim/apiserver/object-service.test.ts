@@ -510,6 +510,23 @@ describe('watch', () => {
     assert.deepEqual(seen, ['ADDED', 'MODIFIED', 'DELETED']);
   });
 
+  test('sendInitialEvents: current state, then the initial-events-end bookmark, then live events', () => {
+    const { api, cm } = setup();
+    api.create(cm, 'default', configMap('a'));
+    const seen: string[] = [];
+    const w = api.watch(
+      cm,
+      { namespace: 'default', sendInitialEvents: true, allowWatchBookmarks: true, resourceVersion: '1' },
+      (e) => {
+        const annotations = e.object.metadata?.annotations as Record<string, string> | undefined;
+        seen.push(`${e.type} ${annotations?.['k8s.io/initial-events-end'] ?? e.object.metadata?.name}`);
+      },
+    );
+    api.create(cm, 'default', configMap('b'));
+    w.stop();
+    assert.deepEqual(seen, ['ADDED a', 'BOOKMARK true', 'ADDED b']);
+  });
+
   test('bookmarks carry the current resourceVersion', async () => {
     const clock = new ManualClock();
     const api = createObjectService({ registry: new TestCatalog(), clock, bookmarkIntervalMs: 10 });

@@ -1,13 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../../core/clock.ts';
-import {
-  apiVersionOf,
-  groupResource,
-  type KubeObject,
-  type ResourceType,
-  storageVersion,
-} from '../registry/types.ts';
+import { apiVersionOf, type KubeObject, type ResourceType, storageVersion } from '../registry/types.ts';
 import { builtinAdmissions } from './admission/builtin.ts';
 import { namespaceAdmission } from './admission/namespaces.ts';
 import { ServiceAllocator } from './admission/services.ts';
@@ -41,7 +35,7 @@ import {
 import { cloneObject, generateName, jsonEqual, metaTime, specChanged } from './meta.ts';
 import { listRaw, type RawList } from './reads.ts';
 import { replicasOf, toScale, writePath } from './scale.ts';
-import { MemoryStore, type StoredEntry } from './store.ts';
+import { MemoryStore, resourceKey, type StoredEntry } from './store.ts';
 import {
   ApiError,
   type DeleteOptions,
@@ -217,7 +211,7 @@ export class KubeObjectService implements ObjectService {
     if (meta.resourceVersion !== undefined && meta.resourceVersion !== '') {
       throw internalError('resourceVersion should not be set on objects to be created');
     }
-    const resource = groupResource(type);
+    const resource = resourceKey(type);
     const name = this.#assignName(type, ns, meta);
     stampNewObject(type, obj, now);
 
@@ -299,7 +293,7 @@ export class KubeObjectService implements ObjectService {
       subresource: options.subresource,
     };
     const ns = type.namespaced ? (namespace ?? '') : '';
-    const entry = this.store.get(groupResource(type), ns, name);
+    const entry = this.store.get(resourceKey(type), ns, name);
     if (!entry) {
       if (patchType !== 'apply' || options.subresource) throw notFound(type, name);
       const applied = cloneObject(body as KubeObject);
@@ -378,7 +372,7 @@ export class KubeObjectService implements ObjectService {
     const stored = this.#commit(type, obj);
     admission?.markedDeleting?.(obj, ctx);
     // CRD cleanup may have removed the object meanwhile (no custom resources left).
-    const still = this.store.get(groupResource(type), stored.namespace, stored.name);
+    const still = this.store.get(resourceKey(type), stored.namespace, stored.name);
     if (!still) return this.#deletedResult(type, obj);
     return this.#parse(ref, still);
   }
@@ -495,7 +489,7 @@ export class KubeObjectService implements ObjectService {
         },
       ]);
     }
-    const resource = groupResource(type);
+    const resource = resourceKey(type);
     let candidate = generateName(meta.generateName, this.#random);
     // The real server retries a taken generated name too; after a few tries the create reports the conflict.
     for (let attempt = 0; attempt < 8 && this.store.get(resource, namespace, candidate); attempt++) {
@@ -511,12 +505,12 @@ export class KubeObjectService implements ObjectService {
 
   #admission(type: ResourceType): Admission | undefined {
     if (type.crdName) return this.#crds.customResourceAdmission;
-    return this.#admissions.get(groupResource(type));
+    return this.#admissions.get(resourceKey(type));
   }
 
   #entry(ref: ResourceRef, namespace: string | undefined, name: string): StoredEntry {
     const ns = ref.type.namespaced ? (namespace ?? '') : '';
-    const entry = this.store.get(groupResource(ref.type), ns, name);
+    const entry = this.store.get(resourceKey(ref.type), ns, name);
     if (!entry) throw notFound(ref.type, name);
     return entry;
   }
@@ -610,7 +604,7 @@ export class KubeObjectService implements ObjectService {
     const stored = apiVersionOf(type.group, storageVersion(type));
     obj.apiVersion = stored;
     try {
-      return this.store.write(groupResource(type), obj);
+      return this.store.write(resourceKey(type), obj);
     } finally {
       obj.apiVersion = requested;
     }
@@ -674,7 +668,7 @@ export class KubeObjectService implements ObjectService {
     const { type } = ref;
     const requested = obj.apiVersion;
     obj.apiVersion = apiVersionOf(type.group, storageVersion(type));
-    this.store.remove(groupResource(type), obj);
+    this.store.remove(resourceKey(type), obj);
     obj.apiVersion = requested;
     this.#admission(type)?.removed?.(obj, ctx);
     this.#crds.afterRemoval(type);
@@ -710,7 +704,7 @@ export class KubeObjectService implements ObjectService {
   /** For the CRD lifecycle: removes every custom resource of `type` that has no finalizers; marks the rest. */
   deleteAllOf(type: ResourceType): number {
     const ref: ResourceRef = { type, version: storageVersion(type) };
-    const resource = groupResource(type);
+    const resource = resourceKey(type);
     const page = this.store.page(resource);
     for (const entry of page.entries) {
       try {

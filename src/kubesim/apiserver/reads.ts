@@ -1,9 +1,9 @@
-import { apiVersionOf, groupResource } from '../registry/types.ts';
+import { apiVersionOf } from '../registry/types.ts';
 import { convertJson } from './codec.ts';
 import { decodeContinue, encodeContinue, scopeDigest } from './continue-token.ts';
 import { badRequest, expired } from './errors.ts';
 import { compileFilter } from './selection.ts';
-import type { MemoryStore } from './store.ts';
+import { type MemoryStore, resourceKey } from './store.ts';
 import type { ApiError, ListOptions, ResourceRef } from './types.ts';
 
 /**
@@ -72,7 +72,7 @@ function startingPoint(
 
 export function listRaw(store: MemoryStore, ref: ResourceRef, options: ListOptions = {}): RawList {
   const { type } = ref;
-  const resource = groupResource(type);
+  const resource = resourceKey(type);
   const namespace = type.namespaced && options.namespace ? options.namespace : undefined;
   const filter = compileFilter(type, options.labelSelector, options.fieldSelector);
   const scope = scopeDigest([resource, namespace, options.labelSelector, options.fieldSelector]);

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../registry/types.ts';
+import { groupResource, type KubeObject, type ResourceType } from '../registry/types.ts';
 import { serializeObject } from './codec.ts';
 import { EventHistory } from './history.ts';
 import { SortedKeys } from './sorted-keys.ts';
@@ -245,4 +245,16 @@ function makeEntry(obj: KubeObject, namespace: string, name: string, rv: number)
     json: serializeObject(obj),
     labels: obj.metadata.labels ? { ...obj.metadata.labels } : undefined,
   };
+}
+
+const resourceKeys = new WeakMap<ResourceType, string>();
+
+/** The store key of a type's objects (its group-resource), computed once per type: this runs on every request. */
+export function resourceKey(type: ResourceType): string {
+  let key = resourceKeys.get(type);
+  if (key === undefined) {
+    key = groupResource(type);
+    resourceKeys.set(type, key);
+  }
+  return key;
 }

@@ -91,6 +91,11 @@ export type WatchOptions = {
   /** Unset or '0': synthetic ADDED for current objects first. N: replay history after N, or ERROR 410. */
   resourceVersion?: string;
   allowWatchBookmarks?: boolean;
+  /**
+   * WatchList (`sendInitialEvents=true`): ADDED for the current state whatever the resourceVersion, then (with
+   * bookmarks allowed) a BOOKMARK annotated `k8s.io/initial-events-end: "true"`, then live events.
+   */
+  sendInitialEvents?: boolean;
 };
 
 export type Watcher = { stop(): void };

@@ -1,8 +1,8 @@
-import { apiVersionOf, groupResource } from '../registry/types.ts';
+import { apiVersionOf } from '../registry/types.ts';
 import { convertJson } from './codec.ts';
 import { parseResourceVersion, tooOld } from './reads.ts';
 import { compileFilter } from './selection.ts';
-import type { MemoryStore, StoredEntry, StoreEvent } from './store.ts';
+import { type MemoryStore, resourceKey, type StoredEntry, type StoreEvent } from './store.ts';
 import type { ResourceRef, WatchEventType, Watcher, WatchOptions } from './types.ts';
 
 /**
@@ -27,7 +27,7 @@ export function startWatch(
   timers: WatchTimers,
 ): Watcher {
   const { type } = ref;
-  const resource = groupResource(type);
+  const resource = resourceKey(type);
   const namespace = type.namespaced && options.namespace ? options.namespace : undefined;
   const filter = compileFilter(type, options.labelSelector, options.fieldSelector);
   const wanted = apiVersionOf(type.group, ref.version);
@@ -37,7 +37,18 @@ export function startWatch(
     sink(t, convertJson(e.json, e.apiVersion, wanted));
 
   const rvText = options.resourceVersion ?? '';
-  const startRv = rvText === '' || rvText === '0' ? store.resourceVersion : parseResourceVersion(rvText);
+  const fromNow = rvText === '' || rvText === '0' || options.sendInitialEvents === true;
+  if (!fromNow) parseResourceVersion(rvText);
+  const startRv = fromNow ? store.resourceVersion : parseResourceVersion(rvText);
+  const bookmark = (annotations?: Record<string, string>): void =>
+    sink(
+      'BOOKMARK',
+      JSON.stringify({
+        kind: type.kind,
+        apiVersion: wanted,
+        metadata: { resourceVersion: String(store.resourceVersion), ...(annotations ? { annotations } : {}) },
+      }),
+    );
 
   const onEvent = (ev: StoreEvent): void => {
     if (ev.rv <= startRv) return;
@@ -56,9 +67,11 @@ export function startWatch(
     else if (was) send('DELETED', ev.entry);
   };
 
-  if (rvText === '' || rvText === '0') {
+  if (fromNow) {
     const { entries } = store.page(resource, { namespace, filter: filter ?? undefined });
     for (const e of entries) send('ADDED', e);
+    if (options.sendInitialEvents && options.allowWatchBookmarks)
+      bookmark({ 'k8s.io/initial-events-end': 'true' });
   } else {
     const events = store.eventsSince(startRv);
     if (!events) {
@@ -71,16 +84,7 @@ export function startWatch(
   const unsubscribe = store.subscribe(resource, onEvent);
   let timer: NodeJS.Timeout | undefined;
   if (options.allowWatchBookmarks && timers.bookmarkIntervalMs > 0) {
-    timer = setInterval(() => {
-      sink(
-        'BOOKMARK',
-        JSON.stringify({
-          kind: type.kind,
-          apiVersion: wanted,
-          metadata: { resourceVersion: String(store.resourceVersion) },
-        }),
-      );
-    }, timers.bookmarkIntervalMs);
+    timer = setInterval(() => bookmark(), timers.bookmarkIntervalMs);
     timer.unref();
   }
   let stopped = false;

@@ -136,6 +136,7 @@ export async function handleResource(
           fieldSelector: query.get('fieldSelector') ?? undefined,
           resourceVersion: query.get('resourceVersion') ?? undefined,
           allowWatchBookmarks: query.get('allowWatchBookmarks') === 'true',
+          sendInitialEvents: query.get('sendInitialEvents') === 'true',
         },
         {
           table: wantsTable(accept),
