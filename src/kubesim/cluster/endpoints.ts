@@ -36,6 +36,52 @@ function resolvePort(pod: KubeObject, port: ServicePort): number | undefined {
   return undefined;
 }
 
+/** One pod's address, as Endpoints list it (hostname only for a headless service's own subdomain). */
+function addressOf(service: string, spec: ServiceSpec, pod: KubeObject, ip: string): Address {
+  const podSpec = pod.spec as { nodeName?: string; hostname?: string; subdomain?: string };
+  const headless = spec.clusterIP === 'None';
+  return {
+    ip,
+    ...(podSpec.nodeName ? { nodeName: podSpec.nodeName } : {}),
+    ...(headless && podSpec.hostname && podSpec.subdomain === service ? { hostname: podSpec.hostname } : {}),
+    targetRef: {
+      kind: 'Pod',
+      namespace: pod.metadata.namespace,
+      name: pod.metadata.name,
+      uid: pod.metadata.uid,
+    },
+  };
+}
+
+/**
+ * The subsets for a Service's selected pods that have an IP and are not finished or deleted: ready ones
+ * under `addresses` (all of them with publishNotReadyAddresses), others under `notReadyAddresses`, grouped
+ * by the ports each pod resolves the service's target ports to.
+ */
+export function subsetsFor(service: string, spec: ServiceSpec, pods: KubeObject[]): Subset[] {
+  const groups = new Map<string, Subset>();
+  const selected = pods
+    .filter((p) => matchesMapSelector(spec.selector, p.metadata.labels) && !p.metadata.deletionTimestamp)
+    .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+  for (const pod of selected) {
+    const ip = (pod.status as { podIP?: string } | undefined)?.podIP;
+    const phase = podPhase(pod);
+    if (!ip || phase === 'Succeeded' || phase === 'Failed') continue;
+    const ports = (spec.ports ?? [])
+      .map((p) => ({ name: p.name, port: resolvePort(pod, p), protocol: p.protocol ?? 'TCP' }))
+      .filter((p): p is { name: string | undefined; port: number; protocol: string } => p.port !== undefined)
+      .map((p) => (p.name ? p : { port: p.port, protocol: p.protocol }));
+    const id = JSON.stringify(ports);
+    const subset: Subset = groups.get(id) ?? { ports };
+    groups.set(id, subset);
+    const address = addressOf(service, spec, pod, ip);
+    if (isPodReady(pod) || spec.publishNotReadyAddresses)
+      subset.addresses = [...(subset.addresses ?? []), address];
+    else subset.notReadyAddresses = [...(subset.notReadyAddresses ?? []), address];
+  }
+  return [...groups.values()];
+}
+
 /**
  * The Endpoints controller: for each Service with a selector, an Endpoints object of the same name whose
  * subsets list the matching pods with an IP — ready ones under `addresses`, others under
@@ -60,45 +106,14 @@ export function startEndpointsController(ctx: ClusterContext): Controller {
     const service = ignoreNotFound(() => api.get(refs.services, namespace, name));
     const existing = ignoreNotFound(() => api.get(refs.endpoints, namespace, name));
     if (!service || service.metadata.deletionTimestamp) {
-      if (existing && existing.metadata.labels?.['endpoints.kubernetes.io/managed-by'] !== 'external') {
-        ignoreNotFound(() => api.delete(refs.endpoints, namespace, name));
-      }
+      if (existing) ignoreNotFound(() => api.delete(refs.endpoints, namespace, name));
       return undefined;
     }
     const spec = (service.spec ?? {}) as ServiceSpec;
     if (!spec.selector || Object.keys(spec.selector).length === 0) return undefined;
     const headless = spec.clusterIP === 'None';
-    const groups = new Map<string, Subset>();
-    const pods = api
-      .list(refs.pods, { namespace })
-      .items.filter(
-        (p) => matchesMapSelector(spec.selector, p.metadata.labels) && !p.metadata.deletionTimestamp,
-      );
-    for (const pod of pods.sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))) {
-      const ip = (pod.status as { podIP?: string } | undefined)?.podIP;
-      const phase = podPhase(pod);
-      if (!ip || phase === 'Succeeded' || phase === 'Failed') continue;
-      const ports = (spec.ports ?? [])
-        .map((p) => ({ name: p.name, port: resolvePort(pod, p), protocol: p.protocol ?? 'TCP' }))
-        .filter(
-          (p): p is { name: string | undefined; port: number; protocol: string } => p.port !== undefined,
-        )
-        .map((p) => (p.name ? p : { port: p.port, protocol: p.protocol }));
-      const podSpec = pod.spec as { nodeName?: string; hostname?: string; subdomain?: string };
-      const address: Address = {
-        ip,
-        ...(podSpec.nodeName ? { nodeName: podSpec.nodeName } : {}),
-        ...(headless && podSpec.hostname && podSpec.subdomain === name ? { hostname: podSpec.hostname } : {}),
-        targetRef: { kind: 'Pod', namespace, name: pod.metadata.name, uid: pod.metadata.uid },
-      };
-      const id = JSON.stringify(ports);
-      const subset: Subset = groups.get(id) ?? { ports };
-      groups.set(id, subset);
-      if (isPodReady(pod) || spec.publishNotReadyAddresses)
-        subset.addresses = [...(subset.addresses ?? []), address];
-      else subset.notReadyAddresses = [...(subset.notReadyAddresses ?? []), address];
-    }
-    const subsets = [...groups.values()];
+    const pods = api.list(refs.pods, { namespace }).items;
+    const subsets = subsetsFor(name, spec, pods);
     const labels: Record<string, string> = { ...(service.metadata.labels ?? {}) };
     if (headless) labels['service.kubernetes.io/headless'] = '';
     if (existing) {
