@@ -97,6 +97,7 @@ export async function startKubesim(options: KubesimOptions = {}): Promise<Kubesi
     stop() {
       stopping ??= (async () => {
         api.close();
+        faults.close();
         await http.close();
         if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
       })();

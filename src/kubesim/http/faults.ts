@@ -43,6 +43,7 @@ export class FaultInjector {
   readonly #random: () => number;
   readonly #watches = new Map<number, { resource: string; close: (graceful: boolean) => void }>();
   #nextWatch = 1;
+  readonly #delays = new Set<{ timer: NodeJS.Timeout; reject: (err: Error) => void }>();
 
   constructor(random: () => number = Math.random) {
     this.#random = random;
@@ -91,6 +92,33 @@ export class FaultInjector {
     return () => {
       this.#watches.delete(id);
     };
+  }
+
+  /**
+   * Waits out injected latency in real time (whatever clock kubesim runs on: latency is about the wire).
+   * `close()` ends every pending wait.
+   */
+  delay(ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const pending = {
+        timer: setTimeout(() => {
+          this.#delays.delete(pending);
+          resolve();
+        }, ms),
+        reject,
+      };
+      this.#delays.add(pending);
+    });
+  }
+
+  /** Ends pending latency waits (their requests fail) and forgets open watches; rules stay. */
+  close(): void {
+    for (const d of this.#delays) {
+      clearTimeout(d.timer);
+      d.reject(new Error('kubesim is stopping'));
+    }
+    this.#delays.clear();
+    this.#watches.clear();
   }
 
   /** Decides the fate of one request; undefined when no rule applies. */

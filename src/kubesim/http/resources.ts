@@ -85,7 +85,7 @@ function applyFaults(
     if (decision.error) throw decision.error;
     return { dropWatchAfterMs: decision.dropWatchAfterMs };
   }
-  return deps.clock.sleep(decision.latencyMs).then(() => {
+  return deps.faults.delay(decision.latencyMs).then(() => {
     if (decision.error) throw decision.error;
     return { dropWatchAfterMs: decision.dropWatchAfterMs };
   });
