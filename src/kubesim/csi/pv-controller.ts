@@ -68,6 +68,31 @@ const volumeSpec = (pv: KubeObject): VolumeSpec => (pv.spec ?? {}) as VolumeSpec
 const phaseOf = (obj: KubeObject): string | undefined =>
   (obj.status as { phase?: string } | undefined)?.phase;
 
+/** Whether a volume's claimRef reserves it for this claim (a restored volume's claimRef has no uid yet). */
+function reservedFor(ref: ClaimRef, pvc: KubeObject): boolean {
+  return (
+    ref.namespace === pvc.metadata.namespace &&
+    ref.name === pvc.metadata.name &&
+    (!ref.uid || ref.uid === pvc.metadata.uid)
+  );
+}
+
+/** Whether an available volume satisfies a claim: class, capacity, access modes, volume mode, selector, topology. */
+function satisfies(
+  pv: KubeObject,
+  spec: ClaimSpec,
+  request: number,
+  selectedNode: KubeObject | undefined,
+): boolean {
+  const v = volumeSpec(pv);
+  if ((v.storageClassName ?? '') !== (spec.storageClassName ?? '')) return false;
+  if (parseQuantity(v.capacity?.storage ?? '0') < request) return false;
+  if (!(spec.accessModes ?? []).every((m) => (v.accessModes ?? []).includes(m))) return false;
+  if ((v.volumeMode ?? 'Filesystem') !== (spec.volumeMode ?? 'Filesystem')) return false;
+  if (spec.selector && !matchesLabelSelector(spec.selector, pv.metadata.labels)) return false;
+  return !selectedNode || matchesNodeSelectorTerms(v.nodeAffinity?.required?.nodeSelectorTerms, selectedNode);
+}
+
 /**
  * The PersistentVolume controller and the hostpath driver's external provisioner in one: it binds claims to
  * matching existing volumes (pre-bound by claimRef or volumeName first, then class, capacity, access modes,
@@ -179,56 +204,12 @@ export function startPersistentVolumeController(ctx: ClusterContext, copies: Lim
 
   async function reconcileClaim(key: string): Promise<{ requeueAfterMs: number } | undefined> {
     const { namespace, name } = splitKey(key);
-    let pvc = ignoreNotFound(() => api.get(refs.pvcs, namespace, name));
-    if (!pvc) return undefined;
-    const finalizers = pvc.metadata.finalizers ?? [];
-    if (pvc.metadata.deletionTimestamp) {
-      if (finalizers.includes(PVC_PROTECTION_FINALIZER)) {
-        const inUse = api
-          .list(refs.pods, { namespace })
-          .items.some((p) => isPodActive(p) && claimsOf(p).includes(name));
-        if (!inUse)
-          setFinalizers(
-            refs.pvcs,
-            pvc,
-            finalizers.filter((f) => f !== PVC_PROTECTION_FINALIZER),
-          );
-      }
-      return undefined;
-    }
-    if (!finalizers.includes(PVC_PROTECTION_FINALIZER)) {
-      setFinalizers(refs.pvcs, pvc, [...finalizers, PVC_PROTECTION_FINALIZER]);
-      return undefined;
-    }
-    let spec = claimSpec(pvc);
-    if (spec.storageClassName === undefined && !spec.volumeName) {
-      const fallback = classOf(undefined);
-      if (fallback) {
-        // Retroactive default StorageClass assignment (GA in 1.28), as the real PV controller does.
-        try {
-          pvc = api.patch(refs.pvcs, namespace, name, 'merge', {
-            spec: { storageClassName: fallback.metadata.name },
-          }).object;
-          spec = claimSpec(pvc);
-        } catch (err) {
-          ctx.logger.debug({ pvc: key, err: errorMessage(err) }, 'default class not assignable');
-        }
-      }
-    }
-    if (spec.volumeName) {
-      const pv = ignoreNotFound(() => api.get(refs.pvs, undefined, spec.volumeName!));
-      if (!pv) {
-        writeClaimStatus(pvc, {
-          phase: phaseOf(pvc) === 'Bound' || phaseOf(pvc) === 'Lost' ? 'Lost' : 'Pending',
-        });
-        return undefined;
-      }
-      const ref = volumeSpec(pv).claimRef;
-      const mine =
-        !ref?.name ||
-        (ref.namespace === namespace && ref.name === name && (!ref.uid || ref.uid === pvc.metadata.uid));
-      if (mine) bind(pvc, expand(pvc, pv), false);
-      else writeClaimStatus(pvc, { phase: 'Pending' });
+    const found = ignoreNotFound(() => api.get(refs.pvcs, namespace, name));
+    if (!found || !protect(found)) return undefined;
+    const pvc = withDefaultClass(found);
+    const volumeName = claimSpec(pvc).volumeName;
+    if (volumeName) {
+      bindNamedVolume(pvc, volumeName);
       return undefined;
     }
     const match = findVolume(pvc);
@@ -239,6 +220,60 @@ export function startPersistentVolumeController(ctx: ClusterContext, copies: Lim
     return provisionOrWait(pvc);
   }
 
+  /**
+   * The pvc-protection finalizer (the admission plugin's, added here): kept while a running pod uses the
+   * claim. False when the claim needs nothing more now (being deleted, or just given the finalizer).
+   */
+  function protect(pvc: KubeObject): boolean {
+    const finalizers = pvc.metadata.finalizers ?? [];
+    const namespace = pvc.metadata.namespace;
+    if (pvc.metadata.deletionTimestamp) {
+      if (!finalizers.includes(PVC_PROTECTION_FINALIZER)) return false;
+      const inUse = api
+        .list(refs.pods, { namespace })
+        .items.some((p) => isPodActive(p) && claimsOf(p).includes(pvc.metadata.name!));
+      if (!inUse)
+        setFinalizers(
+          refs.pvcs,
+          pvc,
+          finalizers.filter((f) => f !== PVC_PROTECTION_FINALIZER),
+        );
+      return false;
+    }
+    if (finalizers.includes(PVC_PROTECTION_FINALIZER)) return true;
+    setFinalizers(refs.pvcs, pvc, [...finalizers, PVC_PROTECTION_FINALIZER]);
+    return false;
+  }
+
+  /** Retroactive default StorageClass assignment (GA in 1.28), as the real PV controller does. */
+  function withDefaultClass(pvc: KubeObject): KubeObject {
+    const spec = claimSpec(pvc);
+    if (spec.storageClassName !== undefined || spec.volumeName) return pvc;
+    const fallback = classOf(undefined);
+    if (!fallback) return pvc;
+    try {
+      return api.patch(refs.pvcs, pvc.metadata.namespace, pvc.metadata.name!, 'merge', {
+        spec: { storageClassName: fallback.metadata.name },
+      }).object;
+    } catch (err) {
+      ctx.logger.debug({ pvc: objectKey(pvc), err: errorMessage(err) }, 'default class not assignable');
+      return pvc;
+    }
+  }
+
+  /** A claim that names its volume binds to it if the volume is free or reserved for it. */
+  function bindNamedVolume(pvc: KubeObject, volumeName: string): void {
+    const pv = ignoreNotFound(() => api.get(refs.pvs, undefined, volumeName));
+    if (!pv) {
+      const wasBound = phaseOf(pvc) === 'Bound' || phaseOf(pvc) === 'Lost';
+      writeClaimStatus(pvc, { phase: wasBound ? 'Lost' : 'Pending' });
+      return;
+    }
+    const ref = volumeSpec(pv).claimRef;
+    if (!ref?.name || reservedFor(ref, pvc)) bind(pvc, expand(pvc, pv), false);
+    else writeClaimStatus(pvc, { phase: 'Pending' });
+  }
+
   function findVolume(pvc: KubeObject): KubeObject | undefined {
     const spec = claimSpec(pvc);
     const selected = pvc.metadata.annotations?.[SELECTED_NODE_ANNOTATION];
@@ -246,27 +281,10 @@ export function startPersistentVolumeController(ctx: ClusterContext, copies: Lim
     const request = parseQuantity(spec.resources?.requests?.storage ?? '0');
     const candidates = pvs.list().filter((pv) => {
       if (pv.metadata.deletionTimestamp) return false;
-      const v = volumeSpec(pv);
-      const ref = v.claimRef;
-      if (ref?.name) {
-        return (
-          ref.namespace === pvc.metadata.namespace &&
-          ref.name === pvc.metadata.name &&
-          (!ref.uid || ref.uid === pvc.metadata.uid)
-        );
-      }
+      const ref = volumeSpec(pv).claimRef;
+      if (ref?.name) return reservedFor(ref, pvc);
       if (phaseOf(pv) !== undefined && phaseOf(pv) !== 'Available') return false;
-      if ((v.storageClassName ?? '') !== (spec.storageClassName ?? '')) return false;
-      if (parseQuantity(v.capacity?.storage ?? '0') < request) return false;
-      if (!(spec.accessModes ?? []).every((m) => (v.accessModes ?? []).includes(m))) return false;
-      if ((v.volumeMode ?? 'Filesystem') !== (spec.volumeMode ?? 'Filesystem')) return false;
-      if (spec.selector && !matchesLabelSelector(spec.selector, pv.metadata.labels)) return false;
-      if (
-        selectedNode &&
-        !matchesNodeSelectorTerms(v.nodeAffinity?.required?.nodeSelectorTerms, selectedNode)
-      )
-        return false;
-      return true;
+      return satisfies(pv, spec, request, selectedNode);
     });
     const preBound = candidates.find((pv) => volumeSpec(pv).claimRef?.name);
     if (preBound) return preBound;
