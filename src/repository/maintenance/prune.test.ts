@@ -327,8 +327,10 @@ test('a prune that crashes at any put or delete leaves a repository that checks 
 
     const crashed: Array<{ dir: string; label: string; repo: Repository }> = [];
     for (let k = 1; k <= mutations.length; k++) {
-      // Before the call takes effect, after it, and for new packs a half-written upload on a non-atomic store.
-      const actions: FaultAction[] = ['crash', 'crash-after'];
+      // After each call takes effect, and for new packs a half-written upload on a non-atomic store. A crash
+      // just before call k leaves what a crash just after call k − 1 leaves (this prune runs its mutations one
+      // at a time), so only the first call also gets a crash before it.
+      const actions: FaultAction[] = k === 1 ? ['crash', 'crash-after'] : ['crash-after'];
       if (mutations[k - 1].method === 'put' && mutations[k - 1].key.startsWith('data/'))
         actions.push('truncate');
       for (const action of actions) {
@@ -362,6 +364,6 @@ test('a prune that crashes at any put or delete leaves a repository that checks 
       assert.equal((await prune(survivor, { ...options, dryRun: true })).stats.blobs.unused, 0, label);
       rmSync(dir, { recursive: true });
     }
-    assert.ok(crashed.length >= 2 * mutations.length);
+    assert.ok(crashed.length > mutations.length);
   });
 });
