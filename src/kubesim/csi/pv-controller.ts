@@ -574,56 +574,58 @@ export function startPersistentVolumeController(ctx: ClusterContext, copies: Lim
   async function reconcileVolume(name: string): Promise<undefined> {
     const pv = ignoreNotFound(() => api.get(refs.pvs, undefined, name));
     if (!pv) return undefined;
-    const spec = volumeSpec(pv);
-    const finalizers = pv.metadata.finalizers ?? [];
-    const ref = spec.claimRef;
+    const ref = volumeSpec(pv).claimRef;
     const claim = ref?.name ? ignoreNotFound(() => api.get(refs.pvcs, ref.namespace, ref.name!)) : undefined;
     const claimAlive = claim !== undefined && (!ref?.uid || ref.uid === claim.metadata.uid);
     if (pv.metadata.deletionTimestamp) {
-      if (claimAlive && phaseOf(pv) === 'Bound') return undefined;
-      if (
-        finalizers.includes(PROVISIONER_FINALIZER) &&
-        spec.csi?.driver === HOSTPATH_DRIVER &&
-        spec.persistentVolumeReclaimPolicy === 'Delete'
-      ) {
-        await rm(csiVolumeDir(ctx.dataDir, spec.csi.volumeHandle), { recursive: true, force: true });
-      }
-      const rest = finalizers.filter((f) => f !== PV_PROTECTION_FINALIZER && f !== PROVISIONER_FINALIZER);
-      if (rest.length !== finalizers.length) setFinalizers(refs.pvs, pv, rest);
+      if (!(claimAlive && phaseOf(pv) === 'Bound')) await finishDeletion(pv);
       return undefined;
     }
+    const finalizers = pv.metadata.finalizers ?? [];
     if (!finalizers.includes(PV_PROTECTION_FINALIZER)) {
       setFinalizers(refs.pvs, pv, [...finalizers, PV_PROTECTION_FINALIZER]);
       return undefined;
     }
-    if (!ref?.name) {
+    if (!ref?.name || !ref.uid) {
+      // Free, or reserved for a claim that has not bound it yet (a restore creates the PV first).
       writeVolumePhase(pv, 'Available');
       return undefined;
     }
     if (claimAlive) {
-      if (ref.uid && claimSpec(claim).volumeName === name) writeVolumePhase(pv, 'Bound');
-      else if (!ref.uid) writeVolumePhase(pv, 'Available');
+      if (claimSpec(claim).volumeName === name) writeVolumePhase(pv, 'Bound');
       return undefined;
     }
-    if (!ref.uid) {
-      // Pre-bound to a claim that does not exist yet (a restore creates the PV first): wait for it.
-      writeVolumePhase(pv, 'Available');
-      return undefined;
-    }
-    writeVolumePhase(pv, 'Released');
-    if (spec.persistentVolumeReclaimPolicy === 'Delete') {
-      if (
-        pv.metadata.annotations?.[PROVISIONED_BY_ANNOTATION] === HOSTPATH_DRIVER ||
-        spec.csi?.driver === HOSTPATH_DRIVER
-      ) {
-        ignoreNotFound(() =>
-          api.delete(refs.pvs, undefined, name, { preconditions: { uid: pv.metadata.uid } }),
-        );
-      } else {
-        writeVolumePhase(pv, 'Failed');
-      }
-    }
+    reclaim(pv);
     return undefined;
+  }
+
+  /** A volume being deleted and no longer bound: its data goes (provisioned, reclaim Delete), then its finalizers. */
+  async function finishDeletion(pv: KubeObject): Promise<void> {
+    const spec = volumeSpec(pv);
+    const finalizers = pv.metadata.finalizers ?? [];
+    const ours = finalizers.includes(PROVISIONER_FINALIZER) && spec.csi?.driver === HOSTPATH_DRIVER;
+    if (ours && spec.persistentVolumeReclaimPolicy === 'Delete') {
+      await rm(csiVolumeDir(ctx.dataDir, spec.csi!.volumeHandle), { recursive: true, force: true });
+    }
+    const rest = finalizers.filter((f) => f !== PV_PROTECTION_FINALIZER && f !== PROVISIONER_FINALIZER);
+    if (rest.length !== finalizers.length) setFinalizers(refs.pvs, pv, rest);
+  }
+
+  /** The claim is gone: Released, and deleted when the policy is Delete and the driver is ours (else Failed). */
+  function reclaim(pv: KubeObject): void {
+    const spec = volumeSpec(pv);
+    writeVolumePhase(pv, 'Released');
+    if (spec.persistentVolumeReclaimPolicy !== 'Delete') return;
+    const ours =
+      pv.metadata.annotations?.[PROVISIONED_BY_ANNOTATION] === HOSTPATH_DRIVER ||
+      spec.csi?.driver === HOSTPATH_DRIVER;
+    if (!ours) {
+      writeVolumePhase(pv, 'Failed');
+      return;
+    }
+    ignoreNotFound(() =>
+      api.delete(refs.pvs, undefined, pv.metadata.name!, { preconditions: { uid: pv.metadata.uid } }),
+    );
   }
 
   return controller;
