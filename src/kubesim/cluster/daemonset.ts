@@ -114,50 +114,30 @@ export function startDaemonSetController(ctx: ClusterContext): Controller {
       .filter((n) => eligible(n, template))
       .map((n) => n.metadata.name!);
     const byNode = new Map<string, KubeObject[]>();
-    const owned = api.list(refs.pods, { namespace }).items.filter((p) => isControlledBy(p, ds));
-    for (const pod of owned) {
-      if (pod.metadata.deletionTimestamp) continue;
+    for (const pod of api.list(refs.pods, { namespace }).items) {
+      if (!isControlledBy(pod, ds) || pod.metadata.deletionTimestamp) continue;
       const node = targetNode(pod) ?? '';
       byNode.set(node, [...(byNode.get(node) ?? []), pod]);
     }
-    const now = ctx.clock.now();
-    const minReady = spec.minReadySeconds ?? 0;
-    for (const [node, pods] of byNode) {
-      if (!wanted.includes(node)) for (const pod of pods) remove(ds, pod);
-      else {
-        for (const pod of pods) if (podPhase(pod) === 'Failed') remove(ds, pod);
-        for (const pod of pods.filter(isPodActive).slice(1)) remove(ds, pod);
-      }
-    }
-    for (const node of wanted) {
-      if ((byNode.get(node) ?? []).some(isPodActive)) continue;
-      create(ds, node, update.hash);
-    }
-    // Rolling update: replace outdated pods while no more than maxUnavailable are unavailable.
+    place(ds, wanted, byNode, update.hash);
+    const current = wanted.map((n) => (byNode.get(n) ?? []).find(isPodActive));
+    const availability = (p: KubeObject): boolean =>
+      isPodAvailable(p, spec.minReadySeconds ?? 0, ctx.clock.now());
     if ((spec.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate') {
-      const maxUnavailable = Math.max(
-        1,
-        resolveIntOrPercent(spec.updateStrategy?.rollingUpdate?.maxUnavailable, wanted.length, false, '1'),
+      const budget = resolveIntOrPercent(
+        spec.updateStrategy?.rollingUpdate?.maxUnavailable,
+        wanted.length,
+        false,
+        '1',
       );
-      const current = wanted.map((n) => (byNode.get(n) ?? []).find(isPodActive));
-      let unavailable = current.filter((p) => !p || !isPodAvailable(p, minReady, now)).length;
-      for (const pod of current) {
-        if (!pod || pod.metadata.labels?.['controller-revision-hash'] === update.hash) continue;
-        const podAvailable = isPodAvailable(pod, minReady, now);
-        if (podAvailable && unavailable >= maxUnavailable) break;
-        remove(ds, pod);
-        if (podAvailable) unavailable++;
-      }
+      roll(ds, current, update.hash, Math.max(1, budget), availability);
     }
-    const scheduled = wanted.filter((n) => (byNode.get(n) ?? []).some(isPodActive));
-    const active = wanted
-      .map((n) => (byNode.get(n) ?? []).find(isPodActive))
-      .filter((p): p is KubeObject => p !== undefined);
-    const available = active.filter((p) => isPodAvailable(p, minReady, now)).length;
+    const active = current.filter((p): p is KubeObject => p !== undefined);
+    const available = active.filter(availability).length;
     const status = {
       observedGeneration: ds.metadata.generation,
       desiredNumberScheduled: wanted.length,
-      currentNumberScheduled: scheduled.length,
+      currentNumberScheduled: active.length,
       numberMisscheduled: [...byNode.keys()].filter((n) => !wanted.includes(n)).length,
       numberReady: active.filter(isPodReady).length,
       updatedNumberScheduled: active.filter(
@@ -170,6 +150,39 @@ export function startDaemonSetController(ctx: ClusterContext): Controller {
       api.patch(refs.daemonSets, namespace, name, 'merge', { status }, { subresource: 'status' }),
     );
     return undefined;
+  }
+
+  /** One active pod on every wanted node: misplaced, failed and duplicate pods go, missing ones are created. */
+  function place(ds: KubeObject, wanted: string[], byNode: Map<string, KubeObject[]>, hash: string): void {
+    for (const [node, pods] of byNode) {
+      if (!wanted.includes(node)) {
+        for (const pod of pods) remove(ds, pod);
+        continue;
+      }
+      for (const pod of pods) if (podPhase(pod) === 'Failed') remove(ds, pod);
+      for (const pod of pods.filter(isPodActive).slice(1)) remove(ds, pod);
+    }
+    for (const node of wanted) {
+      if (!(byNode.get(node) ?? []).some(isPodActive)) create(ds, node, hash);
+    }
+  }
+
+  /** Rolling update: outdated pods are replaced while no more than `maxUnavailable` are unavailable. */
+  function roll(
+    ds: KubeObject,
+    current: (KubeObject | undefined)[],
+    hash: string,
+    maxUnavailable: number,
+    available: (p: KubeObject) => boolean,
+  ): void {
+    let unavailable = current.filter((p) => !p || !available(p)).length;
+    for (const pod of current) {
+      if (!pod || pod.metadata.labels?.['controller-revision-hash'] === hash) continue;
+      const wasAvailable = available(pod);
+      if (wasAvailable && unavailable >= maxUnavailable) return;
+      remove(ds, pod);
+      if (wasAvailable) unavailable++;
+    }
   }
 
   function create(ds: KubeObject, node: string, hash: string): void {
