@@ -23,6 +23,15 @@ type CronJobSpec = {
   };
 };
 
+const jobReference = (j: KubeObject): Record<string, unknown> => ({
+  kind: 'Job',
+  namespace: j.metadata.namespace,
+  name: j.metadata.name,
+  uid: j.metadata.uid,
+  apiVersion: 'batch/v1',
+  resourceVersion: j.metadata.resourceVersion,
+});
+
 const finished = (job: KubeObject): boolean => conditionTrue(job, 'Complete') || conditionTrue(job, 'Failed');
 
 /**
@@ -49,7 +58,6 @@ export function startCronJobController(ctx: ClusterContext): Controller {
     const spec = cj.spec as CronJobSpec;
     const status = (cj.status ?? {}) as { lastScheduleTime?: string; lastSuccessfulTime?: string };
     const jobs = api.list(refs.jobs, { namespace }).items.filter((j) => isControlledBy(j, cj));
-    let active = jobs.filter((j) => !finished(j));
     const now = ctx.clock.now();
     let cron: Cron;
     try {
@@ -64,105 +72,94 @@ export function startCronJobController(ctx: ClusterContext): Controller {
       );
       return undefined;
     }
+    // The latest scheduled time that has passed since the last one handled.
     const since = new Date(status.lastScheduleTime ?? cj.metadata.creationTimestamp ?? now.toISOString());
     let due: Date | undefined;
     for (let next = cron.nextRun(since); next && next <= now; next = cron.nextRun(next)) due = next;
-    let lastScheduleTime = status.lastScheduleTime;
-    const tooLate =
-      due &&
-      spec.startingDeadlineSeconds !== undefined &&
-      now.getTime() - due.getTime() > spec.startingDeadlineSeconds * 1000;
-    if (due && !spec.suspend && !tooLate) {
-      const policy = spec.concurrencyPolicy ?? 'Allow';
-      if (policy === 'Forbid' && active.length > 0) {
-        // Skipped this run; it still counts as scheduled.
-      } else {
-        if (policy === 'Replace') {
-          for (const job of active)
-            ignoreNotFound(() =>
-              api.delete(refs.jobs, namespace, job.metadata.name!, { propagationPolicy: 'Background' }),
-            );
-          active = [];
-        }
-        const jobName = `${name}-${Math.floor(due.getTime() / 60_000)}`;
-        try {
-          const job = api.create(refs.jobs, namespace, {
-            apiVersion: 'batch/v1',
-            kind: 'Job',
-            metadata: {
-              name: jobName,
-              namespace,
-              labels: spec.jobTemplate?.metadata?.labels,
-              annotations: {
-                ...(spec.jobTemplate?.metadata?.annotations ?? {}),
-                [SCHEDULED_AT]: metaTime(due),
-              },
-              ownerReferences: [controllerRef(cj, 'batch/v1', 'CronJob')],
-            },
-            spec: clone(spec.jobTemplate?.spec ?? {}),
-          });
-          active.push(job);
-          ctx.events.record(cj, 'Normal', 'SuccessfulCreate', `Created job ${jobName}`, COMPONENT);
-        } catch (err) {
-          if (!isAlreadyExists(err)) throw err;
-        }
-      }
-      lastScheduleTime = metaTime(due);
-    } else if (due) {
-      lastScheduleTime = metaTime(due);
-    }
-    const succeeded = jobs.filter((j) => conditionTrue(j, 'Complete'));
-    const failed = jobs.filter((j) => conditionTrue(j, 'Failed'));
-    const byAge = (a: KubeObject, b: KubeObject): number =>
-      (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '');
-    for (const [list, limit] of [
-      [succeeded, spec.successfulJobsHistoryLimit ?? 3],
-      [failed, spec.failedJobsHistoryLimit ?? 1],
-    ] as const) {
-      const old = [...list].sort(byAge);
-      for (const job of old.slice(0, Math.max(0, old.length - limit))) {
-        ignoreNotFound(() =>
-          api.delete(refs.jobs, namespace, job.metadata.name!, { propagationPolicy: 'Background' }),
-        );
-      }
-    }
-    const lastSuccess = succeeded
+    let active = jobs.filter((j) => !finished(j));
+    if (due) active = run(cj, due, active, now);
+    pruneHistory(jobs, spec);
+    const lastSuccess = jobs
+      .filter((j) => conditionTrue(j, 'Complete'))
       .map((j) => (j.status as { completionTime?: string } | undefined)?.completionTime)
       .filter((t): t is string => Boolean(t))
       .sort()
       .pop();
+    const lastScheduleTime = due ? metaTime(due) : status.lastScheduleTime;
+    const lastSuccessfulTime = lastSuccess ?? status.lastSuccessfulTime;
+    const next = {
+      active: active.length > 0 ? active.map(jobReference) : null,
+      ...(lastScheduleTime ? { lastScheduleTime } : {}),
+      ...(lastSuccessfulTime ? { lastSuccessfulTime } : {}),
+    };
     ignoreNotFound(() =>
-      api.patch(
-        refs.cronJobs,
-        namespace,
-        name,
-        'merge',
-        {
-          status: {
-            active:
-              active.length > 0
-                ? active.map((j) => ({
-                    kind: 'Job',
-                    namespace,
-                    name: j.metadata.name,
-                    uid: j.metadata.uid,
-                    apiVersion: 'batch/v1',
-                    resourceVersion: j.metadata.resourceVersion,
-                  }))
-                : null,
-            ...(lastScheduleTime ? { lastScheduleTime } : {}),
-            ...((lastSuccess ?? status.lastSuccessfulTime)
-              ? { lastSuccessfulTime: lastSuccess ?? status.lastSuccessfulTime }
-              : {}),
-          },
-        },
-        { subresource: 'status' },
-      ),
+      api.patch(refs.cronJobs, namespace, name, 'merge', { status: next }, { subresource: 'status' }),
     );
-    const next = cron.nextRun(now);
-    return next
-      ? { requeueAfterMs: Math.max(100, Math.min(next.getTime() - now.getTime(), 60_000)) }
+    const upcoming = cron.nextRun(now);
+    return upcoming
+      ? { requeueAfterMs: Math.max(100, Math.min(upcoming.getTime() - now.getTime(), 60_000)) }
       : undefined;
+  }
+
+  /**
+   * Starts the run scheduled at `due` unless suspended, past startingDeadlineSeconds or forbidden by the
+   * concurrency policy (a skipped run still counts as scheduled). Returns the active Jobs afterwards.
+   */
+  function run(cj: KubeObject, due: Date, active: KubeObject[], now: Date): KubeObject[] {
+    const spec = cj.spec as CronJobSpec;
+    const namespace = cj.metadata.namespace!;
+    const late =
+      spec.startingDeadlineSeconds !== undefined &&
+      now.getTime() - due.getTime() > spec.startingDeadlineSeconds * 1000;
+    const policy = spec.concurrencyPolicy ?? 'Allow';
+    if (spec.suspend || late || (policy === 'Forbid' && active.length > 0)) return active;
+    if (policy === 'Replace') {
+      for (const job of active) {
+        ignoreNotFound(() =>
+          api.delete(refs.jobs, namespace, job.metadata.name!, { propagationPolicy: 'Background' }),
+        );
+      }
+      active = [];
+    }
+    const jobName = `${cj.metadata.name}-${Math.floor(due.getTime() / 60_000)}`;
+    try {
+      const job = api.create(refs.jobs, namespace, {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: {
+          name: jobName,
+          namespace,
+          labels: spec.jobTemplate?.metadata?.labels,
+          annotations: { ...(spec.jobTemplate?.metadata?.annotations ?? {}), [SCHEDULED_AT]: metaTime(due) },
+          ownerReferences: [controllerRef(cj, 'batch/v1', 'CronJob')],
+        },
+        spec: clone(spec.jobTemplate?.spec ?? {}),
+      });
+      ctx.events.record(cj, 'Normal', 'SuccessfulCreate', `Created job ${jobName}`, COMPONENT);
+      return [...active, job];
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+      return active;
+    }
+  }
+
+  /** Keeps the newest successfulJobsHistoryLimit (3) and failedJobsHistoryLimit (1) finished Jobs. */
+  function pruneHistory(jobs: KubeObject[], spec: CronJobSpec): void {
+    const byAge = (a: KubeObject, b: KubeObject): number =>
+      (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '');
+    for (const [condition, limit] of [
+      ['Complete', spec.successfulJobsHistoryLimit ?? 3],
+      ['Failed', spec.failedJobsHistoryLimit ?? 1],
+    ] as const) {
+      const old = jobs.filter((j) => conditionTrue(j, condition)).sort(byAge);
+      for (const job of old.slice(0, Math.max(0, old.length - limit))) {
+        ignoreNotFound(() =>
+          api.delete(refs.jobs, job.metadata.namespace, job.metadata.name!, {
+            propagationPolicy: 'Background',
+          }),
+        );
+      }
+    }
   }
 
   return controller;
