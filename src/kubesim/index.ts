@@ -5,14 +5,17 @@ import { type Logger, pino } from 'pino';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { SYSTEM_NAMESPACES } from './apiserver/admission/namespaces.ts';
 import { createObjectService, type KubeObjectService } from './apiserver/object-service.ts';
+import { type ClusterSimulation, startClusterSimulation } from './cluster/index.ts';
 import { FaultInjector } from './http/faults.ts';
 import type { PodStreamHandlers } from './http/pod-streams.ts';
 import { startApiHttpServer } from './http/server.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { createBuiltinRegistry, type ResourceRegistry } from './registry/registry.ts';
+import { createContainerRuntime, createPodStreamHandlers } from './runtime/index.ts';
+import type { ContainerRuntime } from './runtime/types.ts';
 
 /**
- * kubesim: an embedded Kubernetes API server (with, once wired, a simulated cluster behind it) that the real
+ * kubesim: an embedded Kubernetes API server, with a simulated cluster behind it, that the real
  * kubectl 1.32 and @kubernetes/client-node accept unchanged. Never imported by production code: only by
  * `lifeboat dev`, tests and benchmarks. Several instances can run side by side in one process.
  */
@@ -29,6 +32,13 @@ export type KubesimOptions = {
   watchHistory?: number;
   /** How often watches that allow bookmarks get one (default 5,000 ms). */
   bookmarkIntervalMs?: number;
+  /**
+   * Run the simulated cluster (nodes, scheduler, kubelets, controllers, CSI driver, container runtime).
+   * Default true; false gives a bare API server, for benchmarks of the API alone.
+   */
+  cluster?: boolean;
+  /** How exec'd commands are isolated; see the runtime's `isolation` (default: probe the host). */
+  isolation?: 'auto' | 'mount-namespace' | 'none';
 };
 
 export type Kubesim = {
@@ -40,6 +50,10 @@ export type Kubesim = {
   registry: ResourceRegistry;
   /** Fault injection for reliability tests (latency, errors, dropped watches). */
   faults: FaultInjector;
+  /** The simulated nodes and their host roots (where a node agent finds pod volumes); empty without a cluster. */
+  nodes: { name: string; rootDir: string }[];
+  /** Waits until the simulated controllers have nothing queued; for tests. Resolves at once without a cluster. */
+  settled(): Promise<void>;
   /** Closes every connection, watch and timer; removes the data directory if kubesim made it. */
   stop(): Promise<void>;
 };
@@ -84,8 +98,28 @@ export async function startKubesim(options: KubesimOptions = {}): Promise<Kubesi
   const kubeconfigPath = join(dataDir, 'kubeconfig');
   writeKubeconfig(kubeconfigPath, http.url);
 
-  // The simulated cluster (nodes, scheduler, kubelet, controllers, CSI: src/kubesim/cluster) starts here,
-  // on `api`, once `startClusterSimulation` is wired in; its stop() belongs in `stop` below, before http.close().
+  let runtime: ContainerRuntime | undefined;
+  let cluster: ClusterSimulation | undefined;
+  if (options.cluster !== false) {
+    runtime = await createContainerRuntime({
+      dataDir: join(dataDir, 'runtime'),
+      clock,
+      isolation: options.isolation,
+      logger: logger.child({ component: 'runtime' }),
+    });
+    Object.assign(
+      streams,
+      createPodStreamHandlers({ runtime, clock, logger: logger.child({ component: 'pod-streams' }) }),
+    );
+    cluster = await startClusterSimulation(api, {
+      nodes: options.nodes ?? 1,
+      dataDir,
+      runtime,
+      clock,
+      logger: logger.child({ component: 'cluster' }),
+      resourceTypes: registry,
+    });
+  }
 
   let stopping: Promise<void> | undefined;
   return {
@@ -94,8 +128,12 @@ export async function startKubesim(options: KubesimOptions = {}): Promise<Kubesi
     api,
     registry,
     faults,
+    nodes: cluster?.nodes ?? [],
+    settled: () => cluster?.settled() ?? Promise.resolve(),
     stop() {
       stopping ??= (async () => {
+        await cluster?.stop();
+        await runtime?.close();
         api.close();
         faults.close();
         await http.close();
