@@ -1,6 +1,11 @@
 import { applyJsonPatch } from '../patch/json-patch.ts';
 import { applyMergePatch } from '../patch/merge-patch.ts';
-import { serverSideApply as applyServerSide, recordUpdateManagedFields } from '../patch/server-side-apply.ts';
+import {
+  serverSideApply as applyServerSide,
+  type RecordUpdateInput,
+  recordUpdateManagedFields,
+  type ServerSideApplyInput,
+} from '../patch/server-side-apply.ts';
 import { applyStrategicMergePatch } from '../patch/strategic-merge-patch.ts';
 import { decodeKubernetesProtobuf } from '../protobuf/decode.ts';
 import { crdStatus, resourceTypesFromCrd, takenNames, validateCrd } from '../registry/crd.ts';
@@ -68,17 +73,31 @@ export function smpUnsupported(_type: ResourceType): ApiError {
   ]);
 }
 
-/** What field management needs to know about the write's type and version. */
-function scopeOf(ref: ResourceRef, subresource: string | undefined) {
+type Scope = {
+  kind: string;
+  apiVersion: string;
+  hasStatusSubresource: boolean;
+  subresource?: string;
+  schema?: Readonly<Record<string, unknown>>;
+};
+
+/**
+ * What field management needs to know about the write's type and version. Keys that do not apply are left out
+ * rather than set to undefined: these inputs go through hot code whose speed depends on seeing one shape.
+ */
+function scopeOf(ref: ResourceRef, subresource: string | undefined): Scope {
   const { type } = ref;
-  const schema = type.crdName ? type.versions.find((v) => v.name === ref.version)?.schema : undefined;
-  return {
+  const scope: Scope = {
     kind: type.kind,
     apiVersion: apiVersionOf(type.group, ref.version),
     hasStatusSubresource: Boolean(type.subresources.status),
-    subresource,
-    schema,
   };
+  if (subresource !== undefined) scope.subresource = subresource;
+  if (type.crdName) {
+    const schema = type.versions.find((v) => v.name === ref.version)?.schema;
+    if (schema) scope.schema = schema;
+  }
+  return scope;
 }
 
 /**
@@ -92,14 +111,14 @@ export function serverSideApply(
   applied: KubeObject,
   options: { manager: string; force: boolean; now: Date; subresource?: string },
 ): { object: KubeObject; changed: boolean } {
-  const result = applyServerSide({
-    ...scopeOf(ref, options.subresource),
-    live,
+  const input: ServerSideApplyInput = Object.assign(scopeOf(ref, options.subresource), {
     applied,
     manager: options.manager,
     force: options.force,
     now: options.now,
   });
+  if (live) input.live = live;
+  const result = applyServerSide(input);
   return { object: result.object, changed: result.changed };
 }
 
@@ -110,13 +129,13 @@ export function recordUpdate(
   after: KubeObject,
   options: { manager: string; now: Date; subresource?: string },
 ): void {
-  const entries = recordUpdateManagedFields({
-    ...scopeOf(ref, options.subresource),
-    before,
+  const input: RecordUpdateInput = Object.assign(scopeOf(ref, options.subresource), {
     after,
     manager: options.manager,
     now: options.now,
   });
+  if (before) input.before = before;
+  const entries = recordUpdateManagedFields(input);
   if (entries.length > 0) after.metadata.managedFields = entries;
   else delete after.metadata.managedFields;
 }

@@ -36,7 +36,7 @@ describe('@kubernetes/client-node against the kubesim API server', () => {
   const ns = 'cn';
 
   before(async () => {
-    sim = await startKubesim();
+    sim = await startKubesim({ cluster: false });
     kc = new KubeConfig();
     kc.loadFromFile(sim.kubeconfigPath);
     core = kc.makeApiClient(CoreV1Api);

@@ -106,7 +106,7 @@ describe('kubectl 1.32 against the kubesim API server', {
 
   before(async () => {
     cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
-    sim = await startKubesim();
+    sim = await startKubesim({ cluster: false });
   });
   after(async () => {
     await sim.stop();

@@ -77,7 +77,7 @@ function watchLines(
 describe('kubesim HTTP surface', () => {
   let sim: Kubesim;
   before(async () => {
-    sim = await startKubesim({ watchHistory: 50, bookmarkIntervalMs: 50 });
+    sim = await startKubesim({ cluster: false, watchHistory: 50, bookmarkIntervalMs: 50 });
     await call(sim, 'POST', '/api/v1/namespaces', { body: { metadata: { name: 'h' } } });
   });
   after(async () => {
@@ -342,7 +342,7 @@ describe('kubesim HTTP surface', () => {
 });
 
 test('two instances run side by side and stop cleanly', async () => {
-  const [a, b] = await Promise.all([startKubesim(), startKubesim()]);
+  const [a, b] = await Promise.all([startKubesim({ cluster: false }), startKubesim({ cluster: false })]);
   assert.notEqual(a.url, b.url);
   await call(a, 'POST', '/api/v1/namespaces', { body: { metadata: { name: 'only-in-a' } } });
   assert.equal((await call(b, 'GET', '/api/v1/namespaces/only-in-a')).status, 404);
