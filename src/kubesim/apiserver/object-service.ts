@@ -72,9 +72,9 @@ export type ObjectServiceOptions = {
 type PatchOptions = WriteOptions & { force?: boolean };
 
 const FOREGROUND = 'foregroundDeletion';
+const ORPHAN = 'orphan';
 /** The field manager of in-process writes that name none. */
 const DEFAULT_MANAGER = 'kubesim';
-const ORPHAN = 'orphan';
 
 /**
  * The in-process API server: every write from a client or a simulated controller goes through here. See
@@ -363,8 +363,7 @@ export class KubeObjectService implements ObjectService {
     if (!held && !this.#crds.needsCleanup(type, obj)) {
       return this.#remove(ref, obj, options.dryRun ?? false, ctx);
     }
-    meta.finalizers = finalizers.length > 0 ? finalizers : undefined;
-    if (meta.finalizers === undefined) delete meta.finalizers;
+    if (finalizers.length > 0) meta.finalizers = finalizers;
     meta.deletionTimestamp = metaTime(new Date(now.getTime() + grace * 1000));
     meta.deletionGracePeriodSeconds = grace;
     admission?.markDeleting?.(obj, ctx);
