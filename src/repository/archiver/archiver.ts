@@ -1,5 +1,5 @@
 import { type BigIntStats, lstatSync, readdirSync, readlinkSync } from 'node:fs';
-import { isAbsolute, join, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { LifeboatError } from '../../core/errors.ts';
 import { LIFEBOAT_VERSION } from '../../core/version.ts';
 import type { CompressionMode } from '../blobs/compression.ts';
@@ -8,20 +8,15 @@ import type { Snapshot, SnapshotJSON } from '../format/snapshot.ts';
 import { formatGoTime, nowNs, parseGoTime } from '../format/time.ts';
 import { encodeTree, type TreeNode } from '../format/tree.ts';
 import { BlobSaver } from '../repo/blob-saver.ts';
-import { acquireLock } from '../repo/locks.ts';
+import { beginLock, type PendingLock } from '../repo/locks.ts';
 import type { Repository } from '../repo/repository.ts';
 import { ChunkPool, type FileChunks } from '../workers/chunk-pool.ts';
 import { OwnerNames } from './owners.ts';
+import { type BackupProgress, ProgressTracker } from './progress.ts';
 import { nodeFromStat } from './stat-node.ts';
+import { findParent, type VirtualDir, virtualRoot } from './targets.ts';
 
-export interface BackupProgress {
-  filesDone: number;
-  filesTotal: number;
-  bytesDone: number;
-  bytesTotal: number;
-  /** False while the scan that computes the totals is still running. */
-  totalsFinal: boolean;
-}
+export type { BackupProgress } from './progress.ts';
 
 export interface BackupOptions {
   /**
@@ -69,38 +64,38 @@ export interface BackupResult {
   warnings: string[];
 }
 
-/** A directory of the snapshot that exists only to hold targets (the path components above them). */
-interface VirtualDir {
-  fsPath: string;
-  children: Map<string, VirtualDir>;
-  /** Walk this path fully (a backup target). */
-  target: boolean;
-}
-
 const SMALL_FILE = 1 << 20;
 const TASK_FILES = 128;
 const TASK_BYTES = 4 << 20;
 const MAX_OUTSTANDING_BYTES = 64 << 20;
-const MAX_OUTSTANDING_FILES = 4096;
+const MAX_OUTSTANDING_FILES = 1024;
+/** Parent subtrees loaded ahead of the walk. */
+const PARENT_TREES_AHEAD = 8;
 
 /**
- * Backs up files into a new snapshot. Order of writes: data and tree packs, index files (after their packs),
- * then the snapshot, so a crash never leaves a snapshot that names missing data.
+ * Backs up files into a new snapshot. Order of writes: data and tree packs, index files (after their packs
+ * and after the lock is confirmed), then the snapshot, so a crash never leaves a snapshot that names missing
+ * data. The fixed costs run side by side: the lock's settle time, loading the index and finding the parent.
  */
 export async function backup(repo: Repository, options: BackupOptions): Promise<BackupResult> {
   const started = Date.now();
   const cwd = options.cwd ?? process.cwd();
   if (options.paths.length === 0) throw new LifeboatError('Invalid', 'nothing to back up: no paths given');
-  const lock = options.lock === false ? undefined : await acquireLock(repo);
+  const root = virtualRoot(options.paths, cwd);
+  const absPaths = options.paths.map((p) => resolve(cwd, p));
+  const hostname = options.hostname ?? repo.hostname;
+  const lockStep = options.lock === false ? undefined : beginLock(repo);
+  let lock: PendingLock | undefined;
   try {
-    if (!repo.indexLoaded) await repo.loadIndex();
-    const absPaths = options.paths.map((p) => resolve(cwd, p));
-    const hostname = options.hostname ?? repo.hostname;
-    const parent = await findParent(repo, options.parent, hostname, absPaths);
-    const root = virtualRoot(options.paths, cwd);
-    const saver = new BlobSaver(repo);
+    const [held, , parent] = await Promise.all([
+      lockStep,
+      repo.indexLoaded ? undefined : repo.loadIndex(),
+      findParent(repo, options.parent, hostname, absPaths),
+    ]);
+    lock = held;
+    const saver = new BlobSaver(repo, { commitAfter: lock?.confirmed });
     const progress = new ProgressTracker(options.onProgress, options.progressIntervalMs ?? 250);
-    if (options.onProgress) progress.scan(absPaths);
+    const scan = options.onProgress ? progress.scan(absPaths) : undefined;
     const pool = new ChunkPool(saver, {
       workers: options.workers,
       chunker: options.chunker,
@@ -118,6 +113,7 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
     } finally {
       await pool.close();
     }
+    await scan;
     const snapshot: SnapshotJSON = {
       time: formatGoTime(options.timeNs ?? nowNs()),
       tree: treeId,
@@ -130,6 +126,7 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
       program_version: `lifeboat ${LIFEBOAT_VERSION}`,
     };
     if (parent) snapshot.parent = parent.id;
+    await lock?.confirmed;
     const snapshotId = await repo.saveSnapshot(snapshot);
     progress.finish();
     return {
@@ -144,132 +141,29 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
       warnings: archiver.warnings,
     };
   } finally {
-    await lock?.release();
+    // The lock may have been taken while another step failed: release it either way.
+    lock ??= await lockStep?.catch(() => undefined);
+    await lock?.handle.release();
   }
 }
 
-async function findParent(
-  repo: Repository,
-  parent: string | null | undefined,
-  hostname: string,
-  paths: string[],
-): Promise<Snapshot | undefined> {
-  if (parent === null) return undefined;
-  if (parent !== undefined) return repo.findSnapshot(parent);
-  const want = [...paths].sort().join('\0');
-  const candidates = (await repo.listSnapshots()).filter(
-    (s) => s.hostname === hostname && [...s.paths].sort().join('\0') === want,
-  );
-  candidates.sort((a, b) => Number(parseGoTime(a.time) - parseGoTime(b.time)));
-  return candidates.at(-1);
+/** A directory being walked: `queued` once all its entries are handed on, `tree` once its tree is saved. */
+interface DirWalk {
+  queued: Promise<void>;
+  tree: Promise<string>;
 }
 
-function virtualRoot(paths: string[], cwd: string): VirtualDir {
-  const root: VirtualDir = { fsPath: '/', children: new Map(), target: false };
-  for (const p of paths) {
-    const abs = resolve(cwd, p);
-    const rel = isAbsolute(p) ? abs.slice(1) : abs === cwd ? '' : abs.slice(cwd.length + 1);
-    if (!isAbsolute(p) && abs !== cwd && !abs.startsWith(cwd + sep)) {
-      throw new LifeboatError('Invalid', `relative path ${p} leaves the working directory`);
-    }
-    const parts = rel === '' ? [] : rel.split(sep);
-    if (parts.length === 0) {
-      if (root.children.size > 0 || root.target)
-        throw new LifeboatError('Invalid', `${p} overlaps another path`);
-      root.fsPath = abs;
-      root.target = true;
-      continue;
-    }
-    let dir = root;
-    let fsPath = isAbsolute(p) ? '/' : cwd;
-    for (const part of parts) {
-      fsPath = join(fsPath, part);
-      let child = dir.children.get(part);
-      if (!child) {
-        child = { fsPath, children: new Map(), target: false };
-        dir.children.set(part, child);
-      }
-      dir = child;
-    }
-    dir.target = true;
-  }
-  return root;
+/** An entry being saved: `queued` once it holds no walker back, `node` when it is complete. */
+interface EntryWalk {
+  queued?: Promise<void>;
+  node: Promise<TreeNode | undefined>;
 }
 
-class ProgressTracker {
-  readonly #emit: ((p: BackupProgress) => void) | undefined;
-  readonly #interval: number;
-  #last = 0;
-  readonly state: BackupProgress = {
-    filesDone: 0,
-    filesTotal: 0,
-    bytesDone: 0,
-    bytesTotal: 0,
-    totalsFinal: false,
-  };
-
-  constructor(emit: ((p: BackupProgress) => void) | undefined, intervalMs: number) {
-    this.#emit = emit;
-    this.#interval = intervalMs;
-  }
-
-  /** Counts files and bytes up front (metadata only), so events carry real totals. */
-  scan(paths: string[]): void {
-    const walk = (p: string) => {
-      let st: BigIntStats;
-      try {
-        st = lstatSync(p, { bigint: true });
-      } catch {
-        return;
-      }
-      if (st.isFile()) {
-        this.state.filesTotal++;
-        this.state.bytesTotal += Number(st.size);
-      } else if (st.isDirectory()) {
-        let names: string[] = [];
-        try {
-          names = readdirSync(p);
-        } catch {
-          return;
-        }
-        for (const n of names) walk(join(p, n));
-      }
-    };
-    for (const p of paths) walk(p);
-    this.state.totalsFinal = true;
-  }
-
-  read(bytes: number): void {
-    this.state.bytesDone += bytes;
-    this.#maybeEmit();
-  }
-
-  fileDone(skippedBytes: number): void {
-    this.state.filesDone++;
-    this.state.bytesDone += skippedBytes;
-    this.#maybeEmit();
-  }
-
-  finish(): void {
-    this.#emit?.({ ...this.state, totalsFinal: true });
-  }
-
-  #maybeEmit(): void {
-    if (!this.#emit) return;
-    const now = Date.now();
-    if (now - this.#last < this.#interval) return;
-    this.#last = now;
-    this.#emit({ ...this.state });
-  }
-}
-
-interface QueuedFile {
-  path: string;
-  size: number;
-  resolve: (r: FileChunks) => void;
-  reject: (e: unknown) => void;
-}
-
+/**
+ * Walks the tree depth-first: a directory's entries are handed on one after the other, and the walk moves to
+ * the next directory as soon as the last one is queued (not finished), so reading never waits for the
+ * directory boundary. Memory is bounded by the files in flight (MAX_OUTSTANDING_*), not by the tree.
+ */
 class Archiver {
   readonly stats = { filesNew: 0, filesChanged: 0, filesUnmodified: 0, dirs: 0, bytesRead: 0 };
   readonly warnings: string[] = [];
@@ -279,12 +173,7 @@ class Archiver {
   readonly #progress: ProgressTracker;
   readonly #owners = new OwnerNames();
   readonly #hardlinks = new Map<string, Promise<FileChunks>>();
-  #batch: QueuedFile[] = [];
-  #batchBytes = 0;
-  #flushScheduled = false;
-  #outstandingBytes = 0;
-  #outstandingFiles = 0;
-  #slotWaiters: Array<() => void> = [];
+  readonly #files = new FileQueue();
   readonly #inflight = new Set<Promise<unknown>>();
 
   constructor(repo: Repository, saver: BlobSaver, pool: ChunkPool, progress: ProgressTracker) {
@@ -292,6 +181,7 @@ class Archiver {
     this.#saver = saver;
     this.#pool = pool;
     this.#progress = progress;
+    this.#files.dispatch = (files) => this.#dispatch(files);
   }
 
   async loadParentTree(id: string | undefined): Promise<Map<string, TreeNode> | undefined> {
@@ -305,36 +195,41 @@ class Archiver {
     }
   }
 
-  /** Waits until every chunk task has finished (all data blobs are with the saver). */
+  /** Waits until every chunk task has finished (all data blobs are with the workers' packs). */
   async drain(): Promise<void> {
-    this.#flushBatch();
+    this.#files.flush();
     while (this.#inflight.size > 0) await Promise.all([...this.#inflight]);
   }
 
   async saveVirtual(dir: VirtualDir, parent: Map<string, TreeNode> | undefined): Promise<string> {
-    if (dir.target) return this.saveDir(dir.fsPath, parent);
-    const names = [...dir.children.keys()].sort();
-    const nodes = await Promise.all(
-      names.map(async (name) => {
-        const child = dir.children.get(name) as VirtualDir;
-        const prev = parent?.get(name);
-        if (child.target) {
-          const node = await this.saveEntry(child.fsPath, name, prev);
-          if (!node) throw new LifeboatError('NotFound', `cannot back up ${child.fsPath}`);
-          return node;
-        }
-        const st = lstatSync(child.fsPath, { bigint: true });
-        const node = nodeFromStat(name, st, this.#owners);
-        if (node.type !== 'dir') throw new LifeboatError('Invalid', `${child.fsPath} is not a directory`);
-        const prevTree = prev?.type === 'dir' ? await this.loadParentTree(prev.subtree) : undefined;
-        node.subtree = await this.saveVirtual(child, prevTree);
-        return node;
-      }),
-    );
+    if (dir.target) {
+      const walk = this.walkDir(dir.fsPath, parent);
+      await walk.queued;
+      return walk.tree;
+    }
+    const nodes: TreeNode[] = [];
+    for (const name of [...dir.children.keys()].sort()) {
+      const child = dir.children.get(name) as VirtualDir;
+      const prev = parent?.get(name);
+      if (child.target) {
+        const entry = this.walkEntry(child.fsPath, name, prev, undefined);
+        await entry.queued;
+        const node = await entry.node;
+        if (!node) throw new LifeboatError('NotFound', `cannot back up ${child.fsPath}`);
+        nodes.push(node);
+        continue;
+      }
+      const st = lstatSync(child.fsPath, { bigint: true });
+      const node = nodeFromStat(name, st, this.#owners);
+      if (node.type !== 'dir') throw new LifeboatError('Invalid', `${child.fsPath} is not a directory`);
+      const prevTree = prev?.type === 'dir' ? await this.loadParentTree(prev.subtree) : undefined;
+      node.subtree = await this.saveVirtual(child, prevTree);
+      nodes.push(node);
+    }
     return this.#saver.saveTree(encodeTree(nodes));
   }
 
-  async saveDir(path: string, parent: Map<string, TreeNode> | undefined): Promise<string> {
+  walkDir(path: string, parent: Map<string, TreeNode> | undefined): DirWalk {
     this.stats.dirs++;
     let names: string[];
     try {
@@ -344,134 +239,108 @@ class Archiver {
       names = [];
     }
     names.sort();
-    const pending: Array<Promise<TreeNode | undefined>> = [];
-    for (const name of names) pending.push(this.saveEntry(join(path, name), name, parent?.get(name)));
-    const nodes = (await Promise.all(pending)).filter((n): n is TreeNode => n !== undefined);
-    return this.#saver.saveTree(encodeTree(nodes));
+    const nodes: Array<Promise<TreeNode | undefined>> = [];
+    const subtrees = new ParentTrees(this, names, parent);
+    const queued = (async () => {
+      for (let i = 0; i < names.length; i++) {
+        const entry = this.walkEntry(join(path, names[i]), names[i], parent?.get(names[i]), subtrees.at(i));
+        if (entry.queued) await entry.queued;
+        nodes.push(entry.node);
+      }
+    })();
+    const tree = queued.then(async () => {
+      const done = (await Promise.all(nodes)).filter((n): n is TreeNode => n !== undefined);
+      return this.#saver.saveTree(encodeTree(done));
+    });
+    // A failure reaches the caller through `queued` or `tree`; the promises left behind must not also count
+    // as unhandled rejections.
+    quiet(queued, tree);
+    return { queued, tree };
   }
 
-  async saveEntry(path: string, name: string, prev: TreeNode | undefined): Promise<TreeNode | undefined> {
+  walkEntry(
+    path: string,
+    name: string,
+    prev: TreeNode | undefined,
+    prevTree: Promise<Map<string, TreeNode> | undefined> | undefined,
+  ): EntryWalk {
     let st: BigIntStats;
     try {
       st = lstatSync(path, { bigint: true });
     } catch (err) {
       this.warnings.push(`${path}: ${(err as Error).message}`);
-      return undefined;
+      return { node: Promise.resolve(undefined) };
     }
     const node = nodeFromStat(name, st, this.#owners);
     switch (node.type) {
       case 'dir': {
-        const prevTree = prev?.type === 'dir' ? await this.loadParentTree(prev.subtree) : undefined;
-        node.subtree = await this.saveDir(path, prevTree);
-        return node;
+        let walk: DirWalk | undefined;
+        const queued = (async () => {
+          const tree = await (prevTree ??
+            (prev?.type === 'dir' ? this.loadParentTree(prev.subtree) : Promise.resolve(undefined)));
+          walk = this.walkDir(path, tree);
+          await walk.queued;
+        })();
+        const done = queued.then(async () => {
+          node.subtree = await (walk as DirWalk).tree;
+          return node;
+        });
+        quiet(queued, done);
+        return { queued, node: done };
       }
       case 'symlink':
         node.linktarget = readlinkSync(path);
-        return node;
+        return { node: Promise.resolve(node) };
       case 'file':
-        return this.saveFile(path, node, st, prev);
+        return this.#walkFile(path, node, st, prev);
       default:
-        return node;
+        return { node: Promise.resolve(node) };
     }
   }
 
-  async saveFile(
-    path: string,
-    node: TreeNode,
-    st: BigIntStats,
-    prev: TreeNode | undefined,
-  ): Promise<TreeNode | undefined> {
+  #walkFile(path: string, node: TreeNode, st: BigIntStats, prev: TreeNode | undefined): EntryWalk {
     if (prev && this.#unchanged(node, prev)) {
       node.content = prev.content;
       this.stats.filesUnmodified++;
       this.#progress.fileDone(node.size ?? 0);
-      return node;
+      return { node: Promise.resolve(node) };
     }
-    let result: Promise<FileChunks>;
     const linkKey = st.nlink > 1n ? `${st.dev}:${st.ino}` : undefined;
     const known = linkKey ? this.#hardlinks.get(linkKey) : undefined;
+    let queued: Promise<void> | undefined;
+    let result: Promise<FileChunks>;
     if (known) result = known;
     else {
-      result = this.#queueFile(path, Number(st.size));
+      const q = this.#files.add(path, Number(st.size));
+      queued = q.queued;
+      result = q.result;
       if (linkKey) this.#hardlinks.set(linkKey, result);
     }
-    const r = await result;
-    if (r.error !== undefined) {
-      this.warnings.push(`${path}: ${r.error}`);
-      return undefined;
-    }
-    if (prev) this.stats.filesChanged++;
-    else this.stats.filesNew++;
-    if (!known) this.stats.bytesRead += r.size;
-    node.content = r.content;
-    // The size actually read: a file that grew or shrank while being read is stored as read.
-    node.size = r.size;
-    this.#progress.fileDone(0);
-    return node;
+    const done = result.then((r) => {
+      if (r.error !== undefined) {
+        this.warnings.push(`${path}: ${r.error}`);
+        return undefined;
+      }
+      if (prev) this.stats.filesChanged++;
+      else this.stats.filesNew++;
+      if (!known) this.stats.bytesRead += r.size;
+      node.content = r.content;
+      // The size actually read: a file that grew or shrank while being read is stored as read.
+      node.size = r.size;
+      this.#progress.fileDone(0);
+      return node;
+    });
+    quiet(done);
+    if (queued) quiet(queued);
+    return { queued, node: done };
   }
 
   #unchanged(node: TreeNode, prev: TreeNode): boolean {
     if (prev.type !== 'file' || !prev.content) return false;
     if (prev.size !== node.size && !(prev.size === undefined && node.size === 0)) return false;
     if (prev.inode !== node.inode) return false;
-    if (parseGoTime(prev.mtime) !== parseGoTime(node.mtime)) return false;
-    if (parseGoTime(prev.ctime) !== parseGoTime(node.ctime)) return false;
+    if (!sameTime(prev.mtime, node.mtime) || !sameTime(prev.ctime, node.ctime)) return false;
     return prev.content.every((id) => this.#saver.isKnown('data', id));
-  }
-
-  async #queueFile(path: string, size: number): Promise<FileChunks> {
-    while (
-      this.#outstandingBytes >= MAX_OUTSTANDING_BYTES ||
-      this.#outstandingFiles >= MAX_OUTSTANDING_FILES
-    ) {
-      this.#flushBatch();
-      await new Promise<void>((r) => this.#slotWaiters.push(r));
-    }
-    const weight = Math.min(size, SMALL_FILE * 8);
-    this.#outstandingBytes += weight;
-    this.#outstandingFiles++;
-    const release = () => {
-      this.#outstandingBytes -= weight;
-      this.#outstandingFiles--;
-      const w = this.#slotWaiters.shift();
-      w?.();
-    };
-    return new Promise<FileChunks>((resolve, reject) => {
-      const q: QueuedFile = {
-        path,
-        size,
-        resolve: (r) => {
-          release();
-          resolve(r);
-        },
-        reject: (e) => {
-          release();
-          reject(e);
-        },
-      };
-      if (size > SMALL_FILE) {
-        this.#dispatch([q]);
-        return;
-      }
-      this.#batch.push(q);
-      this.#batchBytes += size;
-      if (this.#batch.length >= TASK_FILES || this.#batchBytes >= TASK_BYTES) this.#flushBatch();
-      else if (!this.#flushScheduled) {
-        this.#flushScheduled = true;
-        setImmediate(() => {
-          this.#flushScheduled = false;
-          this.#flushBatch();
-        });
-      }
-    });
-  }
-
-  #flushBatch(): void {
-    if (this.#batch.length === 0) return;
-    const batch = this.#batch;
-    this.#batch = [];
-    this.#batchBytes = 0;
-    this.#dispatch(batch);
   }
 
   #dispatch(files: QueuedFile[]): void {
@@ -490,5 +359,135 @@ class Archiver {
     );
     this.#inflight.add(tracked);
     void tracked.finally(() => this.#inflight.delete(tracked));
+  }
+}
+
+function quiet(...promises: Array<Promise<unknown>>): void {
+  for (const p of promises) p.catch(() => undefined);
+}
+
+/** Times as restic writes them compare as strings when written alike; otherwise by their instant. */
+function sameTime(a: string, b: string): boolean {
+  return a === b || parseGoTime(a) === parseGoTime(b);
+}
+
+/** The parent's subtrees for a directory's children, loaded a few directories ahead of the walk. */
+class ParentTrees {
+  readonly #archiver: Archiver;
+  readonly #names: string[];
+  readonly #parent: Map<string, TreeNode> | undefined;
+  readonly #loads = new Map<number, Promise<Map<string, TreeNode> | undefined>>();
+  #next = 0;
+
+  constructor(archiver: Archiver, names: string[], parent: Map<string, TreeNode> | undefined) {
+    this.#archiver = archiver;
+    this.#names = names;
+    this.#parent = parent;
+  }
+
+  /** The parent subtree of entry `i` (when it was a directory), starting the loads of the next few. */
+  at(i: number): Promise<Map<string, TreeNode> | undefined> | undefined {
+    if (!this.#parent) return undefined;
+    let ahead = 0;
+    for (this.#next = Math.max(this.#next, i); this.#next < this.#names.length; this.#next++) {
+      const prev = this.#parent.get(this.#names[this.#next]);
+      if (prev?.type !== 'dir' || !prev.subtree) continue;
+      if (++ahead > PARENT_TREES_AHEAD && this.#next > i) break;
+      if (!this.#loads.has(this.#next))
+        this.#loads.set(this.#next, this.#archiver.loadParentTree(prev.subtree));
+    }
+    const load = this.#loads.get(i);
+    this.#loads.delete(i);
+    return load;
+  }
+}
+
+interface QueuedFile {
+  path: string;
+  size: number;
+  resolve: (r: FileChunks) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Files waiting for a chunk worker: small ones batched into tasks (up to 128 files / 4 MiB) so per-message
+ * costs do not dominate, large ones one per task. `add` holds its caller back (`queued`) while too many files
+ * or bytes are in flight, which is what bounds the walk's memory.
+ */
+class FileQueue {
+  dispatch: (files: QueuedFile[]) => void = () => undefined;
+  #batch: QueuedFile[] = [];
+  #batchBytes = 0;
+  #flushScheduled = false;
+  #outstandingBytes = 0;
+  #outstandingFiles = 0;
+  #slotWaiters: Array<() => void> = [];
+
+  add(path: string, size: number): { queued: Promise<void>; result: Promise<FileChunks> } {
+    let resolveResult: (r: FileChunks) => void = () => undefined;
+    let rejectResult: (e: unknown) => void = () => undefined;
+    const result = new Promise<FileChunks>((res, rej) => {
+      resolveResult = res;
+      rejectResult = rej;
+    });
+    const queued = this.#enqueue(path, size, resolveResult, rejectResult);
+    return { queued, result };
+  }
+
+  flush(): void {
+    if (this.#batch.length === 0) return;
+    const batch = this.#batch;
+    this.#batch = [];
+    this.#batchBytes = 0;
+    this.dispatch(batch);
+  }
+
+  async #enqueue(
+    path: string,
+    size: number,
+    resolve: (r: FileChunks) => void,
+    reject: (e: unknown) => void,
+  ): Promise<void> {
+    while (
+      this.#outstandingBytes >= MAX_OUTSTANDING_BYTES ||
+      this.#outstandingFiles >= MAX_OUTSTANDING_FILES
+    ) {
+      this.flush();
+      await new Promise<void>((r) => this.#slotWaiters.push(r));
+    }
+    const weight = Math.min(size, SMALL_FILE * 8);
+    this.#outstandingBytes += weight;
+    this.#outstandingFiles++;
+    const release = () => {
+      this.#outstandingBytes -= weight;
+      this.#outstandingFiles--;
+      this.#slotWaiters.shift()?.();
+    };
+    const q: QueuedFile = {
+      path,
+      size,
+      resolve: (r) => {
+        release();
+        resolve(r);
+      },
+      reject: (e) => {
+        release();
+        reject(e);
+      },
+    };
+    if (size > SMALL_FILE) {
+      this.dispatch([q]);
+      return;
+    }
+    this.#batch.push(q);
+    this.#batchBytes += size;
+    if (this.#batch.length >= TASK_FILES || this.#batchBytes >= TASK_BYTES) this.flush();
+    else if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => {
+        this.#flushScheduled = false;
+        this.flush();
+      });
+    }
   }
 }

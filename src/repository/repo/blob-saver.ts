@@ -14,6 +14,11 @@ export interface BlobSaverOptions {
   indexMaxBlobs?: number;
   /** Attempts per pack upload for retryable store errors (default 3). */
   uploadAttempts?: number;
+  /**
+   * Index files wait for this (a lock's confirmation): packs may be uploaded before it settles, since
+   * nothing refers to them until an index does.
+   */
+  commitAfter?: Promise<unknown>;
 }
 
 export interface BlobSaverStats {
@@ -58,6 +63,7 @@ export class BlobSaver {
   readonly #concurrency: number;
   readonly #indexMaxBlobs: number;
   readonly #attempts: number;
+  readonly #commitAfter: Promise<unknown> | undefined;
   #failure: unknown;
   #capacityWaiters: Array<() => void> = [];
 
@@ -66,6 +72,7 @@ export class BlobSaver {
     this.#concurrency = options.uploadConcurrency ?? 2;
     this.#indexMaxBlobs = options.indexMaxBlobs ?? INDEX_MAX_BLOBS;
     this.#attempts = options.uploadAttempts ?? 3;
+    this.#commitAfter = options.commitAfter;
   }
 
   /** Whether the repository has the blob, or this saver is already storing it. */
@@ -209,6 +216,7 @@ export class BlobSaver {
 
   async #writeIndex(all: boolean): Promise<string[]> {
     const ids: string[] = [];
+    if (this.#commitAfter) await this.#commitAfter;
     while (this.#indexQueue.length > 0 && (all || this.#indexQueueBlobs >= this.#indexMaxBlobs)) {
       const batch: PackContents[] = [];
       let n = 0;

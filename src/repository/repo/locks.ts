@@ -54,12 +54,33 @@ function conflict(theirs: LockInfo): LifeboatError {
   );
 }
 
+/** A lock whose file is written while the re-check for rivals (after `settleMs`) is still to come. */
+export interface PendingLock {
+  handle: LockHandle;
+  /**
+   * Resolves once no rival showed up during the settle time; rejects (with `Locked`, after deleting our lock
+   * file) when one did. Work that may run meanwhile must not commit anything (index, snapshot) before this.
+   */
+  confirmed: Promise<void>;
+}
+
 /**
  * Takes a shared (backup, restore, check) or exclusive (prune) lock: checks for rivals, writes the lock file,
  * waits `settleMs`, checks again (two writers racing both see each other and the later one backs off), then
  * refreshes it on a timer so it never looks stale while held. Stale rival locks are ignored.
  */
 export async function acquireLock(repo: Repository, options: LockOptions = {}): Promise<LockHandle> {
+  const pending = await beginLock(repo, options);
+  await pending.confirmed;
+  return pending.handle;
+}
+
+/**
+ * `acquireLock` without waiting for the settle time: returns once the lock file is written, so the caller can
+ * prepare (load the index, walk files, upload packs nobody references yet) during the wait and await
+ * `confirmed` before its first commit.
+ */
+export async function beginLock(repo: Repository, options: LockOptions = {}): Promise<PendingLock> {
   const exclusive = options.exclusive ?? false;
   const now = options.now ?? Date.now;
   const check = async (own?: string) => {
@@ -77,13 +98,6 @@ export async function acquireLock(repo: Repository, options: LockOptions = {}): 
     pid: options.pid ?? process.pid,
   });
   let id = await repo.saveUnpacked('locks', makeLock());
-  await new Promise((r) => setTimeout(r, options.settleMs ?? 200));
-  try {
-    await check(id);
-  } catch (err) {
-    await repo.deleteFile('locks', id);
-    throw err;
-  }
   let released = false;
   const refresh = async () => {
     if (released) return;
@@ -96,7 +110,7 @@ export async function acquireLock(repo: Repository, options: LockOptions = {}): 
     refresh().catch((err) => repo.logger?.warn({ err: (err as Error).message }, 'lock refresh failed'));
   }, options.refreshMs ?? LOCK_REFRESH_MS);
   timer.unref();
-  return {
+  const handle: LockHandle = {
     get id() {
       return id;
     },
@@ -109,6 +123,18 @@ export async function acquireLock(repo: Repository, options: LockOptions = {}): 
       await repo.deleteFile('locks', id);
     },
   };
+  const confirmed = (async () => {
+    await new Promise((r) => setTimeout(r, options.settleMs ?? 200));
+    try {
+      await check(id);
+    } catch (err) {
+      await handle.release();
+      throw err;
+    }
+  })();
+  // Observed here so a rejection is never "unhandled" before the caller gets to await it.
+  confirmed.catch(() => undefined);
+  return { handle, confirmed };
 }
 
 /** Removes stale locks (or all, with `all`); returns the ids removed. */

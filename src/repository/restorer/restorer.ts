@@ -1,27 +1,15 @@
-import {
-  chmodSync,
-  closeSync,
-  ftruncateSync,
-  lchownSync,
-  linkSync,
-  lutimesSync,
-  mkdirSync,
-  openSync,
-  rmSync,
-  symlinkSync,
-  utimesSync,
-  writeSync,
-} from 'node:fs';
-import { dirname, join } from 'node:path';
-import { LifeboatError } from '../../core/errors.ts';
+import { linkSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { unixPermsFromGo } from '../format/file-mode.ts';
-import type { BlobLocation } from '../format/index.ts';
 import type { Snapshot } from '../format/snapshot.ts';
-import { parseGoTime } from '../format/time.ts';
-import type { TreeNode } from '../format/tree.ts';
 import { fileKey } from '../repo/layout.ts';
 import type { Repository } from '../repo/repository.ts';
-import { normalizeSnapshotPath, walkTree } from './tree-walk.ts';
+import { RestorePool } from '../workers/restore-pool.ts';
+import type { JobBlob, JobFile, JobResult, RestoreJob } from '../workers/restore-protocol.ts';
+import { applyMetadata, toSeconds } from './metadata.ts';
+import { type PlannedFile, type PlannedJob, planRestore } from './plan.ts';
+
+export { applyMetadata } from './metadata.ts';
 
 export interface RestoreProgress {
   filesDone: number;
@@ -40,8 +28,13 @@ export interface RestoreOptions {
   /** Try to restore uid/gid (default: only when running as root). */
   owners?: boolean;
   onProgress?: (p: RestoreProgress) => void;
-  /** Packs fetched ahead while the current one is decrypted (default 2). */
+  /** Jobs (pack slices) read ahead per worker while others are written (default 2). */
   prefetch?: number;
+  /**
+   * Worker threads that decrypt, verify and write (default: the cores, 2 to 4). More writers than cores did
+   * not create files faster here (ext4 serialises inode allocation) and cost memory.
+   */
+  workers?: number;
 }
 
 export interface RestoreResult {
@@ -52,26 +45,17 @@ export interface RestoreResult {
   errors: string[];
 }
 
-interface FileState {
-  path: string;
-  node: TreeNode;
-  remaining: number;
-  fd: number | undefined;
-  failed: boolean;
-}
-
-interface BlobUse {
-  id: string;
-  loc: BlobLocation;
-  targets: Array<{ file: FileState; offset: number }>;
-}
-
 const COALESCE_GAP = 1 << 20;
+/** Sealed bytes per job: small enough to spread a pack over the workers, large enough for big reads. */
+const JOB_BYTES = 4 << 20;
+const JOB_TARGETS = 1024;
 
 /**
- * Restores a snapshot (or the `include`d paths) into `target`, verifying every blob against its id. Data is
- * read pack by pack (each needed range once, a few packs ahead), so a blob shared by many files is fetched
- * once. A damaged pack fails only the files that need it: they are listed in `errors` and removed.
+ * Restores a snapshot (or the `include`d paths) into `target`, verifying every blob against its id. The main
+ * thread plans and reads pack ranges (each needed range once, a blob shared by many files fetched once);
+ * worker threads decrypt, verify and write, each file opened once per job. Memory is bounded by the jobs in
+ * flight (`workers × prefetch × 4 MiB`). A damaged pack fails only the files that need it: they are listed
+ * in `errors` and removed.
  */
 export async function restore(
   repo: Repository,
@@ -81,142 +65,69 @@ export async function restore(
   if (!repo.indexLoaded) await repo.loadIndex();
   const sparse = options.sparse ?? true;
   const owners = options.owners ?? process.getuid?.() === 0;
-  const result: RestoreResult = { filesRestored: 0, dirs: 0, bytesWritten: 0, errors: [] };
-  const includes = (options.include ?? ['/']).map(normalizeSnapshotPath);
-  const progress: RestoreProgress = { filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0 };
-
-  const dirs: Array<{ path: string; node: TreeNode }> = [];
-  const files: FileState[] = [];
-  const links = new Map<string, string>();
-  const hardlinks: Array<{ path: string; first: string; node: TreeNode }> = [];
-  const byPack = new Map<string, Map<string, BlobUse>>();
-  const seen = new Set<string>();
-  mkdirSync(options.target, { recursive: true });
-
-  const finishFile = (f: FileState) => {
-    if (f.fd !== undefined) closeSync(f.fd);
-    f.fd = undefined;
-    if (f.failed) return;
-    applyMetadata(f.path, f.node, owners);
+  const workers = options.workers ?? Math.min(4, Math.max(2, availableParallelism()));
+  const plan = await planRestore(repo, snapshot.tree, {
+    target: options.target,
+    include: options.include ?? ['/'],
+    owners,
+    jobBytes: JOB_BYTES,
+    jobTargets: JOB_TARGETS,
+  });
+  const result: RestoreResult = { filesRestored: plan.done, dirs: 0, bytesWritten: 0, errors: [] };
+  const progress: RestoreProgress = {
+    filesDone: plan.done,
+    filesTotal: plan.files.length,
+    bytesDone: 0,
+    bytesTotal: plan.bytesTotal,
+  };
+  const pool = new RestorePool({ workers, key: repo.key.toJSON(), sparse, owners });
+  const fileDone = (f: PlannedFile) => {
+    if (--f.jobsLeft > 0 || f.error) return;
+    if (!f.finishedByWorker) {
+      try {
+        applyMetadata(f.path, f.node, owners);
+      } catch (err) {
+        f.error = (err as Error).message;
+        return;
+      }
+    }
     result.filesRestored++;
     progress.filesDone++;
   };
-
-  for (const include of includes) {
-    for await (const { path, node } of walkTree(repo, snapshot.tree, include)) {
-      if (seen.has(path)) continue;
-      seen.add(path);
-      const dest = join(options.target, path);
-      const inside = include === '/' || path === include || path.startsWith(`${include}/`);
-      if (node.type === 'dir') {
-        mkdirSync(dest, { recursive: true });
-        if (inside) dirs.push({ path: dest, node });
-        continue;
-      }
-      if (!inside) continue;
-      mkdirSync(dirname(dest), { recursive: true });
-      if (node.type === 'symlink') {
-        rmSync(dest, { force: true });
-        symlinkSync(node.linktarget ?? '', dest);
-        applyMetadata(dest, node, owners);
-        continue;
-      }
-      if (node.type !== 'file') continue; // devices, fifos, sockets: not recreated
-      if ((node.links ?? 1) > 1 && node.inode) {
-        const key = `${node.device_id ?? 0}:${node.inode}`;
-        const first = links.get(key);
-        if (first) {
-          hardlinks.push({ path: dest, first, node });
-          continue;
+  try {
+    await forEachLimited(plan.jobs, workers * Math.max(1, options.prefetch ?? 2), async (job, jobId) => {
+      const outcome = await runJob(repo, pool, job, jobId);
+      const files = outcome.files;
+      if (outcome.error !== undefined) {
+        for (const f of files) fail(f, outcome.error);
+      } else {
+        const r = outcome.result as JobResult;
+        for (const { index, reason } of r.failedBlobs) {
+          const use = outcome.uses[index];
+          const why = `pack ${job.packId}: data blob ${use.id} is damaged (${reason})`;
+          for (const t of use.targets) fail(t.file, why);
         }
-        links.set(key, dest);
+        for (const { index, reason } of r.failedFiles) fail(files[index], reason);
+        result.bytesWritten += r.bytes;
+        progress.bytesDone += r.bytes;
       }
-      progress.filesTotal++;
-      progress.bytesTotal += node.size ?? 0;
-      const f: FileState = {
-        path: dest,
-        node,
-        remaining: node.content?.length ?? 0,
-        fd: undefined,
-        failed: false,
-      };
-      files.push(f);
-      if (f.remaining === 0) {
-        closeSync(openSync(dest, 'w'));
-        finishFile(f);
-        continue;
-      }
-      let offset = 0;
-      for (const id of node.content ?? []) {
-        const loc = repo.index.lookup('data', id);
-        if (!loc) {
-          fail(f, `data blob ${id} is missing from the index`, result);
-          break;
-        }
-        let uses = byPack.get(loc.packId);
-        if (!uses) {
-          uses = new Map();
-          byPack.set(loc.packId, uses);
-        }
-        let use = uses.get(id);
-        if (!use) {
-          use = { id, loc, targets: [] };
-          uses.set(id, use);
-        }
-        use.targets.push({ file: f, offset });
-        offset += loc.uncompressedLength ?? loc.length - 32;
-      }
-    }
+      for (const f of files) fileDone(f);
+      options.onProgress?.({ ...progress });
+    });
+  } finally {
+    await pool.close();
   }
 
-  const packIds = [...byPack.keys()];
-  const prefetch = Math.max(1, options.prefetch ?? 2);
-  const fetches: Array<Promise<Array<{ offset: number; data: Buffer }> | Error>> = [];
-  const fetchPack = (i: number) => {
-    const uses = [...(byPack.get(packIds[i]) as Map<string, BlobUse>).values()];
-    fetches[i] = readRanges(repo, packIds[i], uses).catch((err: Error) => err);
-  };
-  for (let i = 0; i < Math.min(prefetch, packIds.length); i++) fetchPack(i);
-  for (let i = 0; i < packIds.length; i++) {
-    if (i + prefetch < packIds.length) fetchPack(i + prefetch);
-    const ranges = await fetches[i];
-    fetches[i] = Promise.resolve([]);
-    const uses = byPack.get(packIds[i]) as Map<string, BlobUse>;
-    for (const use of uses.values()) {
-      let plain: Buffer | undefined;
-      let error: string | undefined;
-      if (ranges instanceof Error) error = `pack ${packIds[i]} unreadable: ${ranges.message}`;
-      else {
-        try {
-          const sealed = sliceFromRanges(ranges, use.loc);
-          plain = repo.openBlob('data', use.id, sealed, use.loc.uncompressedLength);
-        } catch (err) {
-          error = `pack ${packIds[i]}: data blob ${use.id} is damaged (${(err as Error).message})`;
-        }
-      }
-      const zero = plain !== undefined && sparse && isZero(plain);
-      for (const t of use.targets) {
-        const f = t.file;
-        if (f.failed) continue;
-        if (!plain) {
-          fail(f, error ?? 'unreadable', result);
-          continue;
-        }
-        if (f.fd === undefined) {
-          f.fd = openSync(f.path, 'w');
-          if (f.remaining > 1 || zero) ftruncateSync(f.fd, f.node.size ?? 0);
-        }
-        if (!zero) writeSync(f.fd, plain, 0, plain.length, t.offset);
-        result.bytesWritten += plain.length;
-        progress.bytesDone += plain.length;
-        if (--f.remaining === 0) finishFile(f);
-      }
+  for (const f of plan.files) {
+    if (f.error === undefined) continue;
+    result.errors.push(`${f.path}: ${f.error}`);
+    try {
+      rmSync(f.path, { force: true });
+    } catch {
+      // not a file we made (an existing directory in the way): leave it
     }
-    byPack.delete(packIds[i]);
-    options.onProgress?.({ ...progress });
   }
-
-  for (const h of hardlinks) {
+  for (const h of plan.hardlinks) {
     rmSync(h.path, { force: true });
     try {
       linkSync(h.first, h.path);
@@ -224,89 +135,133 @@ export async function restore(
       result.errors.push(`${h.path}: hard link to ${h.first} failed: ${(err as Error).message}`);
     }
   }
-  for (const f of files) if (f.failed && f.fd !== undefined) finishFile(f);
   // Directories last, deepest first, so writing their contents does not bump their times again.
-  dirs.sort((a, b) => b.path.length - a.path.length);
-  for (const d of dirs) applyMetadata(d.path, d.node, owners);
-  result.dirs = dirs.length;
+  plan.dirs.sort((a, b) => b.path.length - a.path.length);
+  for (const d of plan.dirs) applyMetadata(d.path, d.node, owners);
+  result.dirs = plan.dirs.length;
   options.onProgress?.({ ...progress });
   return result;
 }
 
-function fail(f: FileState, why: string, result: RestoreResult): void {
-  if (f.failed) return;
-  f.failed = true;
-  if (f.fd !== undefined) {
-    closeSync(f.fd);
-    f.fd = undefined;
-  }
-  rmSync(f.path, { force: true });
-  result.errors.push(`${f.path}: ${why}`);
+function fail(f: PlannedFile, why: string): void {
+  f.error ??= why;
 }
 
+interface JobOutcome {
+  /** The job's files, in the order of the job message's `files`. */
+  files: PlannedFile[];
+  /** The blobs sent, in the order of the job message's `blobs`. */
+  uses: PlannedJob['uses'];
+  result?: JobResult;
+  error?: string;
+}
+
+/** Reads the job's ranges and has a worker write them. Files that failed already are left out. */
+async function runJob(
+  repo: Repository,
+  pool: RestorePool,
+  job: PlannedJob,
+  jobId: number,
+): Promise<JobOutcome> {
+  const files: PlannedFile[] = [];
+  const jobFiles: JobFile[] = [];
+  const slots = new Map<PlannedFile, number>();
+  const blobs: JobBlob[] = [];
+  const uses: PlannedJob['uses'] = [];
+  for (const use of job.uses) {
+    const targets: number[] = [];
+    for (const t of use.targets) {
+      if (!slots.has(t.file)) {
+        slots.set(t.file, files.length);
+        files.push(t.file);
+        if (!t.file.error) jobFiles.push(jobFile(t.file));
+        else jobFiles.push({ path: t.file.path, size: 0 });
+      }
+      if (!t.file.error) targets.push(slots.get(t.file) as number, t.offset);
+    }
+    if (targets.length === 0) continue;
+    uses.push(use);
+    blobs.push({
+      id: use.id,
+      offset: use.loc.offset,
+      length: use.loc.length,
+      uncompressedLength: use.loc.uncompressedLength ?? -1,
+      targets,
+    });
+  }
+  if (blobs.length === 0) return { files, uses };
+  let ranges: Array<{ offset: number; data: Uint8Array }>;
+  try {
+    ranges = await readRanges(repo, job.packId, uses);
+  } catch (err) {
+    return { files, uses, error: `pack ${job.packId} unreadable: ${(err as Error).message}` };
+  }
+  const message: RestoreJob = {
+    type: 'job',
+    jobId,
+    packId: job.packId,
+    ranges: ranges.map((r) => r.data),
+    rangeOffsets: ranges.map((r) => r.offset),
+    blobs,
+    files: jobFiles,
+  };
+  return { files, uses, result: await pool.run(message) };
+}
+
+function jobFile(f: PlannedFile): JobFile {
+  const out: JobFile = { path: f.path, size: f.node.size ?? 0 };
+  if (f.finishedByWorker) {
+    out.finish = {
+      perms: unixPermsFromGo(f.node.mode ?? 0o644),
+      uid: f.node.uid,
+      gid: f.node.gid,
+      atime: toSeconds(f.node.atime),
+      mtime: toSeconds(f.node.mtime),
+    };
+  }
+  return out;
+}
+
+/** The job's byte ranges of the pack (blobs less than 1 MiB apart read together), each its own buffer. */
 async function readRanges(
   repo: Repository,
   packId: string,
-  uses: BlobUse[],
-): Promise<Array<{ offset: number; data: Buffer }>> {
+  uses: PlannedJob['uses'],
+): Promise<Array<{ offset: number; data: Uint8Array }>> {
   const sorted = uses.map((u) => u.loc).sort((a, b) => a.offset - b.offset);
-  const ranges: Array<{ start: number; end: number }> = [];
+  const spans: Array<{ start: number; end: number }> = [];
   for (const loc of sorted) {
-    const last = ranges.at(-1);
+    const last = spans.at(-1);
     if (last && loc.offset - last.end <= COALESCE_GAP) last.end = Math.max(last.end, loc.offset + loc.length);
-    else ranges.push({ start: loc.offset, end: loc.offset + loc.length });
+    else spans.push({ start: loc.offset, end: loc.offset + loc.length });
   }
   const key = fileKey('data', packId);
   return Promise.all(
-    ranges.map(async (r) => ({
-      offset: r.start,
-      data: await repo.store.getRange(key, r.start, r.end - r.start),
+    spans.map(async (s) => ({
+      offset: s.start,
+      data: ownBuffer(await repo.store.getRange(key, s.start, s.end - s.start)),
     })),
   );
 }
 
-function sliceFromRanges(ranges: Array<{ offset: number; data: Buffer }>, loc: BlobLocation): Buffer {
-  for (const r of ranges) {
-    if (loc.offset >= r.offset && loc.offset + loc.length <= r.offset + r.data.length) {
-      return r.data.subarray(loc.offset - r.offset, loc.offset - r.offset + loc.length);
+/** The bytes in an ArrayBuffer of their own, which can be transferred without touching anyone else's. */
+function ownBuffer(b: Buffer): Uint8Array {
+  if (b.byteOffset === 0 && b.buffer.byteLength === b.length) return b;
+  return new Uint8Array(b);
+}
+
+/** Runs `fn` over `items` with at most `limit` running at once, in order of start. */
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const run = async () => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i], i);
     }
-  }
-  throw new LifeboatError('Corrupt', `pack ${loc.packId} is truncated`);
-}
-
-function isZero(b: Buffer): boolean {
-  if (b.length === 0 || b[0] !== 0 || b[b.length - 1] !== 0) return false;
-  const words = b.byteOffset % 8 === 0 ? b.length >>> 3 : 0;
-  const view = new BigUint64Array(b.buffer, b.byteOffset, words);
-  for (let i = 0; i < words; i++) if (view[i] !== 0n) return false;
-  for (let i = words * 8; i < b.length; i++) if (b[i] !== 0) return false;
-  return true;
-}
-
-/**
- * Seconds for utimes. Node passes times as doubles (about 240 ns resolution today), so nanoseconds cannot be set
- * exactly; aiming at the middle of the microsecond makes the restored time exact to the microsecond.
- */
-function toSeconds(goTime: string): number {
-  const ns = parseGoTime(goTime);
-  const secs = ns / 1_000_000_000n;
-  const micros = (ns % 1_000_000_000n) / 1000n;
-  return Number(secs) + Number(micros * 1000n + 500n) / 1e9;
-}
-
-/** Owner, permissions, then times (chmod and chown would otherwise change ctime only, but order them safely). */
-export function applyMetadata(path: string, node: TreeNode, owners: boolean): void {
-  if (owners) {
-    try {
-      lchownSync(path, node.uid, node.gid);
-    } catch {
-      // not permitted: keep the restoring user's ownership
-    }
-  }
-  if (node.type === 'symlink') {
-    lutimesSync(path, toSeconds(node.atime), toSeconds(node.mtime));
-    return;
-  }
-  if (node.mode !== undefined) chmodSync(path, unixPermsFromGo(node.mode));
-  utimesSync(path, toSeconds(node.atime), toSeconds(node.mtime));
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
 }

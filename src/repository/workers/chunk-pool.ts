@@ -14,7 +14,7 @@ export interface ChunkPoolOptions {
   workers?: number;
   chunker?: ChunkerParams;
   compression?: CompressionMode;
-  /** Bytes of file data each worker reads at once (default 8 MiB). */
+  /** Bytes of file data each worker reads at once (default 4 MiB). */
   windowBytes?: number;
   /** Called with plaintext bytes as workers read them. */
   onRead?: (bytes: number) => void;
@@ -31,7 +31,7 @@ interface PoolWorker {
   flushed?: () => void;
 }
 
-const DEFAULT_WINDOW = 8 << 20;
+const DEFAULT_WINDOW = 4 << 20;
 
 /**
  * A small pool of chunk workers feeding one BlobSaver. Workers build whole data packs themselves; the main

@@ -64,3 +64,23 @@ test('at most maxBuffers buffers exist: ready() waits until a pack buffer is rec
   const third = builder.add('cc'.repeat(32), blob, blob.length, false);
   assert.equal(third?.buffer, first.buffer, 'the recycled buffer is filled again');
 });
+
+test('tiny blobs: the header always fits, packs respect packSize, and buffers are reused', () => {
+  const key = CryptoKey.random();
+  const builder = new PackBuilder(key, 'data', 20_000, 1000, 2);
+  const buffers = new Set<ArrayBuffer>();
+  let packs = 0;
+  for (let i = 0; i < 2000; i++) {
+    const plain = randomBytes(50);
+    const pack = builder.add(sha(plain), plain, plain.length, false);
+    if (!pack) continue;
+    packs++;
+    assert.ok(pack.bytes.length <= 20_000 + 1000 + 32 + 41, `pack of ${pack.bytes.length} bytes`);
+    assert.ok(pack.bytes.length >= 20_000);
+    assert.equal(decodePackHeader(pack.bytes, key, pack.bytes.length).length, pack.blobs.length);
+    buffers.add(pack.buffer);
+    builder.recycle(pack.buffer);
+  }
+  assert.ok(packs >= 10, `${packs} packs`);
+  assert.equal(buffers.size, 1, 'one buffer, filled again and again');
+});

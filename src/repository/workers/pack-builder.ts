@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { CRYPTO_OVERHEAD, type CryptoKey } from '../crypto/crypto-key.ts';
-import { type BlobType, encodePackHeader, type PackedBlob } from '../format/pack.ts';
+import {
+  type BlobType,
+  COMPRESSED_ENTRY_SIZE,
+  encodePackHeader,
+  entrySize,
+  HEADER_OVERHEAD,
+  type PackedBlob,
+} from '../format/pack.ts';
 
 /** A finished pack: its bytes (a view of `buffer`, which the caller hands on whole) and its blobs. */
 export interface BuiltPack {
@@ -13,7 +20,8 @@ export interface BuiltPack {
 
 /**
  * Seals blobs straight into one pack buffer (no copy per blob, no list of parts) and finishes the pack once
- * `packSize` bytes are in it: header sealed and appended, pack named by the SHA-256 of its bytes. Finished
+ * its blobs and header reach `packSize` bytes: header sealed and appended in the same buffer (which always
+ * has room for it), pack named by the SHA-256 of its bytes. Finished
  * buffers leave with the pack and `recycle` takes them back after upload. At most `maxBuffers` buffers exist
  * (the open one and those uploading): `ready` waits for one to come back, so memory is bounded by design and
  * never waits for the garbage collector.
@@ -30,6 +38,8 @@ export class PackBuilder {
   #waiter: (() => void) | undefined;
   #buf: Buffer | undefined;
   #used = 0;
+  /** Size of the header the open pack's blobs need. */
+  #headerBytes = HEADER_OVERHEAD;
   #plain = 0;
   #blobs: PackedBlob[] = [];
 
@@ -39,8 +49,8 @@ export class PackBuilder {
     this.#maxBuffers = Math.max(1, maxBuffers);
     this.#type = type;
     this.#packSize = packSize;
-    // Room for the last blob past packSize, and usually for the header (about 41 bytes per blob).
-    this.#capacity = packSize + maxBlob + CRYPTO_OVERHEAD + 64 * 1024;
+    // The pack closes once blobs and header reach packSize, so one more blob and its header entry always fit.
+    this.#capacity = packSize + maxBlob + CRYPTO_OVERHEAD + COMPRESSED_ENTRY_SIZE;
   }
 
   /** Blobs in the open pack. */
@@ -65,7 +75,7 @@ export class PackBuilder {
   add(id: string, stored: Uint8Array, plainLength: number, compressed: boolean): BuiltPack | undefined {
     const need = stored.length + CRYPTO_OVERHEAD;
     let buf = this.#buf;
-    if (!buf || this.#used + need > buf.length) {
+    if (!buf || this.#used + need + this.#headerBytes + COMPRESSED_ENTRY_SIZE > buf.length) {
       const done = buf && this.#blobs.length > 0 ? this.finish() : undefined;
       if (done) {
         // The blob did not fit after a nearly full pack: start the next pack with it.
@@ -74,15 +84,16 @@ export class PackBuilder {
       }
       // An empty open buffer too small for a giant blob goes back to the free list.
       if (buf) this.#free.push(buf.buffer as ArrayBuffer);
-      buf = this.#take(need);
+      buf = this.#take(need + HEADER_OVERHEAD + COMPRESSED_ENTRY_SIZE);
     }
     const length = this.#key.sealInto(stored, buf, this.#used);
     const blob: PackedBlob = { type: this.#type, id, offset: this.#used, length };
     if (compressed) blob.uncompressedLength = plainLength;
     this.#blobs.push(blob);
     this.#used += length;
+    this.#headerBytes += entrySize(blob);
     this.#plain += plainLength;
-    return this.#used >= this.#packSize ? this.finish() : undefined;
+    return this.#used + this.#headerBytes >= this.#packSize ? this.finish() : undefined;
   }
 
   /** Finishes the open pack (header, id); `undefined` when it holds no blob. */
@@ -90,18 +101,8 @@ export class PackBuilder {
     const buf = this.#buf;
     if (!buf || this.#blobs.length === 0) return undefined;
     const header = encodePackHeader(this.#blobs, this.#key);
-    let bytes: Buffer;
-    if (this.#used + header.length <= buf.length) {
-      header.copy(buf, this.#used);
-      bytes = buf.subarray(0, this.#used + header.length);
-    } else {
-      // A header larger than the spare room (tens of thousands of tiny blobs): one copy into a larger buffer.
-      bytes = Buffer.from(new ArrayBuffer(this.#used + header.length));
-      this.#allocated++;
-      buf.copy(bytes, 0, 0, this.#used);
-      header.copy(bytes, this.#used);
-      this.#free.push(buf.buffer as ArrayBuffer);
-    }
+    header.copy(buf, this.#used);
+    const bytes = buf.subarray(0, this.#used + header.length);
     const pack: BuiltPack = {
       packId: createHash('sha256').update(bytes).digest('hex'),
       bytes,
@@ -111,6 +112,7 @@ export class PackBuilder {
     };
     this.#buf = undefined;
     this.#used = 0;
+    this.#headerBytes = HEADER_OVERHEAD;
     this.#plain = 0;
     this.#blobs = [];
     return pack;
@@ -118,7 +120,7 @@ export class PackBuilder {
 
   /** Takes back a buffer whose pack has been uploaded. */
   recycle(buffer: ArrayBuffer): void {
-    if (buffer.byteLength >= this.#capacity) this.#free.push(buffer);
+    if (buffer.byteLength >= this.#capacity && this.#free.length < this.#maxBuffers) this.#free.push(buffer);
     else this.#allocated--;
     const w = this.#waiter;
     this.#waiter = undefined;

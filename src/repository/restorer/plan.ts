@@ -1,0 +1,230 @@
+import { closeSync, fchmodSync, futimesSync, mkdirSync, openSync, rmSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { CRYPTO_OVERHEAD } from '../crypto/crypto-key.ts';
+import { unixPermsFromGo } from '../format/file-mode.ts';
+import type { BlobLocation } from '../format/index.ts';
+import type { TreeNode } from '../format/tree.ts';
+import type { Repository } from '../repo/repository.ts';
+import { applyMetadata, toSeconds } from './metadata.ts';
+import { normalizeSnapshotPath, walkTree } from './tree-walk.ts';
+
+/** A regular file to write. */
+export interface PlannedFile {
+  path: string;
+  node: TreeNode;
+  /** Jobs not yet done that write part of it. */
+  jobsLeft: number;
+  /** Its only job finishes it in the worker (metadata through the descriptor). */
+  finishedByWorker: boolean;
+  /** Why it failed (it is removed at the end), once it has. */
+  error?: string;
+}
+
+export interface BlobUse {
+  id: string;
+  loc: BlobLocation;
+  targets: Array<{ file: PlannedFile; offset: number }>;
+}
+
+/** A slice of one pack: blobs close together, read in one or a few ranges and handed to one worker. */
+export interface PlannedJob {
+  packId: string;
+  uses: BlobUse[];
+}
+
+export interface RestorePlan {
+  files: PlannedFile[];
+  jobs: PlannedJob[];
+  /** Directories inside the restored paths, for their metadata at the end. */
+  dirs: Array<{ path: string; node: TreeNode }>;
+  hardlinks: Array<{ path: string; first: string }>;
+  /** Files already complete (empty files) and symlinks made while planning. */
+  done: number;
+  bytesTotal: number;
+}
+
+export interface PlanOptions {
+  target: string;
+  include: string[];
+  owners: boolean;
+  /** Sealed bytes per job (smaller jobs spread across workers; a pack is split into several). */
+  jobBytes: number;
+  /** Most blob targets per job. */
+  jobTargets: number;
+}
+
+/**
+ * Walks the snapshot (or the included paths), creates directories, symlinks and empty files, and plans every
+ * regular file's blobs as jobs grouped by pack. Directories this run creates are known to be empty, so files
+ * in them are created without first removing a namesake; in directories that existed, a namesake is removed
+ * first, so a restore over old files never leaves stale bytes in holes.
+ */
+export async function planRestore(
+  repo: Repository,
+  treeId: string,
+  options: PlanOptions,
+): Promise<RestorePlan> {
+  const plan: RestorePlan = { files: [], jobs: [], dirs: [], hardlinks: [], done: 0, bytesTotal: 0 };
+  const fresh = new Set<string>();
+  const known = new Set<string>();
+  if (mkdirSync(options.target, { recursive: true }) !== undefined) fresh.add(options.target);
+  known.add(options.target);
+  const links = new Map<string, string>();
+  const byPack = new Map<string, Map<string, BlobUse>>();
+  const seen = new Set<string>();
+  const includes = options.include.map(normalizeSnapshotPath);
+
+  const ensureParent = (dest: string): boolean => {
+    const parent = dirname(dest);
+    if (!known.has(parent)) {
+      mkdirSync(parent, { recursive: true });
+      known.add(parent);
+    }
+    return fresh.has(parent);
+  };
+
+  for (const include of includes) {
+    for await (const { path, node } of walkTree(repo, treeId, include)) {
+      if (seen.has(path)) continue;
+      seen.add(path);
+      const dest = join(options.target, path);
+      const inside = include === '/' || path === include || path.startsWith(`${include}/`);
+      if (node.type === 'dir') {
+        makeDir(dest, ensureParent(dest), fresh);
+        known.add(dest);
+        if (inside) plan.dirs.push({ path: dest, node });
+        continue;
+      }
+      if (!inside) continue;
+      const parentFresh = ensureParent(dest);
+      if (node.type === 'symlink') {
+        if (!parentFresh) rmSync(dest, { force: true });
+        symlinkSync(node.linktarget ?? '', dest);
+        applyMetadata(dest, node, options.owners);
+        plan.done++;
+        continue;
+      }
+      if (node.type !== 'file') continue; // devices, fifos, sockets: not recreated
+      if ((node.links ?? 1) > 1 && node.inode) {
+        const key = `${node.device_id ?? 0}:${node.inode}`;
+        const first = links.get(key);
+        if (first) {
+          plan.hardlinks.push({ path: dest, first });
+          continue;
+        }
+        links.set(key, dest);
+      }
+      const file: PlannedFile = { path: dest, node, jobsLeft: 0, finishedByWorker: false };
+      plan.files.push(file);
+      plan.bytesTotal += node.size ?? 0;
+      if (!parentFresh) {
+        try {
+          rmSync(dest, { force: true });
+        } catch (err) {
+          file.error = `cannot replace the existing entry: ${(err as Error).message}`;
+          continue;
+        }
+      }
+      if ((node.content?.length ?? 0) === 0) {
+        writeEmptyFile(file, options.owners);
+        plan.done++;
+        continue;
+      }
+      addFileBlobs(repo, file, byPack);
+    }
+  }
+  splitIntoJobs(plan, byPack, options);
+  return plan;
+}
+
+function makeDir(dest: string, parentFresh: boolean, fresh: Set<string>): void {
+  if (parentFresh) {
+    mkdirSync(dest);
+    fresh.add(dest);
+    return;
+  }
+  try {
+    mkdirSync(dest);
+    fresh.add(dest);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+}
+
+function writeEmptyFile(file: PlannedFile, owners: boolean): void {
+  const fd = openSync(file.path, 'w', 0o600);
+  try {
+    fchmodSync(fd, unixPermsFromGo(file.node.mode ?? 0o644));
+    futimesSync(fd, toSeconds(file.node.atime), toSeconds(file.node.mtime));
+  } finally {
+    closeSync(fd);
+  }
+  if (owners) applyMetadata(file.path, file.node, owners);
+}
+
+function addFileBlobs(repo: Repository, file: PlannedFile, byPack: Map<string, Map<string, BlobUse>>): void {
+  const content = file.node.content ?? [];
+  const locs: BlobLocation[] = [];
+  for (const id of content) {
+    const loc = repo.index.lookup('data', id);
+    if (!loc) {
+      file.error = `data blob ${id} is missing from the index`;
+      return;
+    }
+    locs.push(loc);
+  }
+  let offset = 0;
+  for (let i = 0; i < content.length; i++) {
+    const loc = locs[i];
+    let uses = byPack.get(loc.packId);
+    if (!uses) {
+      uses = new Map();
+      byPack.set(loc.packId, uses);
+    }
+    let use = uses.get(content[i]);
+    if (!use) {
+      use = { id: content[i], loc, targets: [] };
+      uses.set(content[i], use);
+    }
+    use.targets.push({ file, offset });
+    offset += loc.uncompressedLength ?? loc.length - CRYPTO_OVERHEAD;
+  }
+}
+
+/**
+ * Cuts each pack's blobs (in pack order) into jobs of at most `jobBytes` sealed bytes and `jobTargets`
+ * targets, then counts each file's jobs: a file written by one job only is finished by that job's worker.
+ */
+function splitIntoJobs(
+  plan: RestorePlan,
+  byPack: Map<string, Map<string, BlobUse>>,
+  options: PlanOptions,
+): void {
+  for (const [packId, uses] of byPack) {
+    const sorted = [...uses.values()].sort((a, b) => a.loc.offset - b.loc.offset);
+    let job: PlannedJob | undefined;
+    let bytes = 0;
+    let targets = 0;
+    for (const use of sorted) {
+      if (
+        !job ||
+        bytes + use.loc.length > options.jobBytes ||
+        targets + use.targets.length > options.jobTargets
+      ) {
+        job = { packId, uses: [] };
+        plan.jobs.push(job);
+        bytes = 0;
+        targets = 0;
+      }
+      job.uses.push(use);
+      bytes += use.loc.length;
+      targets += use.targets.length;
+    }
+  }
+  for (const job of plan.jobs) {
+    const files = new Set<PlannedFile>();
+    for (const use of job.uses) for (const t of use.targets) files.add(t.file);
+    for (const f of files) f.jobsLeft++;
+  }
+  for (const f of plan.files) f.finishedByWorker = f.jobsLeft === 1;
+}
