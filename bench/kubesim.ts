@@ -12,8 +12,11 @@
  * peak. Targets on a 2-core machine: list ≥ 50,000 objects/s, create ≥ 5,000 objects/s, ≤ 1.5 GiB.
  */
 import { spawn } from 'node:child_process';
-import { Agent, request } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { connect, type Socket } from 'node:net';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startKubesim } from '../src/kubesim/index.ts';
 
@@ -23,6 +26,8 @@ type LoadResult = {
   list: { objects: number; pages: number; seconds: number };
   create: { objects: number; seconds: number; errors: number; clientCpuUs: number };
   watch: { watchers: number; writes: number; samples: number; p50: number; p99: number; max: number };
+  /** The create load against a bare node:http server, for the machine's ceiling at the time. */
+  baseline: { objects: number; seconds: number; errors: number; clientCpuUs: number };
 };
 
 function payload(bytes: number, seed: number): string {
@@ -84,7 +89,9 @@ async function server(args: {
     `memory after seeding: RSS ${(seededRss / MiB).toFixed(0)} MiB, heap used ${(heap / MiB).toFixed(0)} MiB`,
   );
 
-  const result = await runLoadGenerator(sim.url, args);
+  const baseline = await startBaseline();
+  const result = await runLoadGenerator(sim.url, baseline.url, args);
+  await baseline.close();
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
   const { list, create, watch } = result;
@@ -101,6 +108,10 @@ async function server(args: {
   console.log(
     `watch fan-out: ${watch.watchers} watchers × ${watch.writes} writes = ${watch.samples} deliveries; write→delivery p50 ${watch.p50.toFixed(2)} ms, p99 ${watch.p99.toFixed(2)} ms, max ${watch.max.toFixed(2)} ms`,
   );
+  const b = result.baseline;
+  console.log(
+    `baseline, the same creates against a bare node:http server that parses and re-serializes each body: ${Math.round(b.objects / b.seconds)} objects/s${cpu('baseline', b.objects)} (the machine's ceiling for this load right now; load average ${loadavg()[0].toFixed(1)})`,
+  );
   console.log(`peak RSS of the server process: ${(peak / MiB).toFixed(0)} MiB`);
   const ok =
     list.objects / list.seconds >= 50_000 && create.objects / create.seconds >= 5_000 && peak <= 1536 * MiB;
@@ -111,8 +122,40 @@ async function server(args: {
 /** Server CPU time (user + system, ms) spent in each phase the load generator announces. */
 const phaseCpu = new Map<string, number>();
 
+/** A node:http server doing the least a create can: read the body, parse it, stamp it, serialize it, answer 201. */
+async function startBaseline(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer({ keepAlive: true }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const obj = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { metadata: Record<string, unknown> };
+      obj.metadata.uid = randomUUID();
+      obj.metadata.resourceVersion = '1';
+      const json = JSON.stringify(obj);
+      res.writeHead(201, [
+        'Content-Type',
+        'application/json',
+        'Content-Length',
+        String(Buffer.byteLength(json)),
+      ]);
+      res.end(json);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 function runLoadGenerator(
   url: string,
+  baselineUrl: string,
   args: { objects: number; creates: number; watchers: number },
 ): Promise<LoadResult> {
   let current: { phase: string; cpu: NodeJS.CpuUsage } | undefined;
@@ -133,6 +176,8 @@ function runLoadGenerator(
         new URL(import.meta.url).pathname,
         '--load',
         url,
+        '--baseline',
+        baselineUrl,
         '--objects',
         String(args.objects),
         '--creates',
@@ -199,14 +244,23 @@ class RawConnection {
     this.#socket.on('error', () => {});
   }
 
-  request(method: string, path: string, body?: Buffer): Promise<{ status: number; body: Buffer }> {
+  /** One request's bytes, ready to send. */
+  static encode(method: string, path: string, body?: Buffer): Buffer {
     const head =
       `${method} ${path} HTTP/1.1\r\nHost: kubesim\r\nAccept: application/json\r\n` +
       (body ? `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n` : '') +
       '\r\n';
+    return body ? Buffer.concat([Buffer.from(head), body]) : Buffer.from(head);
+  }
+
+  request(method: string, path: string, body?: Buffer): Promise<{ status: number; body: Buffer }> {
+    return this.send(RawConnection.encode(method, path, body));
+  }
+
+  send(bytes: Buffer): Promise<{ status: number; body: Buffer }> {
     return new Promise((resolve) => {
       this.#waiting = resolve;
-      this.#socket.write(body ? Buffer.concat([Buffer.from(head), body]) : head);
+      this.#socket.write(bytes);
     });
   }
 
@@ -290,21 +344,25 @@ async function pagedList(url: string): Promise<LoadResult['list']> {
 
 async function createMany(url: string, count: number, concurrency: number): Promise<LoadResult['create']> {
   const { hostname, port } = new URL(url);
+  // Every request is serialized before the clock starts, so the load generator spends its CPU on the wire.
+  const payloadText = payload(1024, 7);
+  const requests = Array.from({ length: count }, (_, i) => {
+    const body = Buffer.from(
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `new-${i}`, labels: { bench: 'create' } },
+        data: { payload: payloadText },
+      }),
+    );
+    return RawConnection.encode('POST', `/api/v1/namespaces/ns-${i % 1000}/configmaps`, body);
+  });
   let next = 0;
   let errors = 0;
-  // One serialized body with a name slot, so the load generator spends its CPU on the wire, not on JSON.
-  const [before, after] = JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: { name: '\u0000', labels: { bench: 'create' } },
-    data: { payload: payload(1024, 7) },
-  }).split('\\u0000');
   const worker = async (): Promise<void> => {
     const conn = new RawConnection(hostname, Number(port));
     while (next < count) {
-      const i = next++;
-      const body = Buffer.from(`${before}new-${i}${after}`);
-      const reply = await conn.request('POST', `/api/v1/namespaces/ns-${i % 1000}/configmaps`, body);
+      const reply = await conn.send(requests[next++]);
       if (reply.status !== 201) errors++;
     }
     conn.close();
@@ -393,7 +451,11 @@ async function watchFanOut(url: string, watchers: number, writes: number): Promi
   };
 }
 
-async function loadGenerator(url: string, args: { creates: number; watchers: number }): Promise<void> {
+async function loadGenerator(
+  url: string,
+  baselineUrl: string,
+  args: { creates: number; watchers: number },
+): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: 32 });
   // Warm both sides' code paths before measuring.
   await send(agent, `${url}/api/v1/configmaps?limit=500`, 'GET');
@@ -405,9 +467,12 @@ async function loadGenerator(url: string, args: { creates: number; watchers: num
   const create = await createMany(url, args.creates, 32);
   await announce('watch');
   const watch = await watchFanOut(url, args.watchers, 200);
+  await announce('baseline');
+  const baseline = await createMany(baselineUrl, args.creates, 32);
   await announce('done');
   agent.destroy();
-  await new Promise<void>((resolve) => process.send?.({ result: { list, create, watch } }, () => resolve()));
+  const result: LoadResult = { list, create, watch, baseline };
+  await new Promise<void>((resolve) => process.send?.({ result }, () => resolve()));
   process.disconnect?.();
 }
 
@@ -416,6 +481,7 @@ async function loadGenerator(url: string, args: { creates: number; watchers: num
 const { values } = parseArgs({
   options: {
     load: { type: 'string' },
+    baseline: { type: 'string' },
     objects: { type: 'string', default: '200000' },
     namespaces: { type: 'string', default: '1000' },
     creates: { type: 'string', default: '20000' },
@@ -428,5 +494,5 @@ const numbers = {
   creates: Number(values.creates),
   watchers: Number(values.watchers),
 };
-if (values.load) await loadGenerator(values.load, numbers);
+if (values.load) await loadGenerator(values.load, values.baseline ?? values.load, numbers);
 else await server(numbers);
