@@ -108,12 +108,20 @@ export function decodePatch(body: Buffer, patchType: PatchType): unknown {
   return patchType === 'apply' ? parseYamlBody(body) : parseJson(body);
 }
 
+/**
+ * The parser's complaint without the excerpt of the input V8 quotes in some messages: a body may carry Secret
+ * data, and error messages end up in logs.
+ */
+export function describeJsonError(err: unknown): string {
+  return errorMessage(err).replace(/, ".*" is not valid JSON$/s, '');
+}
+
 function parseJson(body: Buffer): unknown {
   if (body.length === 0) throw badRequest('the request body is empty; expected a JSON object');
   try {
     return JSON.parse(body.toString('utf8'));
   } catch (err) {
-    throw badRequest(`the request body is not valid JSON: ${errorMessage(err)}`);
+    throw badRequest(`the request body is not valid JSON: ${describeJsonError(err)}`);
   }
 }
 
