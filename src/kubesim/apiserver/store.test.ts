@@ -120,3 +120,15 @@ test('convertJson swaps only the leading apiVersion', () => {
     spec: { apiVersion: 'example.com/v1' },
   });
 });
+
+test('objects are stored apiVersion, kind, metadata first whatever order they came in', () => {
+  const store = new MemoryStore();
+  const e = store.write('configmaps', {
+    data: { a: '1' },
+    metadata: { name: 'x', namespace: 'n' },
+    kind: 'ConfigMap',
+    apiVersion: 'v1',
+  } as KubeObject);
+  assert.ok(e.json.startsWith('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"'));
+  assert.deepEqual(JSON.parse(e.json).data, { a: '1' });
+});
