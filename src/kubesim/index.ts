@@ -72,6 +72,8 @@ export async function startKubesim(options: KubesimOptions = {}): Promise<Kubesi
     logger: logger.child({ component: 'apiserver' }),
     watchHistory: options.watchHistory,
     bookmarkIntervalMs: options.bookmarkIntervalMs,
+    // Without kubelets nothing would finish a graceful pod deletion, so pods then go at once.
+    gracefulPodDeletion: options.cluster !== false,
   });
   api.bootstrap(SYSTEM_NAMESPACES);
   const faults = new FaultInjector();
