@@ -282,6 +282,21 @@ describe('kubesim HTTP surface', () => {
     assert.equal(review.json.status.allowed, true);
     const log = await call(sim, 'GET', '/api/v1/namespaces/h/pods/nope/log');
     assert.equal(log.status, 404);
+    await call(sim, 'POST', '/api/v1/namespaces/h/pods', {
+      body: {
+        metadata: { name: 'bound' },
+        spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'i' }] },
+      },
+    });
+    const podLog = await call(sim, 'GET', '/api/v1/namespaces/h/pods/bound/log');
+    assert.equal(podLog.status, 501, 'no container runtime without the cluster');
+    const deleted = await call(sim, 'DELETE', '/api/v1/namespaces/h/pods/bound');
+    assert.equal(deleted.json.kind, 'Pod');
+    assert.equal(
+      (await call(sim, 'GET', '/api/v1/namespaces/h/pods/bound')).status,
+      404,
+      'without kubelets a bound pod is deleted at once',
+    );
   });
 
   test('faults: errors with Retry-After, counted and retired, latency, dropped watches', async () => {
