@@ -7,8 +7,9 @@
  * Lifeboat runs as a user runs it: the real CLI (`lifeboat repo …`) compiled by `tsc -p tsconfig.build.json`
  * (what `npm run build` does, into a private directory here), one process per step, timed from outside like
  * restic, with the peak RSS of the whole process (all threads) from /usr/bin/time. Each step runs restic and
- * Lifeboat back to back, so both see the same machine load; BENCH_ROUNDS > 1 repeats everything on fresh
- * repositories and reports medians.
+ * Lifeboat back to back, each after a `sync`, so both see the same machine load and a clean page cache;
+ * BENCH_ROUNDS > 1 repeats everything on fresh repositories, alternating which tool goes first, and reports
+ * medians.
  *
  * Run: node --import tsx bench/repository.ts   (BENCH_DIR=/tmp/lifeboat-bench by default; needs ~6 GB free)
  * Not part of the test suite.
@@ -189,9 +190,23 @@ async function main(): Promise<void> {
   const rss = { lifeboat: 0, restic: 0 };
   const extra: string[] = [];
   const restoreDirs: string[] = [];
+  let resticFirst = true;
   const both = (label: string, lb: () => Run, rs: () => Run, bytes?: number) => {
-    const a = rs();
-    const b = lb();
+    // Dirty pages left by one tool (a restore writes 1 GiB without fsync) would slow the next one down:
+    // each run starts from a synced page cache, and the order alternates from round to round.
+    const run = (f: () => Run) => {
+      execFileSync('sync');
+      return f();
+    };
+    let a: Run;
+    let b: Run;
+    if (resticFirst) {
+      a = run(rs);
+      b = run(lb);
+    } else {
+      b = run(lb);
+      a = run(rs);
+    }
     rss.restic = Math.max(rss.restic, a.rssMiB);
     rss.lifeboat = Math.max(rss.lifeboat, b.rssMiB);
     const row = rows.get(label) ?? { label, lifeboat: [], restic: [], bytes };
@@ -204,7 +219,9 @@ async function main(): Promise<void> {
   };
 
   for (let round = 1; round <= rounds; round++) {
-    if (rounds > 1) console.log(`\n## round ${round} of ${rounds}`);
+    resticFirst = round % 2 === 1;
+    if (rounds > 1)
+      console.log(`\n## round ${round} of ${rounds} (${resticFirst ? 'restic' : 'lifeboat'} first)`);
     const repo = (tool: string, ds: string) => join(base, `repo-${tool}-${ds}`);
     for (const tool of ['lifeboat', 'restic']) {
       for (const ds of ['ds1', 'ds2']) rmSync(repo(tool, ds), { recursive: true, force: true });

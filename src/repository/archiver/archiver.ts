@@ -346,7 +346,7 @@ class Archiver {
   #dispatch(files: QueuedFile[]): void {
     const weight = files.reduce((a, f) => a + f.size, 0);
     const p = this.#pool.chunkFiles(
-      files.map((f) => ({ path: f.path })),
+      files.map((f) => ({ path: f.path, size: f.size })),
       weight,
     );
     const tracked = p.then(

@@ -1,4 +1,5 @@
 import {
+  type Cipher,
   createCipheriv,
   createDecipheriv,
   createSecretKey,
@@ -13,6 +14,8 @@ import { Poly1305 } from './poly1305.ts';
 export const CRYPTO_OVERHEAD = 32;
 const IV_SIZE = 16;
 const MAC_SIZE = 16;
+/** Random IVs are drawn from the CSPRNG this many at a time (one call per batch, not one per blob). */
+const IV_BATCH = 256;
 
 /** The JSON form of a restic master key: `{"mac":{"k":…,"r":…},"encrypt":…}`, all base64. */
 export interface CryptoKeyJSON {
@@ -37,6 +40,12 @@ export class CryptoKey {
   readonly macR: Buffer;
   readonly #encKey: KeyObject;
   readonly #macKey: KeyObject;
+  /** AES-128-ECB under the MAC key, reused for every nonce (ECB keeps no state between whole blocks). */
+  #nonceCipher: Cipher | undefined;
+  /** `r ‖ s` for the current message: r fixed, s = AES_k(IV) written per message. */
+  readonly #polyKey = Buffer.alloc(32);
+  #ivs = Buffer.alloc(0);
+  #ivPos = 0;
 
   constructor(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array) {
     if (encrypt.length !== 32 || macK.length !== 16 || macR.length !== 16) {
@@ -49,6 +58,7 @@ export class CryptoKey {
     this.macR = Buffer.from(macR);
     this.#encKey = createSecretKey(this.encrypt);
     this.#macKey = createSecretKey(this.macK);
+    this.#polyKey.set(this.macR, 0);
   }
 
   static random(): CryptoKey {
@@ -93,7 +103,7 @@ export class CryptoKey {
     const length = plaintext.length + CRYPTO_OVERHEAD;
     if (offset < 0 || offset + length > out.length) throw new RangeError('no room for the sealed blob');
     const iv = out.subarray(offset, offset + IV_SIZE);
-    randomFillSync(iv);
+    this.#nextIv(iv);
     out.set(createCipheriv('aes-256-ctr', this.#encKey, iv).update(plaintext), offset + IV_SIZE);
     const ctEnd = offset + IV_SIZE + plaintext.length;
     out.set(this.#mac(iv, out.subarray(offset + IV_SIZE, ctEnd)), ctEnd);
@@ -115,8 +125,22 @@ export class CryptoKey {
     return createDecipheriv('aes-256-ctr', this.#encKey, iv).update(ct);
   }
 
+  #nextIv(into: Uint8Array): void {
+    if (this.#ivPos >= this.#ivs.length) {
+      this.#ivs = randomFillSync(Buffer.allocUnsafeSlow(IV_SIZE * IV_BATCH));
+      this.#ivPos = 0;
+    }
+    into.set(this.#ivs.subarray(this.#ivPos, this.#ivPos + IV_SIZE));
+    this.#ivPos += IV_SIZE;
+  }
+
   #mac(iv: Uint8Array, ct: Uint8Array): Uint8Array {
-    return poly1305Aes(this.#macKey, this.macR, iv, ct);
+    if (!this.#nonceCipher) {
+      this.#nonceCipher = createCipheriv('aes-128-ecb', this.#macKey, null);
+      this.#nonceCipher.setAutoPadding(false);
+    }
+    this.#polyKey.set(this.#nonceCipher.update(iv), 16);
+    return poly1305().mac(this.#polyKey, ct);
   }
 }
 

@@ -1,7 +1,7 @@
 import { instantiatePoly1305Blocks, MESSAGE_OFFSET, MESSAGE_WINDOW } from './poly1305-wasm.ts';
 
-const P = (1n << 130n) - 5n;
-const MASK128 = (1n << 128n) - 1n;
+const MASK26 = 0x3ffffff;
+/** The high bit of each full 16-byte block (2^128), at limb 4's position (2^104). */
 const HIBIT = 1n << 24n;
 
 /**
@@ -12,14 +12,15 @@ const HIBIT = 1n << 24n;
  */
 export class Poly1305 {
   readonly #mem: Uint8Array;
-  readonly #state: BigUint64Array;
+  /** The i64 state words as 32-bit halves: limbs stay below 2^32, so the high halves are zero. */
+  readonly #state: Uint32Array;
   readonly #blocks: (ptr: number, len: number, hibit: bigint) => void;
 
   constructor() {
     const { memory, blocks } = instantiatePoly1305Blocks();
     this.#blocks = blocks;
     this.#mem = new Uint8Array(memory.buffer);
-    this.#state = new BigUint64Array(memory.buffer, 0, 14);
+    this.#state = new Uint32Array(memory.buffer, 0, 28);
   }
 
   /** The 16-byte tag of `msg` under the 32-byte one-time key `key` (r ‖ s). */
@@ -53,30 +54,76 @@ export class Poly1305 {
     const r3 = (w(9) >>> 6) & 0x3f03fff;
     const r4 = (w(12) >>> 8) & 0x00fffff;
     const st = this.#state;
-    st.fill(0n, 0, 5);
-    st[5] = BigInt(r0);
-    st[6] = BigInt(r1);
-    st[7] = BigInt(r2);
-    st[8] = BigInt(r3);
-    st[9] = BigInt(r4);
-    st[10] = BigInt(r1 * 5);
-    st[11] = BigInt(r2 * 5);
-    st[12] = BigInt(r3 * 5);
-    st[13] = BigInt(r4 * 5);
+    st.fill(0);
+    st[10] = r0;
+    st[12] = r1;
+    st[14] = r2;
+    st[16] = r3;
+    st[18] = r4;
+    st[20] = r1 * 5;
+    st[22] = r2 * 5;
+    st[24] = r3 * 5;
+    st[26] = r4 * 5;
   }
 
+  /** poly1305-donna's finish in 32-bit arithmetic: full carry, reduce mod 2^130 - 5, add s mod 2^128. */
   #finish(key: Uint8Array): Uint8Array {
     const st = this.#state;
-    let h = 0n;
-    for (let i = 4; i >= 0; i--) h = (h << 26n) + st[i];
-    h %= P;
-    let s = 0n;
-    for (let i = 31; i >= 16; i--) s = (s << 8n) | BigInt(key[i]);
-    let t = (h + s) & MASK128;
+    let h0 = st[0];
+    let h1 = st[2];
+    let h2 = st[4];
+    let h3 = st[6];
+    let h4 = st[8];
+    let c = h1 >>> 26;
+    h1 &= MASK26;
+    h2 += c;
+    c = h2 >>> 26;
+    h2 &= MASK26;
+    h3 += c;
+    c = h3 >>> 26;
+    h3 &= MASK26;
+    h4 += c;
+    c = h4 >>> 26;
+    h4 &= MASK26;
+    h0 += c * 5;
+    c = h0 >>> 26;
+    h0 &= MASK26;
+    h1 += c;
+    // g = h + 5 - 2^130; when g is not negative, h >= p and g is the reduced value.
+    let g0 = h0 + 5;
+    c = g0 >>> 26;
+    g0 &= MASK26;
+    let g1 = h1 + c;
+    c = g1 >>> 26;
+    g1 &= MASK26;
+    let g2 = h2 + c;
+    c = g2 >>> 26;
+    g2 &= MASK26;
+    let g3 = h3 + c;
+    c = g3 >>> 26;
+    g3 &= MASK26;
+    const g4 = (h4 + c - (1 << 26)) | 0;
+    const useG = (g4 >>> 31) - 1; // all ones when g4 >= 0, else 0 (no branch on secret data)
+    const keep = ~useG;
+    h0 = (h0 & keep) | (g0 & useG);
+    h1 = (h1 & keep) | (g1 & useG);
+    h2 = (h2 & keep) | (g2 & useG);
+    h3 = (h3 & keep) | (g3 & useG);
+    h4 = (h4 & keep) | (g4 & useG);
+    const words = [
+      (h0 | (h1 << 26)) >>> 0,
+      ((h1 >>> 6) | (h2 << 20)) >>> 0,
+      ((h2 >>> 12) | (h3 << 14)) >>> 0,
+      ((h3 >>> 18) | (h4 << 8)) >>> 0,
+    ];
+    const pad = new DataView(key.buffer, key.byteOffset + 16, 16);
     const out = new Uint8Array(16);
-    for (let i = 0; i < 16; i++) {
-      out[i] = Number(t & 0xffn);
-      t >>= 8n;
+    const dv = new DataView(out.buffer);
+    let carry = 0;
+    for (let i = 0; i < 4; i++) {
+      const f = words[i] + pad.getUint32(i * 4, true) + carry;
+      dv.setUint32(i * 4, f >>> 0, true);
+      carry = f > 0xffffffff ? 1 : 0;
     }
     return out;
   }

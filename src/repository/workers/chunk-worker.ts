@@ -6,7 +6,7 @@ import { createScanner, FastCdc } from '../chunker/fastcdc.ts';
 import type { GearScanner } from '../chunker/gear-scan-wasm.ts';
 import { CryptoKey } from '../crypto/crypto-key.ts';
 import { type BuiltPack, PackBuilder } from './pack-builder.ts';
-import type { FileResult, FromWorker, InitMessage, TaskMessage, ToWorker } from './protocol.ts';
+import type { FileJob, FileResult, FromWorker, InitMessage, TaskMessage, ToWorker } from './protocol.ts';
 
 /**
  * Chunk worker. Files are read straight into the WebAssembly memory of the gear scanner (one window, reused),
@@ -104,14 +104,15 @@ function message(err: unknown): string {
  * Chunks one file into the window. Read errors fail this file only (its unchunked bytes are dropped; chunks
  * already cut are stored anyway, harmlessly); anything else fails the task.
  */
-async function chunkOne(s: State, path: string): Promise<FileResult> {
+async function chunkOne(s: State, job: FileJob): Promise<FileResult> {
   const { cdc, window } = s;
   const content: string[] = [];
   let size = 0;
+  let read = 0;
   let pos = end;
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(job.path, 'r');
   } catch (err) {
     return { content, size, error: message(err) };
   }
@@ -127,13 +128,16 @@ async function chunkOne(s: State, path: string): Promise<FileResult> {
         }
         try {
           while (end < window.length) {
-            const n = readSync(fd, window, end, window.length - end, null);
-            if (n === 0) {
+            const want = window.length - end;
+            const n = readSync(fd, window, end, want, null);
+            end += n;
+            unreported += n;
+            read += n;
+            // A short read that reaches the size seen by the walk is the end (saves the read that returns 0).
+            if (n === 0 || (n < want && read >= job.size)) {
               eof = true;
               break;
             }
-            end += n;
-            unreported += n;
           }
         } catch (err) {
           end = pos;
@@ -158,7 +162,7 @@ async function chunkOne(s: State, path: string): Promise<FileResult> {
 
 async function runTask(s: State, task: TaskMessage): Promise<void> {
   const files: FileResult[] = [];
-  for (const job of task.files) files.push(await chunkOne(s, job.path));
+  for (const job of task.files) files.push(await chunkOne(s, job));
   post({ type: 'done', taskId: task.taskId, files, read: takeUnreported() });
 }
 

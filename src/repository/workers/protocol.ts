@@ -21,6 +21,8 @@ export interface InitMessage {
 
 export interface FileJob {
   path: string;
+  /** Size from the walk's lstat: a short read that reaches it is the end of the file (no extra read). */
+  size: number;
 }
 
 export interface TaskMessage {
