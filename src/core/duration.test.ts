@@ -14,7 +14,10 @@ test('parseDuration reads Go durations', () => {
 
 test('parseDuration rejects what Go rejects, naming the text', () => {
   for (const bad of ['', '10', 'h', '1d', '1h-5m', '1 h']) {
-    assert.throws(() => parseDuration(bad), (err: Error) => err.message.includes(`"${bad}"`));
+    assert.throws(
+      () => parseDuration(bad),
+      (err: Error) => err.message.includes(`"${bad}"`),
+    );
   }
 });
 
