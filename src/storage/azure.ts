@@ -10,6 +10,7 @@ import {
 import { LifeboatError } from '../core/errors.ts';
 import { type AzureErrorContext, translateAzureError } from './azure-errors.ts';
 import { type Body, bodyBytes, mapStreamErrors, readAll, validateRange } from './body.ts';
+import { existsByStat } from './exists.ts';
 import { compareKeys, normalizeBasePrefix, validateKey, validateListPrefix } from './keys.ts';
 import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.ts';
 
@@ -150,14 +151,8 @@ class AzureStore implements AzureObjectStore {
     }
   }
 
-  async exists(key: string): Promise<boolean> {
-    try {
-      await this.stat(key);
-      return true;
-    } catch (err) {
-      if (err instanceof LifeboatError && err.code === 'NotFound') return false;
-      throw err;
-    }
+  exists(key: string): Promise<boolean> {
+    return existsByStat((k) => this.stat(k), key);
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {

@@ -16,6 +16,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { LifeboatError } from '../core/errors.ts';
 import { type Body, bodyBytes, validateRange } from './body.ts';
+import { existsByStat } from './exists.ts';
 import {
   commonPrefixesOf,
   compareKeys,
@@ -148,14 +149,8 @@ class FsObjectStore implements ObjectStore {
     return { key, size: info.size, lastModified: info.mtime };
   }
 
-  async exists(key: string): Promise<boolean> {
-    try {
-      await this.stat(key);
-      return true;
-    } catch (err) {
-      if (err instanceof LifeboatError && err.code === 'NotFound') return false;
-      throw err;
-    }
+  exists(key: string): Promise<boolean> {
+    return existsByStat((k) => this.stat(k), key);
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {

@@ -16,6 +16,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { LifeboatError } from '../core/errors.ts';
 import { type AwsCredentials, readAwsCredentialsFile } from './aws-credentials.ts';
 import { type Body, bodyBytes, mapStreamErrors, readAll, validateRange } from './body.ts';
+import { existsByStat } from './exists.ts';
 import { compareKeys, normalizeBasePrefix, validateKey, validateListPrefix } from './keys.ts';
 import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.ts';
 import { type S3ErrorContext, translateS3Error } from './s3-errors.ts';
@@ -199,14 +200,8 @@ class S3Store implements S3ObjectStore {
     }
   }
 
-  async exists(key: string): Promise<boolean> {
-    try {
-      await this.stat(key);
-      return true;
-    } catch (err) {
-      if (err instanceof LifeboatError && err.code === 'NotFound') return false;
-      throw err;
-    }
+  exists(key: string): Promise<boolean> {
+    return existsByStat((k) => this.stat(k), key);
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
