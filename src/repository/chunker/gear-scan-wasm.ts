@@ -13,18 +13,32 @@ export const WINDOW_OFFSET = 1024;
 const P = { minEnd: 0, normalEnd: 1, limitEnd: 2, maskS: 3, maskL: 4 } as const;
 const L = { h: 5, i: 6 } as const;
 
-/** One phase of the scan: from `i` to `end` with `mask`; returns `i` (absolute) from the function on a cut. */
+/** `h = (h << 1) + gear[mem[i + k]]`, and a return of `i + k + 1` (absolute) when `h & mask` is zero. */
+function step(c: Code, k: number, mask: number): void {
+  c.get(L.h).i32(1).op(OP.i32Shl);
+  c.get(L.i).mem(OP.i32Load8U, 0, k).i32(2).op(OP.i32Shl).mem(OP.i32Load, 2);
+  c.op(OP.i32Add).tee(L.h);
+  c.get(mask).op(OP.i32And, OP.i32Eqz, OP.if, VOID);
+  c.get(L.i)
+    .i32(k + 1)
+    .op(OP.i32Add, OP.return, OP.end);
+}
+
+/**
+ * One phase of the scan, from `i` to `end` with `mask`: four bytes per iteration while four remain (one
+ * bounds check per four bytes), then byte by byte.
+ */
 function phase(c: Code, end: number, mask: number): void {
   c.op(OP.block, VOID, OP.loop, VOID);
+  c.get(L.i).i32(4).op(OP.i32Add).get(end).op(OP.i32GtU, OP.brIf, 1);
+  for (let k = 0; k < 4; k++) step(c, k, mask);
+  c.get(L.i).i32(4).op(OP.i32Add).set(L.i);
+  c.op(OP.br, 0, OP.end, OP.end);
+  c.op(OP.block, VOID, OP.loop, VOID);
   c.get(L.i).get(end).op(OP.i32GeU, OP.brIf, 1);
-  // h = (h << 1) + gear[mem[i]]
-  c.get(L.h).i32(1).op(OP.i32Shl);
-  c.get(L.i).mem(OP.i32Load8U, 0).i32(2).op(OP.i32Shl).mem(OP.i32Load, 2);
-  c.op(OP.i32Add).set(L.h);
+  step(c, 0, mask);
   c.get(L.i).i32(1).op(OP.i32Add).set(L.i);
-  c.get(L.h).get(mask).op(OP.i32And, OP.i32Eqz, OP.if, VOID);
-  c.get(L.i).op(OP.return);
-  c.op(OP.end, OP.br, 0, OP.end, OP.end);
+  c.op(OP.br, 0, OP.end, OP.end);
 }
 
 function scanCode(): Code {

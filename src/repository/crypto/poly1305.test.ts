@@ -60,3 +60,14 @@ test('maximal limb values (all-ones key and message) do not overflow', () => {
   const msg = Buffer.alloc(10_000, 0xff);
   assert.deepEqual(Buffer.from(p.mac(key, msg)), Buffer.from(noblePoly1305(msg, key)));
 });
+
+test('one r with changing s (as a key seals blob after blob), then another r: paired path agrees with noble', () => {
+  const p = new Poly1305();
+  for (const r of [randomBytes(16), randomBytes(16)]) {
+    for (const len of [256, 257, 288, 300, 4096 + 16, 65_536 + 48, 131_040, 131_072 + 32]) {
+      const key = Buffer.concat([r, randomBytes(16)]);
+      const msg = randomBytes(len);
+      assert.deepEqual(Buffer.from(p.mac(key, msg)), Buffer.from(noblePoly1305(msg, key)), `length ${len}`);
+    }
+  }
+});
