@@ -15,6 +15,7 @@ import { canonicalSnapshot, type Snapshot, type SnapshotJSON } from '../format/s
 import { decodeTree, type TreeNode } from '../format/tree.ts';
 import { decodeUnpacked, encodeUnpacked } from '../format/unpacked.ts';
 import { CONFIG_KEY, type FileKind, fileKey, idFromKey, kindPrefix } from './layout.ts';
+import { FilePrefetch } from './prefetch.ts';
 
 export interface RepositoryOptions {
   /** Data blob compression for new data (`auto` by default). Trees and metadata are always compressed in v2. */
@@ -24,6 +25,11 @@ export interface RepositoryOptions {
   logger?: Logger;
   hostname?: string;
   username?: string;
+  /**
+   * `openRepository` only: read index, snapshot and lock files while the key is derived (default true), so a
+   * remote store's round trips overlap scrypt instead of following it.
+   */
+  prefetch?: boolean;
 }
 
 export interface InitOptions extends RepositoryOptions {
@@ -51,6 +57,7 @@ export class Repository {
   readonly index = new MasterIndex();
   #indexLoaded = false;
   readonly #loadedIndexFiles = new Set<string>();
+  readonly #prefetch: FilePrefetch | undefined;
 
   constructor(
     store: ObjectStore,
@@ -58,8 +65,10 @@ export class Repository {
     keyId: string,
     config: RepoConfig,
     options: RepositoryOptions,
+    prefetch?: FilePrefetch,
   ) {
     this.store = store;
+    this.#prefetch = prefetch;
     this.key = key;
     this.keyId = keyId;
     this.config = config;
@@ -98,7 +107,7 @@ export class Repository {
   }
 
   async loadUnpacked<T>(kind: 'index' | 'snapshots' | 'locks', id: string): Promise<T> {
-    const bytes = await this.store.getBuffer(fileKey(kind, id));
+    const bytes = (await this.#prefetch?.take(kind, id)) ?? (await this.store.getBuffer(fileKey(kind, id)));
     if (createHash('sha256').update(bytes).digest('hex') !== id) {
       throw new LifeboatError('Corrupt', `${kind}/${id}: content does not match its name`);
     }
@@ -244,28 +253,39 @@ export async function openRepository(
   password: string,
   options: RepositoryOptions = {},
 ): Promise<Repository> {
-  let sealedConfig: Buffer;
+  const prefetch =
+    options.prefetch === false ? undefined : new FilePrefetch(store, ['index', 'snapshots', 'locks']);
   try {
-    sealedConfig = await store.getBuffer(CONFIG_KEY);
+    const [sealedConfig, keyIds] = await Promise.all([
+      store.getBuffer(CONFIG_KEY).catch((err: unknown) => {
+        if (isLifeboatError(err, 'NotFound'))
+          throw new LifeboatError('NotFound', 'no repository here (config not found)');
+        throw err;
+      }),
+      listKeyIds(store),
+    ]);
+    for (const id of keyIds) {
+      const file = parseKeyFile(await store.getBuffer(fileKey('keys', id)));
+      const master = await openKeyFile(file, password);
+      if (master) {
+        const config = decodeConfig(sealedConfig, master);
+        return new Repository(store, master, id, config, options, prefetch);
+      }
+    }
+    throw new LifeboatError('PermissionDenied', 'wrong password or no key found');
   } catch (err) {
-    if (isLifeboatError(err, 'NotFound'))
-      throw new LifeboatError('NotFound', 'no repository here (config not found)');
+    prefetch?.clear();
     throw err;
   }
+}
+
+async function listKeyIds(store: ObjectStore): Promise<string[]> {
   const keyIds: string[] = [];
   for await (const obj of store.list('keys/')) {
     const id = idFromKey(obj.key);
     if (id) keyIds.push(id);
   }
-  for (const id of keyIds) {
-    const file = parseKeyFile(await store.getBuffer(fileKey('keys', id)));
-    const master = await openKeyFile(file, password);
-    if (master) {
-      const config = decodeConfig(sealedConfig, master);
-      return new Repository(store, master, id, config, options);
-    }
-  }
-  throw new LifeboatError('PermissionDenied', 'wrong password or no key found');
+  return keyIds;
 }
 
 function safeUsername(): string {
