@@ -282,14 +282,17 @@ async function main(): Promise<void> {
   for (const line of extra) console.log(line);
   console.log(`(6) peak RSS: lifeboat ${fmt(rss.lifeboat, 0)} MiB, restic ${fmt(rss.restic, 0)} MiB`);
   console.log(
-    `\n| step | lifeboat s | restic s | restic/lifeboat |${rounds > 1 ? ` (medians of ${rounds} rounds)` : ''}`,
+    `\n| step | lifeboat s | restic s | restic/lifeboat |${rounds > 1 ? ` (medians of ${rounds} rounds; ratio: median of the per-round ratios, listed)` : ''}`,
   );
   console.log('|---|---|---|---|');
   for (const r of rows.values()) {
     const lb = median(r.lifeboat);
     const rs = median(r.restic);
+    // The ratio of each round (both tools under the same load), then the median of those.
+    const ratio = median(r.lifeboat.map((l, i) => r.restic[i] / l));
     const speed = r.bytes ? ` (${fmt(mb(r.bytes) / lb, 0)} vs ${fmt(mb(r.bytes) / rs, 0)} MB/s)` : '';
-    console.log(`| ${r.label} | ${fmt(lb)} | ${fmt(rs)} | ${fmt(rs / lb)}x${speed} |`);
+    const all = rounds > 1 ? ` [${r.lifeboat.map((l, i) => fmt(r.restic[i] / l)).join(', ')}]` : '';
+    console.log(`| ${r.label} | ${fmt(lb)} | ${fmt(rs)} | ${fmt(ratio)}x${all}${speed} |`);
   }
   console.log(
     `\ncommand: ${rounds > 1 ? `BENCH_ROUNDS=${rounds} ` : ''}node --import tsx bench/repository.ts`,

@@ -1,4 +1,5 @@
 import { Compressor, Decompressor } from 'zstd-napi';
+import zstdBinding from 'zstd-napi/binding.js';
 
 /** `off`: store data blobs raw; `auto`: zstd when it pays; `max`: zstd at a high level, kept when it pays. */
 export const CompressionModes = ['off', 'auto', 'max'] as const;
@@ -15,6 +16,7 @@ let compressor: Compressor | undefined;
 let sampler: Compressor | undefined;
 let maxCompressor: Compressor | undefined;
 let decompressor: Decompressor | undefined;
+let dctx: InstanceType<typeof zstdBinding.DCtx> | undefined;
 
 // One context per thread: zstd contexts are not shareable across threads and are costly to create.
 function zstd(level: 'sample' | 'default' | 'max'): Compressor {
@@ -71,4 +73,14 @@ export function compressAlways(data: Uint8Array): Buffer {
 export function decompress(data: Uint8Array): Buffer {
   decompressor ??= new Decompressor();
   return decompressor.decompress(data);
+}
+
+/**
+ * Decompresses one zstd frame into `out`, whose length is the plaintext length the index records (no
+ * allocation, no header parsing in JavaScript); returns the bytes written, which a caller checks against that
+ * length (a blob that decodes to anything else is damaged).
+ */
+export function decompressInto(data: Uint8Array, out: Uint8Array): number {
+  dctx ??= new zstdBinding.DCtx();
+  return dctx.decompress(out, data);
 }

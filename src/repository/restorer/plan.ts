@@ -1,4 +1,13 @@
-import { closeSync, fchmodSync, futimesSync, mkdirSync, openSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  closeSync,
+  fchmodSync,
+  futimesSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CRYPTO_OVERHEAD } from '../crypto/crypto-key.ts';
 import { unixPermsFromGo } from '../format/file-mode.ts';
@@ -16,6 +25,8 @@ export interface PlannedFile {
   jobsLeft: number;
   /** Its only job finishes it in the worker (metadata through the descriptor). */
   finishedByWorker: boolean;
+  /** Its directory was made by this restore: the file is new, with the restoring process's ids. */
+  fresh: boolean;
   /** Why it failed (it is removed at the end), once it has. */
   error?: string;
 }
@@ -38,9 +49,14 @@ export interface RestorePlan {
   /** Directories inside the restored paths, for their metadata at the end. */
   dirs: Array<{ path: string; node: TreeNode }>;
   hardlinks: Array<{ path: string; first: string }>;
-  /** Files already complete (empty files) and symlinks made while planning. */
+  /** Files already complete (empty files) made while planning. */
   done: number;
   bytesTotal: number;
+  /**
+   * The owner new files get (the process's effective ids), unless the target directory is setgid (then
+   * their group is the directory's and this is undefined).
+   */
+  newFileIds: { uid: number; gid: number } | undefined;
 }
 
 export interface PlanOptions {
@@ -64,10 +80,19 @@ export async function planRestore(
   treeId: string,
   options: PlanOptions,
 ): Promise<RestorePlan> {
-  const plan: RestorePlan = { files: [], jobs: [], dirs: [], hardlinks: [], done: 0, bytesTotal: 0 };
   const fresh = new Set<string>();
   const known = new Set<string>();
   if (mkdirSync(options.target, { recursive: true }) !== undefined) fresh.add(options.target);
+  const setgid = (statSync(options.target).mode & 0o2000) !== 0;
+  const plan: RestorePlan = {
+    files: [],
+    jobs: [],
+    dirs: [],
+    hardlinks: [],
+    done: 0,
+    bytesTotal: 0,
+    newFileIds: setgid ? undefined : { uid: process.geteuid?.() ?? -1, gid: process.getegid?.() ?? -1 },
+  };
   known.add(options.target);
   const links = new Map<string, string>();
   const byPack = new Map<string, Map<string, BlobUse>>();
@@ -101,7 +126,6 @@ export async function planRestore(
         if (!parentFresh) rmSync(dest, { force: true });
         symlinkSync(node.linktarget ?? '', dest);
         applyMetadata(dest, node, options.owners);
-        plan.done++;
         continue;
       }
       if (node.type !== 'file') continue; // devices, fifos, sockets: not recreated
@@ -114,7 +138,13 @@ export async function planRestore(
         }
         links.set(key, dest);
       }
-      const file: PlannedFile = { path: dest, node, jobsLeft: 0, finishedByWorker: false };
+      const file: PlannedFile = {
+        path: dest,
+        node,
+        jobsLeft: 0,
+        finishedByWorker: false,
+        fresh: parentFresh,
+      };
       plan.files.push(file);
       plan.bytesTotal += node.size ?? 0;
       if (!parentFresh) {

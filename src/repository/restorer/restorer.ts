@@ -81,6 +81,7 @@ export async function restore(
     bytesTotal: plan.bytesTotal,
   };
   const pool = new RestorePool({ workers, key: repo.key.toJSON(), sparse, owners });
+  const describer = new JobFiles(plan.newFileIds, owners, process.umask());
   const fileDone = (f: PlannedFile) => {
     if (--f.jobsLeft > 0 || f.error) return;
     if (!f.finishedByWorker) {
@@ -96,7 +97,7 @@ export async function restore(
   };
   try {
     await forEachLimited(plan.jobs, workers * Math.max(1, options.prefetch ?? 2), async (job, jobId) => {
-      const outcome = await runJob(repo, pool, job, jobId);
+      const outcome = await runJob(repo, pool, describer, job, jobId);
       const files = outcome.files;
       if (outcome.error !== undefined) {
         for (const f of files) fail(f, outcome.error);
@@ -160,11 +161,12 @@ interface JobOutcome {
 async function runJob(
   repo: Repository,
   pool: RestorePool,
+  jobFiles: JobFiles,
   job: PlannedJob,
   jobId: number,
 ): Promise<JobOutcome> {
   const files: PlannedFile[] = [];
-  const jobFiles: JobFile[] = [];
+  const described: JobFile[] = [];
   const slots = new Map<PlannedFile, number>();
   const blobs: JobBlob[] = [];
   const uses: PlannedJob['uses'] = [];
@@ -174,8 +176,7 @@ async function runJob(
       if (!slots.has(t.file)) {
         slots.set(t.file, files.length);
         files.push(t.file);
-        if (!t.file.error) jobFiles.push(jobFile(t.file));
-        else jobFiles.push({ path: t.file.path, size: 0 });
+        described.push(jobFiles.describe(t.file));
       }
       if (!t.file.error) targets.push(slots.get(t.file) as number, t.offset);
     }
@@ -203,23 +204,48 @@ async function runJob(
     ranges: ranges.map((r) => r.data),
     rangeOffsets: ranges.map((r) => r.offset),
     blobs,
-    files: jobFiles,
+    files: described,
   };
   return { files, uses, result: await pool.run(message) };
 }
 
-function jobFile(f: PlannedFile): JobFile {
-  const out: JobFile = { path: f.path, size: f.node.size ?? 0 };
-  if (f.finishedByWorker) {
-    out.finish = {
-      perms: unixPermsFromGo(f.node.mode ?? 0o644),
-      uid: f.node.uid,
-      gid: f.node.gid,
-      atime: toSeconds(f.node.atime),
-      mtime: toSeconds(f.node.mtime),
-    };
+/**
+ * How the worker creates and finishes each file. Syscalls a new file does not need are left out: a file in a
+ * directory this restore made is new, so it already has the process's owner (no chown when that is the
+ * snapshot's) and is created with its final permissions when the umask keeps them (no chmod).
+ */
+class JobFiles {
+  readonly #ids: { uid: number; gid: number } | undefined;
+  readonly #owners: boolean;
+  readonly #umask: number;
+
+  constructor(ids: { uid: number; gid: number } | undefined, owners: boolean, umask: number) {
+    this.#ids = ids;
+    this.#owners = owners;
+    this.#umask = umask;
   }
-  return out;
+
+  describe(f: PlannedFile): JobFile {
+    const node = f.node;
+    const perms = unixPermsFromGo(node.mode ?? 0o644);
+    // Only a file finished in one job may be created without owner write: no later job reopens it.
+    const final = f.finishedByWorker && f.fresh && perms <= 0o777 && (perms & this.#umask) === 0;
+    const out: JobFile = { path: f.path, size: node.size ?? 0, createMode: final ? perms : 0o600 };
+    if (f.finishedByWorker) {
+      const ids = this.#ids;
+      const sameOwner = f.fresh && ids !== undefined && node.uid === ids.uid && node.gid === ids.gid;
+      out.finish = {
+        perms,
+        chmod: !final,
+        uid: node.uid,
+        gid: node.gid,
+        chown: this.#owners && !sameOwner,
+        atime: toSeconds(node.atime),
+        mtime: toSeconds(node.mtime),
+      };
+    }
+    return out;
+  }
 }
 
 /** The job's byte ranges of the pack (blobs less than 1 MiB apart read together), each its own buffer. */

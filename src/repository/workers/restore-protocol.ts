@@ -16,10 +16,13 @@ export interface RestoreInit {
 
 /** Metadata applied to a file (through its descriptor) once the job wrote all of it. */
 export interface FileMetadata {
-  /** Permission bits (Unix, with setuid/setgid/sticky). */
+  /** Permission bits (Unix, with setuid/setgid/sticky); applied when `chmod`. */
   perms: number;
+  chmod: boolean;
+  /** Owner, applied when `chown` (a new file already has the restoring process's ids). */
   uid: number;
   gid: number;
+  chown: boolean;
   /** Seconds, as utimes takes them. */
   atime: number;
   mtime: number;
@@ -29,6 +32,8 @@ export interface JobFile {
   path: string;
   /** The file's final size (holes at its end are made by extending it to this). */
   size: number;
+  /** Permissions the file is created with (its final ones when nothing needs `chmod` later). */
+  createMode: number;
   /** Present when this job holds every remaining blob of the file: the worker finishes the file. */
   finish?: FileMetadata;
 }

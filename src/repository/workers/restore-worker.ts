@@ -10,7 +10,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { decompress } from '../blobs/compression.ts';
+import { decompressInto } from '../blobs/compression.ts';
 import { CryptoKey } from '../crypto/crypto-key.ts';
 import type {
   FromRestoreWorker,
@@ -32,6 +32,8 @@ if (!port) throw new Error('restore-worker must run in a worker thread');
 let init: RestoreInit | undefined;
 let key: CryptoKey | undefined;
 let zeros = Buffer.alloc(0);
+/** Decompressed blobs land here (written out before the next blob is opened). */
+let scratch = Buffer.alloc(0);
 const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT;
 
 function isZero(b: Buffer): boolean {
@@ -53,7 +55,12 @@ function openBlob(job: RestoreJob, index: number): Buffer {
   const b = job.blobs[index];
   const sealed = sealedBlob(job, b.offset, b.length);
   let plain = (key as CryptoKey).open(sealed);
-  if (b.uncompressedLength >= 0) plain = decompress(plain);
+  if (b.uncompressedLength >= 0) {
+    if (scratch.length < b.uncompressedLength) scratch = Buffer.allocUnsafeSlow(b.uncompressedLength);
+    const out = scratch.subarray(0, b.uncompressedLength);
+    if (decompressInto(plain, out) !== out.length) throw new Error('decompresses to the wrong length');
+    plain = out;
+  }
   if (createHash('sha256').update(plain).digest('hex') !== b.id) throw new Error('does not match its id');
   return plain;
 }
@@ -85,7 +92,7 @@ function runJob(job: RestoreJob): JobResult {
       try {
         let fd = fds[fi];
         if (fd === undefined) {
-          fd = openSync(job.files[fi].path, WRITE_FLAGS, 0o600);
+          fd = openSync(job.files[fi].path, WRITE_FLAGS, job.files[fi].createMode);
           fds[fi] = fd;
         }
         if (zero) holes.add(fi);
@@ -105,14 +112,14 @@ function runJob(job: RestoreJob): JobResult {
       if (holes.has(fi)) ftruncateSync(fd, file.size);
       const meta = file.finish;
       if (meta && !broken.has(fi)) {
-        if (init?.owners) {
+        if (meta.chown) {
           try {
             fchownSync(fd, meta.uid, meta.gid);
           } catch {
             // not permitted: the file keeps the restoring user's ownership
           }
         }
-        fchmodSync(fd, meta.perms);
+        if (meta.chmod) fchmodSync(fd, meta.perms);
         futimesSync(fd, meta.atime, meta.mtime);
       }
     } catch (err) {
