@@ -23,7 +23,15 @@ function zstd(level: 'sample' | 'default' | 'max'): Compressor {
   if (level === 'sample') {
     if (!sampler) {
       sampler = new Compressor();
-      sampler.setParameters({ compressionLevel: 1, contentSizeFlag: false, checksumFlag: false });
+      // Small tables: the sample is 16 KiB, and resetting level 1's default tables for every blob costs more
+      // than compressing the sample.
+      sampler.setParameters({
+        compressionLevel: 1,
+        windowLog: 14,
+        hashLog: 10,
+        contentSizeFlag: false,
+        checksumFlag: false,
+      });
     }
     return sampler;
   }
