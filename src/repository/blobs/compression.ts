@@ -7,6 +7,7 @@ export type CompressionMode = (typeof CompressionModes)[number];
 
 const SAMPLE_SLICE = 4096;
 const SAMPLE_SLICES = 4;
+const DEFAULT_LEVEL = 2;
 /** Below this ratio on the sample, the blob is worth compressing whole. */
 const SAMPLE_WORTH = 0.95;
 /** Keep the compressed form only when it saves at least this fraction (the frame header is not free). */
@@ -44,8 +45,10 @@ function zstd(level: 'sample' | 'default' | 'max'): Compressor {
   }
   if (!compressor) {
     compressor = new Compressor();
-    // A 512 KiB window, as restic uses, bounds the memory any reader needs to decode a blob.
-    compressor.setParameters({ compressionLevel: 3, windowLog: 19, checksumFlag: false });
+    // A 512 KiB window, as restic uses, bounds the memory any reader needs to decode a blob. Level 2, not
+    // zstd's default 3: measured on 128 KiB chunks of JavaScript, of a binary and on small files, level 2
+    // writes 1-5 % more bytes at 1.2-1.5x the speed (on many small text blobs, 1.5x for +0.6 %).
+    compressor.setParameters({ compressionLevel: DEFAULT_LEVEL, windowLog: 19, checksumFlag: false });
   }
   return compressor;
 }
