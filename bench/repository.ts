@@ -186,117 +186,159 @@ async function main(): Promise<void> {
   // Warm the page cache, as the reference figures were taken warm.
   execFileSync('sh', ['-c', `cat ${ds1}/*.bin > /dev/null; find ${ds2} -type f -exec cat {} + > /dev/null`]);
 
-  const rows = new Map<string, Row>();
-  const rss = { lifeboat: 0, restic: 0 };
-  const extra: string[] = [];
-  const restoreDirs: string[] = [];
-  let resticFirst = true;
-  const both = (label: string, lb: () => Run, rs: () => Run, bytes?: number) => {
-    // Dirty pages left by one tool (a restore writes 1 GiB without fsync) would slow the next one down:
-    // each run starts from a synced page cache, and the order alternates from round to round.
+  const bench = new Bench(base, { ds1, ds2, ds1Bytes, ds2Bytes });
+  for (let round = 1; round <= rounds; round++) bench.round(round, rounds);
+  bench.cleanUp();
+  bench.report(rounds);
+}
+
+interface DataSets {
+  ds1: string;
+  ds2: string;
+  ds1Bytes: number;
+  ds2Bytes: number;
+}
+
+/** Runs the steps of each round for both tools and collects the figures. */
+class Bench {
+  readonly #base: string;
+  readonly #data: DataSets;
+  readonly #rows = new Map<string, Row>();
+  readonly #rss = { lifeboat: 0, restic: 0 };
+  readonly #extra: string[] = [];
+  /** Restore outputs, deleted at the end: deleting them between steps would charge the next step for it. */
+  readonly #restoreDirs: string[] = [];
+  #resticFirst = true;
+
+  constructor(base: string, data: DataSets) {
+    this.#base = base;
+    this.#data = data;
+  }
+
+  #repo(tool: string, ds: string): string {
+    return join(this.#base, `repo-${tool}-${ds}`);
+  }
+
+  /**
+   * Times one step for both tools. Dirty pages left by one tool (a restore writes 1 GiB without fsync) would
+   * slow the next one down: each run starts from a synced page cache, and the order alternates by round.
+   */
+  #both(label: string, lb: () => Run, rs: () => Run, bytes?: number): void {
     const run = (f: () => Run) => {
       execFileSync('sync');
       return f();
     };
     let a: Run;
     let b: Run;
-    if (resticFirst) {
+    if (this.#resticFirst) {
       a = run(rs);
       b = run(lb);
     } else {
       b = run(lb);
       a = run(rs);
     }
-    rss.restic = Math.max(rss.restic, a.rssMiB);
-    rss.lifeboat = Math.max(rss.lifeboat, b.rssMiB);
-    const row = rows.get(label) ?? { label, lifeboat: [], restic: [], bytes };
+    this.#rss.restic = Math.max(this.#rss.restic, a.rssMiB);
+    this.#rss.lifeboat = Math.max(this.#rss.lifeboat, b.rssMiB);
+    const row = this.#rows.get(label) ?? { label, lifeboat: [], restic: [], bytes };
     row.lifeboat.push(b.seconds);
     row.restic.push(a.seconds);
-    rows.set(label, row);
+    this.#rows.set(label, row);
     console.log(
       `${label}: lifeboat ${fmt(b.seconds)} s (${fmt(b.rssMiB, 0)} MiB), restic ${fmt(a.seconds)} s (${fmt(a.rssMiB, 0)} MiB), restic/lifeboat ${fmt(a.seconds / b.seconds)}x  [load ${fmt(loadavg()[0], 1)}]`,
     );
-  };
+  }
 
-  for (let round = 1; round <= rounds; round++) {
-    resticFirst = round % 2 === 1;
+  #backupBoth(label: string, ds: string, path: string, bytes?: number): void {
+    this.#both(
+      label,
+      () => lifeboat(this.#repo('lifeboat', ds), '-q', 'backup', '--host', HOST, path),
+      () => restic(this.#repo('restic', ds), 'backup', '--host', HOST, path),
+      bytes,
+    );
+  }
+
+  round(round: number, rounds: number): void {
+    const { ds1, ds2, ds1Bytes, ds2Bytes } = this.#data;
+    this.#resticFirst = round % 2 === 1;
     if (rounds > 1)
-      console.log(`\n## round ${round} of ${rounds} (${resticFirst ? 'restic' : 'lifeboat'} first)`);
-    const repo = (tool: string, ds: string) => join(base, `repo-${tool}-${ds}`);
+      console.log(`\n## round ${round} of ${rounds} (${this.#resticFirst ? 'restic' : 'lifeboat'} first)`);
     for (const tool of ['lifeboat', 'restic']) {
-      for (const ds of ['ds1', 'ds2']) rmSync(repo(tool, ds), { recursive: true, force: true });
+      for (const ds of ['ds1', 'ds2']) rmSync(this.#repo(tool, ds), { recursive: true, force: true });
     }
     for (const ds of ['ds1', 'ds2']) {
-      lifeboat(repo('lifeboat', ds), '-q', 'init');
-      restic(repo('restic', ds), 'init');
+      lifeboat(this.#repo('lifeboat', ds), '-q', 'init');
+      restic(this.#repo('restic', ds), 'init');
     }
-    const backupBoth = (label: string, ds: string, path: string, bytes?: number) =>
-      both(
-        label,
-        () => lifeboat(repo('lifeboat', ds), '-q', 'backup', '--host', HOST, path),
-        () => restic(repo('restic', ds), 'backup', '--host', HOST, path),
-        bytes,
-      );
-    backupBoth('(1) initial backup ds1', 'ds1', ds1, ds1Bytes);
-    backupBoth('(2) initial backup ds2', 'ds2', ds2, ds2Bytes);
-    extra.push(
-      `(2) repository size ds2: lifeboat ${fmt(mb(du(repo('lifeboat', 'ds2'))), 1)} MB, restic ${fmt(mb(du(repo('restic', 'ds2'))), 1)} MB`,
+    this.#backupBoth('(1) initial backup ds1', 'ds1', ds1, ds1Bytes);
+    this.#backupBoth('(2) initial backup ds2', 'ds2', ds2, ds2Bytes);
+    this.#extra.push(
+      `(2) repository size ds2: lifeboat ${fmt(mb(du(this.#repo('lifeboat', 'ds2'))), 1)} MB, restic ${fmt(mb(du(this.#repo('restic', 'ds2'))), 1)} MB`,
     );
-    backupBoth('(3) re-backup ds1, unchanged', 'ds1', ds1);
-    backupBoth('(3) re-backup ds2, unchanged', 'ds2', ds2);
-    const before = { lifeboat: du(repo('lifeboat', 'ds1')), restic: du(repo('restic', 'ds1')) };
+    this.#backupBoth('(3) re-backup ds1, unchanged', 'ds1', ds1);
+    this.#backupBoth('(3) re-backup ds2, unchanged', 'ds2', ds2);
+    const before = { lifeboat: du(this.#repo('lifeboat', 'ds1')), restic: du(this.#repo('restic', 'ds1')) };
     const changed = modify(ds1);
     execFileSync('sh', ['-c', `cat ${ds1}/*.bin > /dev/null`]);
-    backupBoth('(4) incremental ds1 after 5 % rewritten', 'ds1', ds1, ds1Bytes);
+    this.#backupBoth('(4) incremental ds1 after 5 % rewritten', 'ds1', ds1, ds1Bytes);
     const added = {
-      lifeboat: du(repo('lifeboat', 'ds1')) - before.lifeboat,
-      restic: du(repo('restic', 'ds1')) - before.restic,
+      lifeboat: du(this.#repo('lifeboat', 'ds1')) - before.lifeboat,
+      restic: du(this.#repo('restic', 'ds1')) - before.restic,
     };
-    extra.push(
+    this.#extra.push(
       `(4) bytes added (changed ${fmt(mb(changed), 1)} MB): lifeboat ${fmt(mb(added.lifeboat), 1)} MB = ${fmt((100 * added.lifeboat) / ds1Bytes, 1)} % of ds1, restic ${fmt(mb(added.restic), 1)} MB = ${fmt((100 * added.restic) / ds1Bytes, 1)} %`,
     );
-    for (const ds of ['ds1', 'ds2'] as const) {
-      // Fresh targets that are not deleted before the other tool runs: deleting 20,000 files just before
-      // creating 20,000 makes ext4's inode allocator skip the recently freed ones one by one (quadratic),
-      // which would charge the second tool for the first one's clean-up.
-      const target = (tool: string) => join(base, `restore-${tool}-${ds}-${round}`);
-      const snaps = {
-        lifeboat: firstSnapshot('lifeboat', repo('lifeboat', ds)),
-        restic: firstSnapshot('restic', repo('restic', ds)),
-      };
-      both(
-        `(5) restore ${ds}`,
-        () => lifeboat(repo('lifeboat', ds), '-q', 'restore', snaps.lifeboat, '--target', target('lifeboat')),
-        () => restic(repo('restic', ds), 'restore', snaps.restic, '--target', target('restic')),
-        ds === 'ds1' ? ds1Bytes : ds2Bytes,
-      );
-      for (const tool of ['lifeboat', 'restic']) {
-        if (ds === 'ds1') rmSync(target(tool), { recursive: true, force: true });
-        else restoreDirs.push(target(tool));
-      }
-    }
+    for (const ds of ['ds1', 'ds2'] as const)
+      this.#restoreBoth(ds, round, ds === 'ds1' ? ds1Bytes : ds2Bytes);
   }
-  for (const d of restoreDirs) rmSync(d, { recursive: true, force: true });
 
-  console.log('');
-  for (const line of extra) console.log(line);
-  console.log(`(6) peak RSS: lifeboat ${fmt(rss.lifeboat, 0)} MiB, restic ${fmt(rss.restic, 0)} MiB`);
-  console.log(
-    `\n| step | lifeboat s | restic s | restic/lifeboat |${rounds > 1 ? ` (medians of ${rounds} rounds; ratio: median of the per-round ratios, listed)` : ''}`,
-  );
-  console.log('|---|---|---|---|');
-  for (const r of rows.values()) {
-    const lb = median(r.lifeboat);
-    const rs = median(r.restic);
-    // The ratio of each round (both tools under the same load), then the median of those.
-    const ratio = median(r.lifeboat.map((l, i) => r.restic[i] / l));
-    const speed = r.bytes ? ` (${fmt(mb(r.bytes) / lb, 0)} vs ${fmt(mb(r.bytes) / rs, 0)} MB/s)` : '';
-    const all = rounds > 1 ? ` [${r.lifeboat.map((l, i) => fmt(r.restic[i] / l)).join(', ')}]` : '';
-    console.log(`| ${r.label} | ${fmt(lb)} | ${fmt(rs)} | ${fmt(ratio)}x${all}${speed} |`);
+  /**
+   * Restores into fresh targets that stay until the end: deleting 20,000 files just before creating 20,000
+   * makes ext4's inode allocator skip the recently freed ones one by one, and deleting 2 GiB issues discards,
+   * either of which would charge the next tool for the previous one's clean-up.
+   */
+  #restoreBoth(ds: 'ds1' | 'ds2', round: number, bytes: number): void {
+    const target = (tool: string) => join(this.#base, `restore-${tool}-${ds}-${round}`);
+    const snaps = {
+      lifeboat: firstSnapshot('lifeboat', this.#repo('lifeboat', ds)),
+      restic: firstSnapshot('restic', this.#repo('restic', ds)),
+    };
+    this.#both(
+      `(5) restore ${ds}`,
+      () =>
+        lifeboat(this.#repo('lifeboat', ds), '-q', 'restore', snaps.lifeboat, '--target', target('lifeboat')),
+      () => restic(this.#repo('restic', ds), 'restore', snaps.restic, '--target', target('restic')),
+      bytes,
+    );
+    for (const tool of ['lifeboat', 'restic']) this.#restoreDirs.push(target(tool));
   }
-  console.log(
-    `\ncommand: ${rounds > 1 ? `BENCH_ROUNDS=${rounds} ` : ''}node --import tsx bench/repository.ts`,
-  );
+
+  cleanUp(): void {
+    for (const d of this.#restoreDirs) rmSync(d, { recursive: true, force: true });
+  }
+
+  report(rounds: number): void {
+    console.log('');
+    for (const line of this.#extra) console.log(line);
+    console.log(
+      `(6) peak RSS: lifeboat ${fmt(this.#rss.lifeboat, 0)} MiB, restic ${fmt(this.#rss.restic, 0)} MiB`,
+    );
+    console.log(
+      `\n| step | lifeboat s | restic s | restic/lifeboat |${rounds > 1 ? ` (medians of ${rounds} rounds; ratio: median of the per-round ratios, listed)` : ''}`,
+    );
+    console.log('|---|---|---|---|');
+    for (const r of this.#rows.values()) {
+      const lb = median(r.lifeboat);
+      const rs = median(r.restic);
+      // The ratio of each round (both tools under the same load), then the median of those.
+      const ratio = median(r.lifeboat.map((l, i) => r.restic[i] / l));
+      const speed = r.bytes ? ` (${fmt(mb(r.bytes) / lb, 0)} vs ${fmt(mb(r.bytes) / rs, 0)} MB/s)` : '';
+      const all = rounds > 1 ? ` [${r.lifeboat.map((l, i) => fmt(r.restic[i] / l)).join(', ')}]` : '';
+      console.log(`| ${r.label} | ${fmt(lb)} | ${fmt(rs)} | ${fmt(ratio)}x${all}${speed} |`);
+    }
+    console.log(
+      `\ncommand: ${rounds > 1 ? `BENCH_ROUNDS=${rounds} ` : ''}node --import tsx bench/repository.ts`,
+    );
+  }
 }
 
 await main();

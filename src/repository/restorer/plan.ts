@@ -80,91 +80,111 @@ export async function planRestore(
   treeId: string,
   options: PlanOptions,
 ): Promise<RestorePlan> {
-  const fresh = new Set<string>();
-  const known = new Set<string>();
-  if (mkdirSync(options.target, { recursive: true }) !== undefined) fresh.add(options.target);
-  const setgid = (statSync(options.target).mode & 0o2000) !== 0;
-  const plan: RestorePlan = {
-    files: [],
-    jobs: [],
-    dirs: [],
-    hardlinks: [],
-    done: 0,
-    bytesTotal: 0,
-    newFileIds: setgid ? undefined : { uid: process.geteuid?.() ?? -1, gid: process.getegid?.() ?? -1 },
-  };
-  known.add(options.target);
-  const links = new Map<string, string>();
-  const byPack = new Map<string, Map<string, BlobUse>>();
+  const planner = new Planner(repo, options);
   const seen = new Set<string>();
-  const includes = options.include.map(normalizeSnapshotPath);
-
-  const ensureParent = (dest: string): boolean => {
-    const parent = dirname(dest);
-    if (!known.has(parent)) {
-      mkdirSync(parent, { recursive: true });
-      known.add(parent);
-    }
-    return fresh.has(parent);
-  };
-
-  for (const include of includes) {
+  for (const include of options.include.map(normalizeSnapshotPath)) {
     for await (const { path, node } of walkTree(repo, treeId, include)) {
       if (seen.has(path)) continue;
       seen.add(path);
-      const dest = join(options.target, path);
       const inside = include === '/' || path === include || path.startsWith(`${include}/`);
-      if (node.type === 'dir') {
-        makeDir(dest, ensureParent(dest), fresh);
-        known.add(dest);
-        if (inside) plan.dirs.push({ path: dest, node });
-        continue;
-      }
-      if (!inside) continue;
-      const parentFresh = ensureParent(dest);
-      if (node.type === 'symlink') {
-        if (!parentFresh) rmSync(dest, { force: true });
-        symlinkSync(node.linktarget ?? '', dest);
-        applyMetadata(dest, node, options.owners);
-        continue;
-      }
-      if (node.type !== 'file') continue; // devices, fifos, sockets: not recreated
-      if ((node.links ?? 1) > 1 && node.inode) {
-        const key = `${node.device_id ?? 0}:${node.inode}`;
-        const first = links.get(key);
-        if (first) {
-          plan.hardlinks.push({ path: dest, first });
-          continue;
-        }
-        links.set(key, dest);
-      }
-      const file: PlannedFile = {
-        path: dest,
-        node,
-        jobsLeft: 0,
-        finishedByWorker: false,
-        fresh: parentFresh,
-      };
-      plan.files.push(file);
-      plan.bytesTotal += node.size ?? 0;
-      if (!parentFresh) {
-        try {
-          rmSync(dest, { force: true });
-        } catch (err) {
-          file.error = `cannot replace the existing entry: ${(err as Error).message}`;
-          continue;
-        }
-      }
-      if ((node.content?.length ?? 0) === 0) {
-        writeEmptyFile(file, options.owners);
-        plan.done++;
-        continue;
-      }
-      addFileBlobs(repo, file, byPack);
+      planner.entry(join(options.target, path), node, inside);
     }
   }
-  splitIntoJobs(plan, byPack, options);
-  return plan;
+  return planner.finish();
+}
+
+/** Makes the directories and links while the walk goes, and collects the files' blobs by pack. */
+class Planner {
+  readonly #repo: Repository;
+  readonly #options: PlanOptions;
+  readonly plan: RestorePlan;
+  /** Directories this restore created (so they held nothing before). */
+  readonly #fresh = new Set<string>();
+  /** Directories known to exist. */
+  readonly #known = new Set<string>();
+  /** First path restored for each hard-linked inode. */
+  readonly #links = new Map<string, string>();
+  readonly #byPack = new Map<string, Map<string, BlobUse>>();
+
+  constructor(repo: Repository, options: PlanOptions) {
+    this.#repo = repo;
+    this.#options = options;
+    if (mkdirSync(options.target, { recursive: true }) !== undefined) this.#fresh.add(options.target);
+    this.#known.add(options.target);
+    const setgid = (statSync(options.target).mode & 0o2000) !== 0;
+    this.plan = {
+      files: [],
+      jobs: [],
+      dirs: [],
+      hardlinks: [],
+      done: 0,
+      bytesTotal: 0,
+      newFileIds: setgid ? undefined : { uid: process.geteuid?.() ?? -1, gid: process.getegid?.() ?? -1 },
+    };
+  }
+
+  entry(dest: string, node: TreeNode, inside: boolean): void {
+    if (node.type === 'dir') {
+      makeDir(dest, this.#ensureParent(dest), this.#fresh);
+      this.#known.add(dest);
+      if (inside) this.plan.dirs.push({ path: dest, node });
+      return;
+    }
+    if (!inside) return;
+    const parentFresh = this.#ensureParent(dest);
+    if (node.type === 'symlink') {
+      if (!parentFresh) rmSync(dest, { force: true });
+      symlinkSync(node.linktarget ?? '', dest);
+      applyMetadata(dest, node, this.#options.owners);
+      return;
+    }
+    // Devices, fifos and sockets are not recreated.
+    if (node.type === 'file') this.#file(dest, node, parentFresh);
+  }
+
+  finish(): RestorePlan {
+    splitIntoJobs(this.plan, this.#byPack, this.#options);
+    return this.plan;
+  }
+
+  #file(dest: string, node: TreeNode, parentFresh: boolean): void {
+    if ((node.links ?? 1) > 1 && node.inode) {
+      const key = `${node.device_id ?? 0}:${node.inode}`;
+      const first = this.#links.get(key);
+      if (first) {
+        this.plan.hardlinks.push({ path: dest, first });
+        return;
+      }
+      this.#links.set(key, dest);
+    }
+    const file: PlannedFile = { path: dest, node, jobsLeft: 0, finishedByWorker: false, fresh: parentFresh };
+    this.plan.files.push(file);
+    this.plan.bytesTotal += node.size ?? 0;
+    if (!parentFresh) {
+      try {
+        rmSync(dest, { force: true });
+      } catch (err) {
+        file.error = `cannot replace the existing entry: ${(err as Error).message}`;
+        return;
+      }
+    }
+    if ((node.content?.length ?? 0) === 0) {
+      writeEmptyFile(file, this.#options.owners);
+      this.plan.done++;
+      return;
+    }
+    addFileBlobs(this.#repo, file, this.#byPack);
+  }
+
+  /** Makes sure the parent directory exists; whether this restore created it. */
+  #ensureParent(dest: string): boolean {
+    const parent = dirname(dest);
+    if (!this.#known.has(parent)) {
+      mkdirSync(parent, { recursive: true });
+      this.#known.add(parent);
+    }
+    return this.#fresh.has(parent);
+  }
 }
 
 function makeDir(dest: string, parentFresh: boolean, fresh: Set<string>): void {

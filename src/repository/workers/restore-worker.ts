@@ -69,67 +69,98 @@ function message(err: unknown): string {
   return (err as Error)?.message ?? String(err);
 }
 
+/** One job's files: each opened once, written, then finished (or reported broken) and closed. */
+class JobFiles {
+  readonly result: JobResult;
+  readonly #job: RestoreJob;
+  readonly #fds: Array<number | undefined>;
+  /** Files that must not be finished: an I/O error (reason) or a damaged blob of theirs (empty reason). */
+  readonly #broken = new Map<number, string>();
+  readonly #holes = new Set<number>();
+
+  constructor(job: RestoreJob) {
+    this.#job = job;
+    this.#fds = new Array(job.files.length);
+    this.result = { type: 'result', jobId: job.jobId, bytes: 0, failedBlobs: [], failedFiles: [] };
+  }
+
+  blobFailed(index: number, reason: string): void {
+    this.result.failedBlobs.push({ index, reason });
+    const targets = this.#job.blobs[index].targets;
+    for (let t = 0; t < targets.length; t += 2)
+      if (!this.#broken.has(targets[t])) this.#broken.set(targets[t], '');
+  }
+
+  /** Writes `plain` at each target (or leaves a hole where it is all zeros). */
+  write(index: number, plain: Buffer, zero: boolean): void {
+    const targets = this.#job.blobs[index].targets;
+    for (let t = 0; t < targets.length; t += 2) {
+      const fi = targets[t];
+      if (this.#broken.has(fi)) continue;
+      try {
+        let fd = this.#fds[fi];
+        if (fd === undefined) {
+          fd = openSync(this.#job.files[fi].path, WRITE_FLAGS, this.#job.files[fi].createMode);
+          this.#fds[fi] = fd;
+        }
+        if (zero) this.#holes.add(fi);
+        else writeSync(fd, plain, 0, plain.length, targets[t + 1]);
+        this.result.bytes += plain.length;
+      } catch (err) {
+        this.#broken.set(fi, message(err));
+      }
+    }
+  }
+
+  /** Extends files that end in a hole, applies the metadata of files this job finishes, closes them all. */
+  close(): JobResult {
+    for (let fi = 0; fi < this.#fds.length; fi++) {
+      const fd = this.#fds[fi];
+      if (fd === undefined) continue;
+      try {
+        this.#finish(fi, fd);
+      } catch (err) {
+        if (!this.#broken.has(fi)) this.#broken.set(fi, message(err));
+      } finally {
+        closeSync(fd);
+      }
+    }
+    for (const [index, reason] of this.#broken) if (reason) this.result.failedFiles.push({ index, reason });
+    return this.result;
+  }
+
+  #finish(fi: number, fd: number): void {
+    const file = this.#job.files[fi];
+    // Holes at the end exist only once the file is extended; extending to the final size never cuts data.
+    if (this.#holes.has(fi)) ftruncateSync(fd, file.size);
+    const meta = file.finish;
+    if (!meta || this.#broken.has(fi)) return;
+    if (meta.chown) {
+      try {
+        fchownSync(fd, meta.uid, meta.gid);
+      } catch {
+        // not permitted: the file keeps the restoring user's ownership
+      }
+    }
+    if (meta.chmod) fchmodSync(fd, meta.perms);
+    futimesSync(fd, meta.atime, meta.mtime);
+  }
+}
+
 function runJob(job: RestoreJob): JobResult {
-  const result: JobResult = { type: 'result', jobId: job.jobId, bytes: 0, failedBlobs: [], failedFiles: [] };
-  const fds = new Array<number | undefined>(job.files.length);
-  const broken = new Map<number, string>();
-  const holes = new Set<number>();
+  const files = new JobFiles(job);
   const sparse = init?.sparse ?? true;
   for (let bi = 0; bi < job.blobs.length; bi++) {
-    const targets = job.blobs[bi].targets;
     let plain: Buffer;
     try {
       plain = openBlob(job, bi);
     } catch (err) {
-      result.failedBlobs.push({ index: bi, reason: message(err) });
-      for (let t = 0; t < targets.length; t += 2) if (!broken.has(targets[t])) broken.set(targets[t], '');
+      files.blobFailed(bi, message(err));
       continue;
     }
-    const zero = sparse && isZero(plain);
-    for (let t = 0; t < targets.length; t += 2) {
-      const fi = targets[t];
-      if (broken.has(fi)) continue;
-      try {
-        let fd = fds[fi];
-        if (fd === undefined) {
-          fd = openSync(job.files[fi].path, WRITE_FLAGS, job.files[fi].createMode);
-          fds[fi] = fd;
-        }
-        if (zero) holes.add(fi);
-        else writeSync(fd, plain, 0, plain.length, targets[t + 1]);
-        result.bytes += plain.length;
-      } catch (err) {
-        broken.set(fi, message(err));
-      }
-    }
+    files.write(bi, plain, sparse && isZero(plain));
   }
-  for (let fi = 0; fi < fds.length; fi++) {
-    const fd = fds[fi];
-    if (fd === undefined) continue;
-    const file = job.files[fi];
-    try {
-      // Holes at the end exist only once the file is extended; extending to the final size never cuts data.
-      if (holes.has(fi)) ftruncateSync(fd, file.size);
-      const meta = file.finish;
-      if (meta && !broken.has(fi)) {
-        if (meta.chown) {
-          try {
-            fchownSync(fd, meta.uid, meta.gid);
-          } catch {
-            // not permitted: the file keeps the restoring user's ownership
-          }
-        }
-        if (meta.chmod) fchmodSync(fd, meta.perms);
-        futimesSync(fd, meta.atime, meta.mtime);
-      }
-    } catch (err) {
-      if (!broken.has(fi)) broken.set(fi, message(err));
-    } finally {
-      closeSync(fd);
-    }
-  }
-  for (const [index, reason] of broken) if (reason) result.failedFiles.push({ index, reason });
-  return result;
+  return files.close();
 }
 
 port.on('message', (msg: ToRestoreWorker) => {
