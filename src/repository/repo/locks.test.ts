@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import { isLifeboatError } from '../../core/errors.ts';
 import { createFsObjectStore } from '../../storage/fs.ts';
 import { formatGoTime } from '../format/time.ts';
-import { acquireLock, listLocks, removeLocks } from './locks.ts';
+import { BlobSaver } from './blob-saver.ts';
+import { acquireLock, beginLock, listLocks, removeLocks } from './locks.ts';
 import { initRepository } from './repository.ts';
 
 test('shared locks coexist, exclusive excludes, stale locks are ignored and removable, refresh replaces', async () => {
@@ -53,6 +54,39 @@ test('shared locks coexist, exclusive excludes, stale locks are ignored and remo
       (await listLocks(repo)).map((l) => l.id),
       [live],
     );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('beginLock: work runs during the settle time, and a rival that shows up then fails the lock and its commits', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lb-lock-'));
+  try {
+    const repo = await initRepository(createFsObjectStore({ root: dir, durable: false }), 'pw', {
+      kdf: { N: 1024, r: 8, p: 1 },
+    });
+    const pending = await beginLock(repo, { settleMs: 100 });
+    assert.equal((await listLocks(repo)).length, 1, 'the lock file is written before the settle time');
+    // An exclusive lock appears while ours settles (a prune that did not see us yet).
+    await repo.saveUnpacked('locks', {
+      time: formatGoTime(BigInt(Date.now()) * 1_000_000n),
+      exclusive: true,
+      hostname: 'another-host',
+      username: 'pruner',
+      pid: 1,
+    });
+    const saver = new BlobSaver(repo, { commitAfter: pending.confirmed });
+    saver.saveData(Buffer.from('data written while the lock settles'));
+    await assert.rejects(saver.flush(), (e) => isLifeboatError(e, 'Locked'));
+    await assert.rejects(pending.confirmed, /already locked exclusively/);
+    assert.deepEqual(await repo.listIds('index'), [], 'no index names the pack');
+    const left = await listLocks(repo);
+    assert.deepEqual(
+      left.map((l) => l.lock.username),
+      ['pruner'],
+      'our lock file is gone',
+    );
+    await pending.handle.release(); // idempotent after the failed confirmation
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
