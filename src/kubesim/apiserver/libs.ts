@@ -129,11 +129,10 @@ export function recordUpdate(
   after: KubeObject,
   options: { manager: string; now: Date; subresource?: string },
 ): void {
-  const input: RecordUpdateInput = Object.assign(scopeOf(ref, options.subresource), {
-    after,
-    manager: options.manager,
-    now: options.now,
-  });
+  const input = scopeOf(ref, options.subresource) as RecordUpdateInput;
+  input.after = after;
+  input.manager = options.manager;
+  input.now = options.now;
   if (before) input.before = before;
   const entries = recordUpdateManagedFields(input);
   if (entries.length > 0) after.metadata.managedFields = entries;

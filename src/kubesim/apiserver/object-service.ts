@@ -198,7 +198,6 @@ export class KubeObjectService implements ObjectService {
   ): { object: KubeObject; json?: string } {
     const { type } = ref;
     const now = this.#clock.now();
-    const ctx = this.#context(type, now, options.dryRun);
     requireObject(obj);
     this.#checkKind(ref, obj);
     const meta = obj.metadata;
@@ -218,7 +217,10 @@ export class KubeObjectService implements ObjectService {
     let result = obj;
     if (type.crdName) result = this.#checkCustomResource(ref, result, options);
     createDefaults(type, result);
-    this.#admission(type)?.create?.(result, ctx);
+    const admission = this.#admission(type);
+    // Most types have no admission plugin; their creates need no context object.
+    const ctx = admission ? this.#context(type, now, options.dryRun) : undefined;
+    if (ctx) admission?.create?.(result, ctx);
     this.#validate(type, result);
     if (this.store.get(resource, ns, name)) throw alreadyExists(type, name);
     if (!applied) {
@@ -230,7 +232,7 @@ export class KubeObjectService implements ObjectService {
     }
     if (options.dryRun) return { object: result };
     const entry = this.#commit(type, result);
-    this.#admission(type)?.committed?.(result, undefined, ctx);
+    if (ctx) admission?.committed?.(result, undefined, ctx);
     return { object: result, json: this.#jsonFor(ref, entry) };
   }
 

@@ -58,3 +58,16 @@ test('an emptied index is empty again', () => {
   assert.deepEqual(collect(keys), []);
   assert.equal(keys.delete('a1'), false);
 });
+
+test('keys below a chunk head and removed chunk heads keep every lookup right', () => {
+  const keys = new SortedKeys();
+  // Descending inserts put every new key at the head of the first chunk, and split it again and again.
+  for (let i = 999; i >= 0; i--) keys.insert(String(i).padStart(4, '0'));
+  for (let i = 0; i < 1000; i += 2) assert.ok(keys.delete(String(i).padStart(4, '0')));
+  assert.equal(keys.size, 500);
+  for (let i = 0; i < 1000; i++) assert.equal(keys.has(String(i).padStart(4, '0')), i % 2 === 1, String(i));
+  assert.equal(keys.rank('0500'), 250);
+  assert.deepEqual(collect(keys, '0100', false, 3), ['0101', '0103', '0105']);
+  assert.equal(keys.insert('0000'), true);
+  assert.deepEqual(collect(keys, '', false, 2), ['0000', '0001']);
+});

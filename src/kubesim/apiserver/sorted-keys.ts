@@ -7,6 +7,8 @@ const MAX_CHUNK = 256;
 
 export class SortedKeys {
   #chunks: string[][] = [];
+  /** Each chunk's first key, side by side: the chunk search reads one array instead of every chunk. */
+  #firsts: string[] = [];
   #size = 0;
 
   get size(): number {
@@ -17,6 +19,7 @@ export class SortedKeys {
   insert(key: string): boolean {
     if (this.#chunks.length === 0) {
       this.#chunks.push([key]);
+      this.#firsts.push(key);
       this.#size = 1;
       return true;
     }
@@ -24,11 +27,15 @@ export class SortedKeys {
     const chunk = this.#chunks[c];
     const i = lowerBound(chunk, key);
     if (chunk[i] === key) return false;
-    chunk.splice(i, 0, key);
+    // Shifting by hand: splice allocates a result array on every call.
+    for (let j = chunk.length; j > i; j--) chunk[j] = chunk[j - 1];
+    chunk[i] = key;
+    if (i === 0) this.#firsts[c] = key;
     this.#size++;
     if (chunk.length > MAX_CHUNK) {
       const upper = chunk.splice(chunk.length >> 1);
       this.#chunks.splice(c + 1, 0, upper);
+      this.#firsts.splice(c + 1, 0, upper[0]);
     }
     return true;
   }
@@ -40,9 +47,14 @@ export class SortedKeys {
     const chunk = this.#chunks[c];
     const i = lowerBound(chunk, key);
     if (chunk[i] !== key) return false;
-    chunk.splice(i, 1);
+    const last = chunk.length - 1;
+    for (let j = i; j < last; j++) chunk[j] = chunk[j + 1];
+    chunk.pop();
     this.#size--;
-    if (chunk.length === 0) this.#chunks.splice(c, 1);
+    if (chunk.length === 0) {
+      this.#chunks.splice(c, 1);
+      this.#firsts.splice(c, 1);
+    } else if (i === 0) this.#firsts[c] = chunk[0];
     return true;
   }
 
@@ -77,12 +89,12 @@ export class SortedKeys {
 
   /** The index of the chunk whose range holds `key`: the last chunk whose first key is ≤ `key`, or the first. */
   #chunkFor(key: string): number {
-    const chunks = this.#chunks;
+    const firsts = this.#firsts;
     let lo = 0;
-    let hi = chunks.length - 1;
+    let hi = firsts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (chunks[mid][0] <= key) lo = mid;
+      if (firsts[mid] <= key) lo = mid;
       else hi = mid - 1;
     }
     return lo;

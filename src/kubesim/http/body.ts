@@ -4,6 +4,7 @@ import { errorMessage } from '../../core/errors.ts';
 import { badRequest, unsupportedMediaType } from '../apiserver/errors.ts';
 import { decodeProtobuf } from '../apiserver/libs.ts';
 import { ApiError, type PatchType } from '../apiserver/types.ts';
+import { requestHeader } from './headers.ts';
 
 /**
  * Request bodies: read with a size limit (413 beyond it, as the real server's 3 MiB), then decoded by
@@ -13,7 +14,7 @@ export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
 export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
+    const declared = Number(requestHeader(req, 'content-length'));
     if (Number.isFinite(declared) && declared > limit) {
       req.resume();
       reject(tooLarge(limit));
@@ -64,6 +65,7 @@ const OBJECT_TYPES = ['application/json', 'application/yaml', 'application/vnd.k
 
 /** Decodes an object body (POST, PUT, DeleteOptions). */
 export function decodeObject(body: Buffer, contentType: string | undefined): unknown {
+  if (contentType === 'application/json') return parseJson(body); // what kubectl and client-node send
   const type = mediaType(contentType);
   switch (type) {
     case '':

@@ -123,6 +123,7 @@ export class FaultInjector {
 
   /** Decides the fate of one request; undefined when no rule applies. */
   decide(resource: string, verb: FaultVerb): FaultDecision | undefined {
+    if (this.#rules.length === 0) return undefined;
     let decision: FaultDecision | undefined;
     for (const rule of [...this.#rules]) {
       if (rule.resource && rule.resource !== '*' && rule.resource !== resource) continue;

@@ -55,10 +55,20 @@ export function fieldManagerOf(q: URLSearchParams, userAgent: string | undefined
     return fm;
   }
   if (!userAgent) return undefined;
-  return userAgent.split('/')[0].slice(0, 128) || undefined;
+  const slash = userAgent.indexOf('/');
+  return (slash < 0 ? userAgent : userAgent.slice(0, slash)).slice(0, 128) || undefined;
 }
 
 export function writeOptions(q: URLSearchParams, userAgent: string | undefined): WriteOptions {
+  if (q.size === 0) {
+    // Most writes carry no query: skip the parameter lookups.
+    return {
+      dryRun: false,
+      fieldManager: fieldManagerOf(q, userAgent),
+      fieldValidation: undefined,
+      warnings: [],
+    };
+  }
   const fv = q.get('fieldValidation');
   if (fv && fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore') {
     throw badRequest(

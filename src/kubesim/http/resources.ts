@@ -3,11 +3,13 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.ts';
 import { badRequest, methodNotAllowed, pathNotFound } from '../apiserver/errors.ts';
 import type { KubeObjectService } from '../apiserver/object-service.ts';
+import { resourceKey } from '../apiserver/store.ts';
 import { ApiError, type ResourceRef, type WriteOptions } from '../apiserver/types.ts';
 import { apiVersionOf, groupResource, type KubeObject } from '../registry/types.ts';
 import { decodeObject, decodePatch, patchTypeOf, readBody } from './body.ts';
 import { type IncludeObject, toTable } from './documents.ts';
 import type { FaultInjector, FaultVerb } from './faults.ts';
+import { requestHeader } from './headers.ts';
 import { wantsTable } from './negotiate.ts';
 import type { PodStreamHandlers } from './pod-streams.ts';
 import { deleteOptions, forceParam, isWatch, listOptions, writeOptions } from './query.ts';
@@ -117,10 +119,10 @@ export async function handleResource(
   const verb = verbOf(method, route, query);
   if (!verb) throw methodNotAllowed(method.toLowerCase(), type);
   if (!type.verbs.includes(verb)) throw methodNotAllowed(verb, type);
-  const pending = applyFaults(deps, groupResource(type), verb);
+  const pending = applyFaults(deps, resourceKey(type), verb);
   const fault = pending instanceof Promise ? await pending : pending;
   const namespace = route.namespace;
-  const accept = req.headers.accept;
+  const accept = requestHeader(req, 'accept');
   switch (verb) {
     case 'list':
       return list(res, deps, ref, query, namespace, wantsTable(accept));
@@ -160,8 +162,8 @@ export async function handleResource(
       return;
     }
     case 'create': {
-      const body = decodeObject(await readBody(req), req.headers['content-type']) as KubeObject;
-      const options = writeOptions(query, req.headers['user-agent']);
+      const body = decodeObject(await readBody(req), requestHeader(req, 'content-type')) as KubeObject;
+      const options = writeOptions(query, requestHeader(req, 'user-agent'));
       const result = deps.service.createOwned(ref, namespace, body, options);
       addWarnings(res, options.warnings ?? []);
       if (result.json !== undefined) sendJsonText(res, 201, result.json);

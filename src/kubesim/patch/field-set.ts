@@ -89,15 +89,17 @@ export class FieldSet {
     return out;
   }
 
-  /** The FieldsV1 JSON object (`{"f:spec":{"f:replicas":{}}}`). Empty sets encode as `{}`. */
+  /**
+   * The FieldsV1 JSON object (`{"f:spec":{"f:replicas":{}}}`), keys in the real encoder's order (`.` first, then
+   * the sorted elements). Empty sets encode as `{}`.
+   */
   toFieldsV1(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     if (this.children) {
       for (const [element, child] of this.children) {
         if (!child.hasMembers()) continue;
         const encoded = child.toFieldsV1();
-        if (child.member && Object.keys(encoded).length > 0) encoded['.'] = {};
-        out[element] = encoded;
+        out[element] = child.member && Object.keys(encoded).length > 0 ? { '.': {}, ...encoded } : encoded;
       }
     }
     return sortKeys(out);

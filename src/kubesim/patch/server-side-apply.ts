@@ -21,8 +21,8 @@ import {
   managerIdentity,
 } from './managed-fields.ts';
 import { typeFromOpenApiSchema } from './openapi-types.ts';
-import { compare, fieldsV1Of, merge, prune, toFieldSet } from './structured-merge.ts';
-import type { TypeNode } from './type-node.ts';
+import { compare, fieldsV1Of, fieldsV1OfFields, merge, prune, toFieldSet } from './structured-merge.ts';
+import { fieldType, type TypeNode } from './type-node.ts';
 
 /**
  * Server-side apply and field ownership (`metadata.managedFields`), after the real field manager: an apply
@@ -186,9 +186,13 @@ export type RecordUpdateInput = FieldManagementScope & {
 export function recordUpdateManagedFields(input: RecordUpdateInput): ManagedFieldsEntry[] {
   const type = resolveType(input);
   const scope = scopeOf(input);
+  if (!input.before && (input.subresource || input.after.metadata.managedFields === undefined)) {
+    // A create that brings no managedFields of its own: one manager owns every field it sets.
+    return createdEntries(input, createdFieldsV1(input.after, scope, type));
+  }
   const managers = updateBaseline(input);
   if (!input.before && managers.size === 0)
-    return createdEntries(input, managedView(input.after, scope), type);
+    return createdEntries(input, createdFieldsV1(input.after, scope, type));
   const beforeView = input.before ? managedView(input.before, scope) : {};
   const afterView = managedView(input.after, scope);
   const { added, modified, removed } = compare(beforeView, afterView, type);
@@ -210,10 +214,12 @@ export function recordUpdateManagedFields(input: RecordUpdateInput): ManagedFiel
   return encodeManagedFields(managers);
 }
 
-/** The one `Update` entry of a create, encoded straight from the object (the hot path of every create). */
-function createdEntries(input: RecordUpdateInput, view: JsonObject, type: TypeNode): ManagedFieldsEntry[] {
-  const fieldsV1 = Object.keys(view).length === 0 ? undefined : fieldsV1Of(view, type);
-  if (!fieldsV1 || Object.keys(fieldsV1).length === 0) return [];
+/** The one `Update` entry of a create (none when the object sets no managed field). */
+function createdEntries(
+  input: RecordUpdateInput,
+  fieldsV1: Record<string, unknown> | undefined,
+): ManagedFieldsEntry[] {
+  if (!fieldsV1) return [];
   const entry: ManagedFieldsEntry = {
     manager: input.manager,
     operation: 'Update',
@@ -226,13 +232,40 @@ function createdEntries(input: RecordUpdateInput, view: JsonObject, type: TypeNo
   return [entry];
 }
 
+const STRIPPED_METADATA_SET: ReadonlySet<string> = new Set(STRIPPED_METADATA);
+
+/**
+ * `fieldsV1Of(managedView(obj, scope), type)` in one walk over the object itself (the hot path of every create):
+ * the FieldsV1 of everything `obj` sets in `scope`, or undefined when that is nothing.
+ */
+function createdFieldsV1(obj: KubeObject, scope: Scope, type: TypeNode): Record<string, unknown> | undefined {
+  // An object whose schema makes it atomic sets no field of its own (as fieldsV1Of treats it).
+  if (!(type.kind === 'untyped' || (type.kind === 'map' && !type.atomic))) return undefined;
+  const keys = Object.keys(obj);
+  if (keys.length > 1) keys.sort();
+  let out: Record<string, unknown> | undefined;
+  for (const key of keys) {
+    if (key === 'apiVersion' || key === 'kind') continue;
+    if (scope === 'status' ? key !== 'status' : scope === 'main-without-status' && key === 'status') continue;
+    const value = obj[key];
+    if (value === undefined) continue;
+    const encoded =
+      key === 'metadata' && isJsonObject(value)
+        ? fieldsV1OfFields(value, fieldType(type, key), STRIPPED_METADATA_SET)
+        : fieldsV1Of(value, fieldType(type, key));
+    if (!encoded) continue;
+    out ??= {};
+    out[`f:${key}`] = encoded;
+  }
+  return out;
+}
+
 function updateBaseline(input: RecordUpdateInput): Map<string, ManagerState> {
-  const fromBefore = () => decodeManagedFields(input.before?.metadata.managedFields);
-  if (input.subresource) return fromBefore();
+  if (input.subresource) return decodeManagedFields(input.before?.metadata.managedFields);
   const sent = input.after.metadata.managedFields;
   if (isResetManagedFields(sent)) return new Map();
   const decoded = decodeManagedFields(sent);
-  return decoded.size > 0 ? decoded : fromBefore();
+  return decoded.size > 0 ? decoded : decodeManagedFields(input.before?.metadata.managedFields);
 }
 
 type Scope = 'main' | 'main-without-status' | 'status';
