@@ -75,3 +75,21 @@ test('JSON form round-trips as restic writes it', () => {
   const again = CryptoKey.fromJSON(json);
   assert.equal(again.open(key.seal(Buffer.from('hello'))).toString(), 'hello');
 });
+
+test('decryptForHashCheck decrypts like open, and leaves rejecting a changed ciphertext to the hash check', () => {
+  const key = CryptoKey.random();
+  const plain = randomBytes(5000);
+  const sealed = key.seal(plain);
+  assert.deepEqual(key.decryptForHashCheck(sealed), plain);
+  sealed[100] ^= 1;
+  const changed = key.decryptForHashCheck(sealed);
+  assert.notDeepEqual(
+    changed,
+    plain,
+    'a changed ciphertext gives a different plaintext (so a different hash)',
+  );
+  assert.throws(
+    () => key.open(sealed),
+    (e) => isLifeboatError(e, 'Corrupt'),
+  );
+});

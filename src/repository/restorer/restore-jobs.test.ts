@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createFsObjectStore } from '../../storage/fs.ts';
 import { backup } from '../archiver/archiver.ts';
+import { fileKey } from '../repo/layout.ts';
 import { initRepository } from '../repo/repository.ts';
 import { restore } from './restorer.ts';
 
@@ -72,6 +73,35 @@ test('restoring over an existing tree replaces files (no stale bytes in holes or
     assert.deepEqual(res.errors, []);
     assert.deepEqual(readFileSync(join(out, 'sub/sparse')), sparse);
     assert.equal(readFileSync(join(out, 'sub/short.txt'), 'utf8'), 'short\n');
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('a damaged compressed blob is caught by its MAC before it is decompressed; only its file fails', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'lb-zbad-'));
+  try {
+    const src = join(root, 'src');
+    mkdirSync(src);
+    writeFileSync(join(src, 'a.txt'), 'compressible text\n'.repeat(3000));
+    writeFileSync(join(src, 'b.txt'), 'other compressible text\n'.repeat(3000));
+    const store = createFsObjectStore({ root: join(root, 'repo'), durable: false });
+    const repo = await initRepository(store, 'pw', { kdf, packSize: 2000 });
+    const snap = await backup(repo, { paths: ['.'], cwd: src, chunker, workers: 1 });
+    const tree = await repo.loadTree(snap.snapshot.tree);
+    const loc = repo.index.lookup('data', tree.find((n) => n.name === 'a.txt')?.content?.[0] as string);
+    assert.ok(loc?.uncompressedLength, 'the blob is stored compressed');
+    const packPath = join(root, 'repo', fileKey('data', loc.packId));
+    const bytes = readFileSync(packPath);
+    bytes[loc.offset + 20] ^= 0x55;
+    writeFileSync(packPath, bytes);
+    const res = await restore(repo, snap.snapshot, { target: join(root, 'out') });
+    assert.equal(res.errors.length, 1);
+    assert.match(
+      res.errors[0],
+      /a\.txt: pack [0-9a-f]{64}: data blob [0-9a-f]{64} is damaged \(ciphertext verification failed\)/,
+    );
+    assert.equal(readFileSync(join(root, 'out/b.txt'), 'utf8'), 'other compressible text\n'.repeat(3000));
   } finally {
     await rm(root, { recursive: true, force: true });
   }
