@@ -145,6 +145,12 @@ function modify(ds1: string): number {
   return changed;
 }
 
+/** Lets the disk finish what deleting or writing gigabytes started (writeback, discards); not timed. */
+function settle(): void {
+  execFileSync('sync');
+  execFileSync('sleep', ['3']);
+}
+
 const mb = (bytes: number) => bytes / 1e6;
 const fmt = (n: number, d = 2) => n.toFixed(d);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
@@ -265,6 +271,7 @@ class Bench {
     for (const tool of ['lifeboat', 'restic']) {
       for (const ds of ['ds1', 'ds2']) rmSync(this.#repo(tool, ds), { recursive: true, force: true });
     }
+    settle();
     for (const ds of ['ds1', 'ds2']) {
       lifeboat(this.#repo('lifeboat', ds), '-q', 'init');
       restic(this.#repo('restic', ds), 'init');
@@ -292,9 +299,10 @@ class Bench {
   }
 
   /**
-   * Restores into fresh targets that stay until the end: deleting 20,000 files just before creating 20,000
-   * makes ext4's inode allocator skip the recently freed ones one by one, and deleting 2 GiB issues discards,
-   * either of which would charge the next tool for the previous one's clean-up.
+   * Restores into fresh targets. The 1 GiB ones are deleted right after the step and the disk left to settle
+   * (otherwise gigabytes of restored files pile up in the page cache and make later writes reclaim memory); the
+   * 20,000-file ones stay until the end, since deleting 20,000 files just before creating 20,000 makes ext4's
+   * inode allocator skip the recently freed inodes one by one, which would charge the next step for it.
    */
   #restoreBoth(ds: 'ds1' | 'ds2', round: number, bytes: number): void {
     const target = (tool: string) => join(this.#base, `restore-${tool}-${ds}-${round}`);
@@ -309,7 +317,11 @@ class Bench {
       () => restic(this.#repo('restic', ds), 'restore', snaps.restic, '--target', target('restic')),
       bytes,
     );
-    for (const tool of ['lifeboat', 'restic']) this.#restoreDirs.push(target(tool));
+    for (const tool of ['lifeboat', 'restic']) {
+      if (ds === 'ds2') this.#restoreDirs.push(target(tool));
+      else rmSync(target(tool), { recursive: true, force: true });
+    }
+    if (ds === 'ds1') settle();
   }
 
   cleanUp(): void {
