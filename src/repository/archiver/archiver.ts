@@ -85,23 +85,33 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
   const absPaths = options.paths.map((p) => resolve(cwd, p));
   const hostname = options.hostname ?? repo.hostname;
   const lockStep = options.lock === false ? undefined : beginLock(repo);
+  // Index files wait for the lock's confirmation; packs need not (nothing refers to them before an index).
+  const commitGate = lockStep?.then((l) => l.confirmed);
+  commitGate?.catch(() => undefined);
+  const saver = new BlobSaver(repo, { commitAfter: commitGate });
+  const progress = new ProgressTracker(options.onProgress, options.progressIntervalMs ?? 250);
+  const pool = new ChunkPool(saver, {
+    workers: options.workers,
+    chunker: options.chunker,
+    compression: options.compression ?? repo.compression,
+    onRead: (n) => progress.read(n),
+  });
   let lock: PendingLock | undefined;
+  let scan: Promise<void> | undefined;
   try {
+    const parentStep = findParent(repo, options.parent, hostname, absPaths);
+    // Without a parent every file is read: the workers load while the lock settles and the index loads.
+    parentStep.then(
+      (p) => (p ? undefined : pool.warmUp()),
+      () => undefined,
+    );
     const [held, , parent] = await Promise.all([
       lockStep,
       repo.indexLoaded ? undefined : repo.loadIndex(),
-      findParent(repo, options.parent, hostname, absPaths),
+      parentStep,
     ]);
     lock = held;
-    const saver = new BlobSaver(repo, { commitAfter: lock?.confirmed });
-    const progress = new ProgressTracker(options.onProgress, options.progressIntervalMs ?? 250);
-    const scan = options.onProgress ? progress.scan(absPaths) : undefined;
-    const pool = new ChunkPool(saver, {
-      workers: options.workers,
-      chunker: options.chunker,
-      compression: options.compression ?? repo.compression,
-      onRead: (n) => progress.read(n),
-    });
+    scan = options.onProgress ? progress.scan(absPaths) : undefined;
     const archiver = new Archiver(repo, saver, pool, progress);
     let treeId: string;
     try {
@@ -141,6 +151,7 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
       warnings: archiver.warnings,
     };
   } finally {
+    await pool.close();
     // The lock may have been taken while another step failed: release it either way.
     lock ??= await lockStep?.catch(() => undefined);
     await lock?.handle.release();

@@ -7,7 +7,7 @@ import type { Repository } from '../repo/repository.ts';
 import { RestorePool } from '../workers/restore-pool.ts';
 import type { JobBlob, JobFile, JobResult, RestoreJob } from '../workers/restore-protocol.ts';
 import { applyMetadata, toSeconds } from './metadata.ts';
-import { type PlannedFile, type PlannedJob, planRestore } from './plan.ts';
+import { type PlannedFile, type PlannedJob, planRestore, type RestorePlan } from './plan.ts';
 
 export { applyMetadata } from './metadata.ts';
 
@@ -62,59 +62,32 @@ export async function restore(
   snapshot: Snapshot,
   options: RestoreOptions,
 ): Promise<RestoreResult> {
-  if (!repo.indexLoaded) await repo.loadIndex();
   const sparse = options.sparse ?? true;
   const owners = options.owners ?? process.getuid?.() === 0;
   const workers = options.workers ?? Math.min(4, Math.max(2, availableParallelism()));
-  const plan = await planRestore(repo, snapshot.tree, {
-    target: options.target,
-    include: options.include ?? ['/'],
-    owners,
-    jobBytes: JOB_BYTES,
-    jobTargets: JOB_TARGETS,
-  });
-  const result: RestoreResult = { filesRestored: plan.done, dirs: 0, bytesWritten: 0, errors: [] };
-  const progress: RestoreProgress = {
-    filesDone: plan.done,
-    filesTotal: plan.files.length,
-    bytesDone: 0,
-    bytesTotal: plan.bytesTotal,
-  };
   const pool = new RestorePool({ workers, key: repo.key.toJSON(), sparse, owners });
-  const describer = new JobFiles(plan.newFileIds, owners, process.umask());
-  const fileDone = (f: PlannedFile) => {
-    if (--f.jobsLeft > 0 || f.error) return;
-    if (!f.finishedByWorker) {
-      try {
-        applyMetadata(f.path, f.node, owners);
-      } catch (err) {
-        f.error = (err as Error).message;
-        return;
-      }
-    }
-    result.filesRestored++;
-    progress.filesDone++;
-  };
+  // The workers load while the index is read and the snapshot is walked and planned.
+  pool.warmUp();
+  let plan: RestorePlan;
+  let result: RestoreResult;
+  let progress: RestoreProgress;
   try {
-    await forEachLimited(plan.jobs, workers * Math.max(1, options.prefetch ?? 2), async (job, jobId) => {
-      const outcome = await runJob(repo, pool, describer, job, jobId);
-      const files = outcome.files;
-      if (outcome.error !== undefined) {
-        for (const f of files) fail(f, outcome.error);
-      } else {
-        const r = outcome.result as JobResult;
-        for (const { index, reason } of r.failedBlobs) {
-          const use = outcome.uses[index];
-          const why = `pack ${job.packId}: data blob ${use.id} is damaged (${reason})`;
-          for (const t of use.targets) fail(t.file, why);
-        }
-        for (const { index, reason } of r.failedFiles) fail(files[index], reason);
-        result.bytesWritten += r.bytes;
-        progress.bytesDone += r.bytes;
-      }
-      for (const f of files) fileDone(f);
-      options.onProgress?.({ ...progress });
+    if (!repo.indexLoaded) await repo.loadIndex();
+    plan = await planRestore(repo, snapshot.tree, {
+      target: options.target,
+      include: options.include ?? ['/'],
+      owners,
+      jobBytes: JOB_BYTES,
+      jobTargets: JOB_TARGETS,
     });
+    result = { filesRestored: plan.done, dirs: 0, bytesWritten: 0, errors: [] };
+    progress = {
+      filesDone: plan.done,
+      filesTotal: plan.files.length,
+      bytesDone: 0,
+      bytesTotal: plan.bytesTotal,
+    };
+    await runJobs(repo, pool, plan, result, progress, { ...options, owners, workers });
   } finally {
     await pool.close();
   }
@@ -142,6 +115,51 @@ export async function restore(
   result.dirs = plan.dirs.length;
   options.onProgress?.({ ...progress });
   return result;
+}
+
+/** Runs every job (a few per worker in flight) and finishes the files whose last job is done. */
+async function runJobs(
+  repo: Repository,
+  pool: RestorePool,
+  plan: RestorePlan,
+  result: RestoreResult,
+  progress: RestoreProgress,
+  options: RestoreOptions & { owners: boolean; workers: number },
+): Promise<void> {
+  const { owners, workers } = options;
+  const describer = new JobFiles(plan.newFileIds, owners, process.umask());
+  const fileDone = (f: PlannedFile) => {
+    if (--f.jobsLeft > 0 || f.error) return;
+    if (!f.finishedByWorker) {
+      try {
+        applyMetadata(f.path, f.node, owners);
+      } catch (err) {
+        f.error = (err as Error).message;
+        return;
+      }
+    }
+    result.filesRestored++;
+    progress.filesDone++;
+  };
+  await forEachLimited(plan.jobs, workers * Math.max(1, options.prefetch ?? 2), async (job, jobId) => {
+    const outcome = await runJob(repo, pool, describer, job, jobId);
+    const files = outcome.files;
+    if (outcome.error !== undefined) {
+      for (const f of files) fail(f, outcome.error);
+    } else {
+      const r = outcome.result as JobResult;
+      for (const { index, reason } of r.failedBlobs) {
+        const use = outcome.uses[index];
+        const why = `pack ${job.packId}: data blob ${use.id} is damaged (${reason})`;
+        for (const t of use.targets) fail(t.file, why);
+      }
+      for (const { index, reason } of r.failedFiles) fail(files[index], reason);
+      result.bytesWritten += r.bytes;
+      progress.bytesDone += r.bytes;
+    }
+    for (const f of files) fileDone(f);
+    options.onProgress?.({ ...progress });
+  });
 }
 
 function fail(f: PlannedFile, why: string): void {

@@ -40,6 +40,11 @@ export class RestorePool {
     this.#options = options;
   }
 
+  /** Starts the workers now, so they load while the restore is planned. */
+  warmUp(): void {
+    if (this.#workers.length === 0 && !this.#failure && !this.#closed) this.#start();
+  }
+
   #start(): void {
     const init: ToRestoreWorker = {
       type: 'init',
