@@ -4,7 +4,6 @@ import { errorMessage } from '../../core/errors.ts';
 import { badRequest, unsupportedMediaType } from '../apiserver/errors.ts';
 import { decodeProtobuf } from '../apiserver/libs.ts';
 import { ApiError, type PatchType } from '../apiserver/types.ts';
-import { requestHeader } from './headers.ts';
 
 /**
  * Request bodies: read with a size limit (413 beyond it, as the real server's 3 MiB), then decoded by
@@ -14,7 +13,7 @@ export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
 export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const declared = Number(requestHeader(req, 'content-length'));
+    const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
       req.resume();
       reject(tooLarge(limit));

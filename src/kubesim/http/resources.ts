@@ -9,7 +9,6 @@ import { apiVersionOf, groupResource, type KubeObject } from '../registry/types.
 import { decodeObject, decodePatch, patchTypeOf, readBody } from './body.ts';
 import { type IncludeObject, toTable } from './documents.ts';
 import type { FaultInjector, FaultVerb } from './faults.ts';
-import { requestHeader } from './headers.ts';
 import { wantsTable } from './negotiate.ts';
 import type { PodStreamHandlers } from './pod-streams.ts';
 import { deleteOptions, forceParam, isWatch, listOptions, writeOptions } from './query.ts';
@@ -122,7 +121,7 @@ export async function handleResource(
   const pending = applyFaults(deps, resourceKey(type), verb);
   const fault = pending instanceof Promise ? await pending : pending;
   const namespace = route.namespace;
-  const accept = requestHeader(req, 'accept');
+  const accept = req.headers.accept;
   switch (verb) {
     case 'list':
       return list(res, deps, ref, query, namespace, wantsTable(accept));
@@ -162,8 +161,8 @@ export async function handleResource(
       return;
     }
     case 'create': {
-      const body = decodeObject(await readBody(req), requestHeader(req, 'content-type')) as KubeObject;
-      const options = writeOptions(query, requestHeader(req, 'user-agent'));
+      const body = decodeObject(await readBody(req), req.headers['content-type']) as KubeObject;
+      const options = writeOptions(query, req.headers['user-agent']);
       const result = deps.service.createOwned(ref, namespace, body, options);
       addWarnings(res, options.warnings ?? []);
       if (result.json !== undefined) sendJsonText(res, 201, result.json);
