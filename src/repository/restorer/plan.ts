@@ -15,7 +15,7 @@ import type { BlobLocation } from '../format/index.ts';
 import type { TreeNode } from '../format/tree.ts';
 import type { Repository } from '../repo/repository.ts';
 import { applyMetadata, toSeconds } from './metadata.ts';
-import { normalizeSnapshotPath, walkTree } from './tree-walk.ts';
+import { forEachEntry, normalizeSnapshotPath } from './tree-walk.ts';
 
 /** A regular file to write. */
 export interface PlannedFile {
@@ -45,6 +45,7 @@ export interface PlannedJob {
 
 export interface RestorePlan {
   files: PlannedFile[];
+  /** Every job planned (they are also handed to `onJobs` as they are cut). */
   jobs: PlannedJob[];
   /** Directories inside the restored paths, for their metadata at the end. */
   dirs: Array<{ path: string; node: TreeNode }>;
@@ -67,13 +68,45 @@ export interface PlanOptions {
   jobBytes: number;
   /** Most blob targets per job. */
   jobTargets: number;
+  /**
+   * Receives jobs while the walk goes on, cut whenever this many sealed bytes of files are planned (and at the
+   * end), so writing starts long before a large tree is fully walked.
+   */
+  onJobs?: (jobs: PlannedJob[], planSoFar: RestorePlan) => void;
+  /** Sealed bytes planned before jobs are cut and handed on (default 8 MiB). */
+  batchBytes?: number;
+  /** The target as `prepareTarget` left it (made here when absent). */
+  prepared?: PreparedTarget;
+}
+
+export interface PreparedTarget {
+  /** This restore created the target directory (so it held nothing). */
+  fresh: boolean;
+  /**
+   * The owner new files get (the process's effective ids), unless the target directory is setgid (then
+   * their group is the directory's and this is undefined).
+   */
+  newFileIds: { uid: number; gid: number } | undefined;
+}
+
+/** Creates the target directory if needed and notes what new files in it will look like. */
+export function prepareTarget(target: string): PreparedTarget {
+  const fresh = mkdirSync(target, { recursive: true }) !== undefined;
+  const setgid = (statSync(target).mode & 0o2000) !== 0;
+  return {
+    fresh,
+    newFileIds: setgid ? undefined : { uid: process.geteuid?.() ?? -1, gid: process.getegid?.() ?? -1 },
+  };
 }
 
 /**
  * Walks the snapshot (or the included paths), creates directories, symlinks and empty files, and plans every
- * regular file's blobs as jobs grouped by pack. Directories this run creates are known to be empty, so files
- * in them are created without first removing a namesake; in directories that existed, a namesake is removed
- * first, so a restore over old files never leaves stale bytes in holes.
+ * regular file's blobs as jobs grouped by pack, handing them on in batches (`onJobs`) as the walk goes. A
+ * batch holds whole files, so each file's jobs are known when its batch is cut (a file in one job is finished
+ * by that job's worker); a blob that files of two batches share is read once per batch. Directories this run
+ * creates are known to be empty, so files in them are created without first removing a namesake; in
+ * directories that existed, a namesake is removed first, so a restore over old files never leaves stale bytes
+ * in holes.
  */
 export async function planRestore(
   repo: Repository,
@@ -83,12 +116,12 @@ export async function planRestore(
   const planner = new Planner(repo, options);
   const seen = new Set<string>();
   for (const include of options.include.map(normalizeSnapshotPath)) {
-    for await (const { path, node } of walkTree(repo, treeId, include)) {
-      if (seen.has(path)) continue;
+    await forEachEntry(repo, treeId, include, ({ path, node }) => {
+      if (seen.has(path)) return;
       seen.add(path);
       const inside = include === '/' || path === include || path.startsWith(`${include}/`);
       planner.entry(join(options.target, path), node, inside);
-    }
+    });
   }
   return planner.finish();
 }
@@ -104,14 +137,17 @@ class Planner {
   readonly #known = new Set<string>();
   /** First path restored for each hard-linked inode. */
   readonly #links = new Map<string, string>();
-  readonly #byPack = new Map<string, Map<string, BlobUse>>();
+  /** The current batch: blob uses by pack, the files they belong to, and their sealed bytes. */
+  #byPack = new Map<string, Map<string, BlobUse>>();
+  #batchFiles: PlannedFile[] = [];
+  #batchBytes = 0;
 
   constructor(repo: Repository, options: PlanOptions) {
     this.#repo = repo;
     this.#options = options;
-    if (mkdirSync(options.target, { recursive: true }) !== undefined) this.#fresh.add(options.target);
+    const prepared = options.prepared ?? prepareTarget(options.target);
+    if (prepared.fresh) this.#fresh.add(options.target);
     this.#known.add(options.target);
-    const setgid = (statSync(options.target).mode & 0o2000) !== 0;
     this.plan = {
       files: [],
       jobs: [],
@@ -119,7 +155,7 @@ class Planner {
       hardlinks: [],
       done: 0,
       bytesTotal: 0,
-      newFileIds: setgid ? undefined : { uid: process.geteuid?.() ?? -1, gid: process.getegid?.() ?? -1 },
+      newFileIds: prepared.newFileIds,
     };
   }
 
@@ -143,8 +179,19 @@ class Planner {
   }
 
   finish(): RestorePlan {
-    splitIntoJobs(this.plan, this.#byPack, this.#options);
+    this.#cut();
     return this.plan;
+  }
+
+  /** Cuts the current batch into jobs and hands them on. */
+  #cut(): void {
+    if (this.#byPack.size === 0) return;
+    const jobs = splitIntoJobs(this.#byPack, this.#batchFiles, this.#options);
+    this.plan.jobs.push(...jobs);
+    this.#byPack = new Map();
+    this.#batchFiles = [];
+    this.#batchBytes = 0;
+    this.#options.onJobs?.(jobs, this.plan);
   }
 
   #file(dest: string, node: TreeNode, parentFresh: boolean): void {
@@ -173,7 +220,9 @@ class Planner {
       this.plan.done++;
       return;
     }
-    addFileBlobs(this.#repo, file, this.#byPack);
+    this.#batchBytes += addFileBlobs(this.#repo, file, this.#byPack);
+    this.#batchFiles.push(file);
+    if (this.#batchBytes >= (this.#options.batchBytes ?? 8 << 20)) this.#cut();
   }
 
   /** Makes sure the parent directory exists; whether this restore created it. */
@@ -212,18 +261,24 @@ function writeEmptyFile(file: PlannedFile, owners: boolean): void {
   if (owners) applyMetadata(file.path, file.node, owners);
 }
 
-function addFileBlobs(repo: Repository, file: PlannedFile, byPack: Map<string, Map<string, BlobUse>>): void {
+/** Adds the file's blobs to the batch; returns their sealed bytes (0 when the file failed). */
+function addFileBlobs(
+  repo: Repository,
+  file: PlannedFile,
+  byPack: Map<string, Map<string, BlobUse>>,
+): number {
   const content = file.node.content ?? [];
   const locs: BlobLocation[] = [];
   for (const id of content) {
     const loc = repo.index.lookup('data', id);
     if (!loc) {
       file.error = `data blob ${id} is missing from the index`;
-      return;
+      return 0;
     }
     locs.push(loc);
   }
   let offset = 0;
+  let sealed = 0;
   for (let i = 0; i < content.length; i++) {
     const loc = locs[i];
     let uses = byPack.get(loc.packId);
@@ -238,7 +293,9 @@ function addFileBlobs(repo: Repository, file: PlannedFile, byPack: Map<string, M
     }
     use.targets.push({ file, offset });
     offset += loc.uncompressedLength ?? loc.length - CRYPTO_OVERHEAD;
+    sealed += loc.length;
   }
+  return sealed;
 }
 
 /**
@@ -246,10 +303,11 @@ function addFileBlobs(repo: Repository, file: PlannedFile, byPack: Map<string, M
  * targets, then counts each file's jobs: a file written by one job only is finished by that job's worker.
  */
 function splitIntoJobs(
-  plan: RestorePlan,
   byPack: Map<string, Map<string, BlobUse>>,
+  files: PlannedFile[],
   options: PlanOptions,
-): void {
+): PlannedJob[] {
+  const jobs: PlannedJob[] = [];
   for (const [packId, uses] of byPack) {
     const sorted = [...uses.values()].sort((a, b) => a.loc.offset - b.loc.offset);
     let job: PlannedJob | undefined;
@@ -262,7 +320,7 @@ function splitIntoJobs(
         targets + use.targets.length > options.jobTargets
       ) {
         job = { packId, uses: [] };
-        plan.jobs.push(job);
+        jobs.push(job);
         bytes = 0;
         targets = 0;
       }
@@ -271,10 +329,11 @@ function splitIntoJobs(
       targets += use.targets.length;
     }
   }
-  for (const job of plan.jobs) {
-    const files = new Set<PlannedFile>();
-    for (const use of job.uses) for (const t of use.targets) files.add(t.file);
-    for (const f of files) f.jobsLeft++;
+  for (const job of jobs) {
+    const inJob = new Set<PlannedFile>();
+    for (const use of job.uses) for (const t of use.targets) inJob.add(t.file);
+    for (const f of inJob) f.jobsLeft++;
   }
-  for (const f of plan.files) f.finishedByWorker = f.jobsLeft === 1;
+  for (const f of files) f.finishedByWorker = f.jobsLeft === 1;
+  return jobs;
 }

@@ -7,7 +7,7 @@ import type { Repository } from '../repo/repository.ts';
 import { RestorePool } from '../workers/restore-pool.ts';
 import type { JobBlob, JobFile, JobResult, RestoreJob } from '../workers/restore-protocol.ts';
 import { applyMetadata, toSeconds } from './metadata.ts';
-import { type PlannedFile, type PlannedJob, planRestore, type RestorePlan } from './plan.ts';
+import { type PlannedFile, type PlannedJob, planRestore, prepareTarget, type RestorePlan } from './plan.ts';
 
 export { applyMetadata } from './metadata.ts';
 
@@ -68,29 +68,42 @@ export async function restore(
   const pool = new RestorePool({ workers, key: repo.key.toJSON(), sparse, owners });
   // The workers load while the index is read and the snapshot is walked and planned.
   pool.warmUp();
+  const result: RestoreResult = { filesRestored: 0, dirs: 0, bytesWritten: 0, errors: [] };
+  const progress: RestoreProgress = { filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0 };
+  const queue = new JobQueue();
   let plan: RestorePlan;
-  let result: RestoreResult;
-  let progress: RestoreProgress;
   try {
     if (!repo.indexLoaded) await repo.loadIndex();
-    plan = await planRestore(repo, snapshot.tree, {
+    const prepared = prepareTarget(options.target);
+    // Jobs run while the walk goes on: planning a large tree overlaps writing its first files.
+    const planning = planRestore(repo, snapshot.tree, {
       target: options.target,
       include: options.include ?? ['/'],
       owners,
       jobBytes: JOB_BYTES,
       jobTargets: JOB_TARGETS,
-    });
-    result = { filesRestored: plan.done, dirs: 0, bytesWritten: 0, errors: [] };
-    progress = {
-      filesDone: plan.done,
-      filesTotal: plan.files.length,
-      bytesDone: 0,
-      bytesTotal: plan.bytesTotal,
-    };
-    await runJobs(repo, pool, plan, result, progress, { ...options, owners, workers });
+      onJobs: (jobs, soFar) => {
+        // Totals grow with the walk; they are final once planning is done.
+        progress.filesTotal = soFar.files.length;
+        progress.bytesTotal = soFar.bytesTotal;
+        queue.push(jobs);
+      },
+      prepared,
+    }).finally(() => queue.close());
+    const describer = new JobFiles(prepared.newFileIds, owners, process.umask());
+    const running = runJobs(repo, pool, queue, describer, result, progress, { ...options, owners, workers });
+    const [planned, ran] = await Promise.allSettled([planning, running]);
+    if (planned.status === 'rejected') throw planned.reason;
+    if (ran.status === 'rejected') throw ran.reason;
+    plan = planned.value;
   } finally {
+    queue.close();
     await pool.close();
   }
+  result.filesRestored += plan.done;
+  progress.filesDone += plan.done;
+  progress.filesTotal = plan.files.length;
+  progress.bytesTotal = plan.bytesTotal;
 
   for (const f of plan.files) {
     if (f.error === undefined) continue;
@@ -117,17 +130,50 @@ export async function restore(
   return result;
 }
 
-/** Runs every job (a few per worker in flight) and finishes the files whose last job is done. */
+/** Jobs as the planner cuts them, taken by the runners in order; `next` resolves `undefined` once closed and empty. */
+class JobQueue {
+  readonly #items: PlannedJob[] = [];
+  #head = 0;
+  #closed = false;
+  #waiters: Array<() => void> = [];
+
+  push(jobs: PlannedJob[]): void {
+    this.#items.push(...jobs);
+    this.#wake();
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#wake();
+  }
+
+  async next(): Promise<PlannedJob | undefined> {
+    while (this.#head >= this.#items.length) {
+      if (this.#closed) return undefined;
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+    return this.#items[this.#head++];
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+/** Runs the queued jobs (a few per worker in flight) and finishes the files whose last job is done. */
 async function runJobs(
   repo: Repository,
   pool: RestorePool,
-  plan: RestorePlan,
+  queue: JobQueue,
+  describer: JobFiles,
   result: RestoreResult,
   progress: RestoreProgress,
   options: RestoreOptions & { owners: boolean; workers: number },
 ): Promise<void> {
   const { owners, workers } = options;
-  const describer = new JobFiles(plan.newFileIds, owners, process.umask());
+  let nextId = 0;
   const fileDone = (f: PlannedFile) => {
     if (--f.jobsLeft > 0 || f.error) return;
     if (!f.finishedByWorker) {
@@ -141,25 +187,28 @@ async function runJobs(
     result.filesRestored++;
     progress.filesDone++;
   };
-  await forEachLimited(plan.jobs, workers * Math.max(1, options.prefetch ?? 2), async (job, jobId) => {
-    const outcome = await runJob(repo, pool, describer, job, jobId);
-    const files = outcome.files;
-    if (outcome.error !== undefined) {
-      for (const f of files) fail(f, outcome.error);
-    } else {
-      const r = outcome.result as JobResult;
-      for (const { index, reason } of r.failedBlobs) {
-        const use = outcome.uses[index];
-        const why = `pack ${job.packId}: data blob ${use.id} is damaged (${reason})`;
-        for (const t of use.targets) fail(t.file, why);
+  const runner = async () => {
+    for (let job = await queue.next(); job; job = await queue.next()) {
+      const outcome = await runJob(repo, pool, describer, job, nextId++);
+      const files = outcome.files;
+      if (outcome.error !== undefined) {
+        for (const f of files) fail(f, outcome.error);
+      } else {
+        const r = outcome.result as JobResult;
+        for (const { index, reason } of r.failedBlobs) {
+          const use = outcome.uses[index];
+          const why = `pack ${job.packId}: data blob ${use.id} is damaged (${reason})`;
+          for (const t of use.targets) fail(t.file, why);
+        }
+        for (const { index, reason } of r.failedFiles) fail(files[index], reason);
+        result.bytesWritten += r.bytes;
+        progress.bytesDone += r.bytes;
       }
-      for (const { index, reason } of r.failedFiles) fail(files[index], reason);
-      result.bytesWritten += r.bytes;
-      progress.bytesDone += r.bytes;
+      for (const f of files) fileDone(f);
+      options.onProgress?.({ ...progress });
     }
-    for (const f of files) fileDone(f);
-    options.onProgress?.({ ...progress });
-  });
+  };
+  await Promise.all(Array.from({ length: workers * Math.max(1, options.prefetch ?? 2) }, runner));
 }
 
 function fail(f: PlannedFile, why: string): void {

@@ -31,37 +31,88 @@ async function* walk(
 ): AsyncGenerator<WalkEntry> {
   const nodes = await tree;
   const prefix = dir === '/' ? '/' : `${dir}/`;
-  const descend: Array<{ index: number; subtree: string }> = [];
+  const ahead = new SubtreesAhead(repo, nodes, dir, prefix, want);
   for (let i = 0; i < nodes.length; i++) {
-    const node = nodes[i];
-    if (!node.name || node.name === '.' || node.name === '..' || node.name.includes('/')) {
-      throw new LifeboatError('Corrupt', `tree in ${dir} holds an entry named ${JSON.stringify(node.name)}`);
-    }
-    if (node.type === 'dir' && node.subtree && wanted(prefix + node.name, want)) {
-      descend.push({ index: i, subtree: node.subtree });
-    }
-  }
-  const loads = new Map<number, Promise<TreeNode[]>>();
-  let next = 0;
-  const readAhead = () => {
-    while (next < descend.length && loads.size < SUBTREES_AHEAD) {
-      const d = descend[next++];
-      const load = repo.loadTree(d.subtree);
-      load.catch(() => undefined); // awaited below; a walk abandoned early must not leave it unhandled
-      loads.set(d.index, load);
-    }
-  };
-  readAhead();
-  for (let i = 0; i < nodes.length; i++) {
-    const node = nodes[i];
-    const path = prefix + node.name;
+    const path = prefix + nodes[i].name;
     if (!wanted(path, want)) continue;
-    yield { path, node };
-    const load = loads.get(i);
+    yield { path, node: nodes[i] };
+    const load = ahead.take(i);
+    if (load) yield* walk(repo, load, path, want);
+  }
+}
+
+/**
+ * The same walk as `walkTree`, calling `visit` for each entry instead of yielding it: no promise per entry,
+ * which matters when a restore plans tens of thousands of files.
+ */
+export async function forEachEntry(
+  repo: Repository,
+  treeId: string,
+  under: string,
+  visit: (entry: WalkEntry) => void,
+): Promise<void> {
+  await visitTree(repo, repo.loadTree(treeId), '/', normalizeSnapshotPath(under), visit);
+}
+
+async function visitTree(
+  repo: Repository,
+  tree: Promise<TreeNode[]>,
+  dir: string,
+  want: string,
+  visit: (entry: WalkEntry) => void,
+): Promise<void> {
+  const nodes = await tree;
+  const prefix = dir === '/' ? '/' : `${dir}/`;
+  const ahead = new SubtreesAhead(repo, nodes, dir, prefix, want);
+  for (let i = 0; i < nodes.length; i++) {
+    const path = prefix + nodes[i].name;
+    if (!wanted(path, want)) continue;
+    visit({ path, node: nodes[i] });
+    const load = ahead.take(i);
+    if (load) await visitTree(repo, load, path, want, visit);
+  }
+}
+
+/** Checks a directory's entry names and reads the subtrees the walk will enter, a few ahead. */
+class SubtreesAhead {
+  readonly #repo: Repository;
+  readonly #descend: Array<{ index: number; subtree: string }> = [];
+  readonly #loads = new Map<number, Promise<TreeNode[]>>();
+  #next = 0;
+
+  constructor(repo: Repository, nodes: TreeNode[], dir: string, prefix: string, want: string) {
+    this.#repo = repo;
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i];
+      if (!node.name || node.name === '.' || node.name === '..' || node.name.includes('/')) {
+        throw new LifeboatError(
+          'Corrupt',
+          `tree in ${dir} holds an entry named ${JSON.stringify(node.name)}`,
+        );
+      }
+      if (node.type === 'dir' && node.subtree && wanted(prefix + node.name, want)) {
+        this.#descend.push({ index: i, subtree: node.subtree });
+      }
+    }
+    this.#fill();
+  }
+
+  /** The loading subtree of entry `index`, if the walk enters it. */
+  take(index: number): Promise<TreeNode[]> | undefined {
+    const load = this.#loads.get(index);
     if (load) {
-      loads.delete(i);
-      readAhead();
-      yield* walk(repo, load, path, want);
+      this.#loads.delete(index);
+      this.#fill();
+    }
+    return load;
+  }
+
+  #fill(): void {
+    while (this.#next < this.#descend.length && this.#loads.size < SUBTREES_AHEAD) {
+      const d = this.#descend[this.#next++];
+      const load = this.#repo.loadTree(d.subtree);
+      load.catch(() => undefined); // awaited by the walk; one abandoned early must not leave it unhandled
+      this.#loads.set(d.index, load);
     }
   }
 }
