@@ -222,7 +222,7 @@ export class KubeObjectService implements ObjectService {
     const ctx = admission ? this.#context(type, now, options.dryRun) : undefined;
     if (ctx) admission?.create?.(result, ctx);
     this.#validate(type, result);
-    if (this.store.get(resource, ns, name)) throw alreadyExists(type, name);
+    if (options.dryRun && this.store.get(resource, ns, name)) throw alreadyExists(type, name);
     if (!applied) {
       recordUpdate(ref, undefined, result, {
         manager: options.fieldManager ?? DEFAULT_MANAGER,
@@ -231,7 +231,9 @@ export class KubeObjectService implements ObjectService {
       });
     }
     if (options.dryRun) return { object: result };
-    const entry = this.#commit(type, result);
+    // The store refuses a taken name itself, so a create looks its key up once.
+    const entry = this.#commit(type, result, true);
+    if (!entry) throw alreadyExists(type, name);
     if (ctx) admission?.committed?.(result, undefined, ctx);
     return { object: result, json: this.#jsonFor(ref, entry) };
   }
@@ -599,13 +601,18 @@ export class KubeObjectService implements ObjectService {
     return checked.object;
   }
 
-  /** Stores `obj` in the storage version; stamps its resourceVersion. */
-  #commit(type: ResourceType, obj: KubeObject): StoredEntry {
+  /**
+   * Stores `obj` in the storage version; stamps its resourceVersion. With `onlyNew`, an object of that name
+   * already stored is left alone and the result is undefined.
+   */
+  #commit(type: ResourceType, obj: KubeObject): StoredEntry;
+  #commit(type: ResourceType, obj: KubeObject, onlyNew: true): StoredEntry | undefined;
+  #commit(type: ResourceType, obj: KubeObject, onlyNew = false): StoredEntry | undefined {
     const requested = obj.apiVersion;
     const stored = apiVersionOf(type.group, storageVersion(type));
     obj.apiVersion = stored;
     try {
-      return this.store.write(resourceKey(type), obj);
+      return onlyNew ? this.store.add(resourceKey(type), obj) : this.store.write(resourceKey(type), obj);
     } finally {
       obj.apiVersion = requested;
     }
@@ -840,13 +847,14 @@ function stampNewObject(type: ResourceType, obj: KubeObject, now: Date): void {
   const meta = obj.metadata;
   meta.uid = randomUUID();
   meta.creationTimestamp = metaTime(now);
-  delete meta.resourceVersion;
-  delete meta.deletionTimestamp;
-  delete meta.deletionGracePeriodSeconds;
-  delete meta.selfLink;
+  // Guarded: `delete` costs a runtime call even when the key is absent, which it almost always is.
+  if (meta.resourceVersion !== undefined) delete meta.resourceVersion;
+  if (meta.deletionTimestamp !== undefined) delete meta.deletionTimestamp;
+  if (meta.deletionGracePeriodSeconds !== undefined) delete meta.deletionGracePeriodSeconds;
+  if (meta.selfLink !== undefined) delete meta.selfLink;
   if (type.tracksGeneration) meta.generation = 1;
-  else delete meta.generation;
-  if (type.subresources.status) delete obj.status;
+  else if (meta.generation !== undefined) delete meta.generation;
+  if (type.subresources.status && obj.status !== undefined) delete obj.status;
 }
 
 /** Builds the in-process API server over a resource registry. */

@@ -132,3 +132,71 @@ test('objects are stored apiVersion, kind, metadata first whatever order they ca
   assert.ok(e.json.startsWith('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"'));
   assert.deepEqual(JSON.parse(e.json).data, { a: '1' });
 });
+
+test('pages over many namespaces match a sorted list of every key, from any resume point', () => {
+  const store = new MemoryStore();
+  const live = new Set<string>();
+  let seed = 11;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  for (let i = 0; i < 600; i++) {
+    const ns = `ns-${rand(12)}`;
+    const name = `o-${rand(80)}`;
+    store.write('configmaps', cm(ns, name));
+    live.add(`${ns}\0${name}`);
+    if (i % 4 === 0) {
+      const [dns, dname] = [...live][rand(live.size)].split('\0');
+      store.remove('configmaps', cm(dns, dname));
+      live.delete(`${dns}\0${dname}`);
+    }
+  }
+  // Empty a namespace entirely: its resume points must still work.
+  for (const key of [...live].filter((k) => k.startsWith('ns-3\0'))) {
+    const [dns, dname] = key.split('\0');
+    store.remove('configmaps', cm(dns, dname));
+    live.delete(key);
+  }
+  const sorted = [...live].sort();
+  const keyOf = (e: { namespace: string; name: string }): string => `${e.namespace}\0${e.name}`;
+  assert.equal(store.count('configmaps'), sorted.length);
+  assert.equal(store.count('configmaps', 'ns-3'), 0);
+  for (const after of [undefined, 'ns-1\0o-40', 'ns-3\0o-1', 'ns-3', 'ns-10', 'ns-11\0zzz', 'a', 'zzz']) {
+    const expected = sorted.filter((k) => after === undefined || k > after);
+    const page = store.page('configmaps', { after, limit: 7 });
+    assert.deepEqual(page.entries.map(keyOf), expected.slice(0, 7), String(after));
+    if (expected.length > 7) {
+      assert.equal(page.nextAfter, expected[6]);
+      assert.equal(page.remaining, expected.length - 7);
+    } else assert.equal(page.nextAfter, undefined);
+    for (const namespace of ['ns-1', 'ns-3', 'ns-10', 'ns-11']) {
+      const inNs = expected.filter((k) => k.startsWith(`${namespace}\0`));
+      const nsPage = store.page('configmaps', { namespace, after, limit: 5 });
+      assert.deepEqual(nsPage.entries.map(keyOf), inNs.slice(0, 5), `${namespace} after ${after}`);
+      if (inNs.length > 5) assert.equal(nsPage.remaining, inNs.length - 5);
+      else assert.equal(nsPage.nextAfter, undefined);
+    }
+  }
+  // Walking every page from the start visits every key once.
+  const walked: string[] = [];
+  let after: string | undefined;
+  do {
+    const page = store.page('configmaps', { after, limit: 9 });
+    walked.push(...page.entries.map(keyOf));
+    after = page.nextAfter;
+  } while (after !== undefined);
+  assert.deepEqual(walked, sorted);
+});
+
+test('add writes a new object and leaves a stored one of the same name alone', () => {
+  const store = new MemoryStore();
+  const first = store.add('configmaps', cm('ns', 'a', { v: '1' }));
+  assert.equal(first?.rv, 1);
+  const again = cm('ns', 'a', { v: '2' });
+  assert.equal(store.add('configmaps', again), undefined);
+  assert.equal(again.metadata.resourceVersion, undefined, 'a refused object is not stamped');
+  assert.equal(store.resourceVersion, 1);
+  assert.deepEqual(store.get('configmaps', 'ns', 'a')?.labels, { v: '1' });
+  assert.equal(store.eventsSince(0)?.length, 1);
+});

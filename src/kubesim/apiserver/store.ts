@@ -64,9 +64,40 @@ export function storeKey(namespace: string, name: string): string {
   return `${namespace}\0${name}`;
 }
 
-class ResourceTable {
+/** One namespace's objects of one resource (cluster-scoped resources have the one namespace ''). */
+class NamespaceTable {
   readonly entries = new Map<string, StoredEntry>();
-  readonly keys = new SortedKeys();
+  readonly names = new SortedKeys();
+}
+
+/**
+ * One resource's objects, by namespace and then name: an insert searches only its namespace's names (the
+ * namespace is a hash lookup), which keeps creates cheap however many objects other namespaces hold.
+ */
+class ResourceTable {
+  readonly namespaces = new Map<string, NamespaceTable>();
+  /** The namespaces that hold objects, sorted. */
+  readonly order = new SortedKeys();
+  size = 0;
+
+  /** Entries after `lastNamespace`/`lastName` in key order (for remainingItemCount). */
+  countAfter(lastNamespace: string, lastName: string): number {
+    const current = this.namespaces.get(lastNamespace);
+    let n = current ? current.entries.size - current.names.rank(lastName) - 1 : 0;
+    this.order.scan(lastNamespace, true, (ns) => {
+      n += this.namespaces.get(ns)?.entries.size ?? 0;
+      return true;
+    });
+    return n;
+  }
+}
+
+/** A resume point (a key served last) split into namespace and name; a key without `\0` names no object. */
+function splitKey(key: string): { namespace: string; name: string | undefined } {
+  const at = key.indexOf('\0');
+  return at < 0
+    ? { namespace: key, name: undefined }
+    : { namespace: key.slice(0, at), name: key.slice(at + 1) };
 }
 
 export class MemoryStore {
@@ -100,14 +131,14 @@ export class MemoryStore {
   }
 
   get(resource: string, namespace: string, name: string): StoredEntry | undefined {
-    return this.#tables.get(resource)?.entries.get(storeKey(namespace, name));
+    return this.#tables.get(resource)?.namespaces.get(namespace)?.entries.get(name);
   }
 
   count(resource: string, namespace?: string): number {
     const table = this.#tables.get(resource);
     if (!table) return 0;
-    if (namespace === undefined) return table.entries.size;
-    return table.keys.rank(`${namespace}\x01`) - table.keys.rank(`${namespace}\0`);
+    if (namespace === undefined) return table.size;
+    return table.namespaces.get(namespace)?.entries.size ?? 0;
   }
 
   /**
@@ -115,17 +146,35 @@ export class MemoryStore {
    * itself before serializing it; emits ADDED or MODIFIED.
    */
   write(resource: string, obj: KubeObject): StoredEntry {
+    return this.#put(resource, obj, false) as StoredEntry;
+  }
+
+  /** `write` for a new object: undefined (and nothing written) when one of that name is stored already. */
+  add(resource: string, obj: KubeObject): StoredEntry | undefined {
+    return this.#put(resource, obj, true);
+  }
+
+  #put(resource: string, obj: KubeObject, onlyNew: boolean): StoredEntry | undefined {
     const table = this.#table(resource);
     const namespace = obj.metadata.namespace ?? '';
     const name = obj.metadata.name;
     if (!name) throw new Error('store: object without a name');
-    const key = storeKey(namespace, name);
-    const prev = table.entries.get(key);
+    let space = table.namespaces.get(namespace);
+    if (!space) {
+      space = new NamespaceTable();
+      table.namespaces.set(namespace, space);
+      table.order.insert(namespace);
+    }
+    const prev = space.entries.get(name);
+    if (prev && onlyNew) return undefined;
     const rv = ++this.#rv;
     obj.metadata.resourceVersion = String(rv);
     const entry = makeEntry(obj, namespace, name, rv);
-    table.entries.set(key, entry);
-    if (!prev) table.keys.insert(key);
+    space.entries.set(name, entry);
+    if (!prev) {
+      space.names.insert(name);
+      table.size++;
+    }
     this.#emit({ rv, type: prev ? 'MODIFIED' : 'ADDED', resource, entry, prev });
     return entry;
   }
@@ -138,14 +187,19 @@ export class MemoryStore {
     const table = this.#tables.get(resource);
     const namespace = final.metadata.namespace ?? '';
     const name = final.metadata.name ?? '';
-    const key = storeKey(namespace, name);
-    const prev = table?.entries.get(key);
-    if (!table || !prev) return undefined;
+    const space = table?.namespaces.get(namespace);
+    const prev = space?.entries.get(name);
+    if (!table || !space || !prev) return undefined;
     const rv = ++this.#rv;
     final.metadata.resourceVersion = String(rv);
     const entry = makeEntry(final, namespace, name, rv);
-    table.entries.delete(key);
-    table.keys.delete(key);
+    space.entries.delete(name);
+    space.names.delete(name);
+    table.size--;
+    if (space.entries.size === 0) {
+      table.namespaces.delete(namespace);
+      table.order.delete(namespace);
+    }
     this.#emit({ rv, type: 'DELETED', resource, entry, prev });
     return entry;
   }
@@ -154,33 +208,52 @@ export class MemoryStore {
   page(resource: string, options: PageOptions = {}): Page {
     const table = this.#tables.get(resource);
     if (!table) return { entries: [] };
-    const { namespace, after, filter } = options;
+    const { namespace, filter } = options;
     const limit = options.limit && options.limit > 0 ? options.limit : Number.POSITIVE_INFINITY;
-    const low = namespace === undefined ? '' : `${namespace}\0`;
-    const high = namespace === undefined ? undefined : `${namespace}\x01`;
-    const startAfter = after !== undefined && after >= low ? after : undefined;
+    const after = options.after === undefined ? undefined : splitKey(options.after);
     const entries: StoredEntry[] = [];
-    let lastKey: string | undefined;
+    let last: StoredEntry | undefined;
     let more = false;
-    table.keys.scan(startAfter ?? low, startAfter !== undefined, (key) => {
-      if (high !== undefined && key >= high) return false;
-      if (entries.length >= limit) {
-        more = true;
-        return false;
-      }
-      const entry = table.entries.get(key)!;
-      if (!filter || filter(entry)) {
-        entries.push(entry);
-        lastKey = key;
-      }
-      return true;
-    });
+    /** Visits one namespace's names from `from` (exclusive when given); false once the page is full. */
+    const visit = (space: NamespaceTable, from: string | undefined): boolean => {
+      let full = false;
+      space.names.scan(from ?? '', from !== undefined, (name) => {
+        if (entries.length >= limit) {
+          more = true;
+          full = true;
+          return false;
+        }
+        const entry = space.entries.get(name)!;
+        if (!filter || filter(entry)) {
+          entries.push(entry);
+          last = entry;
+        }
+        return true;
+      });
+      return !full;
+    };
+    if (namespace !== undefined) {
+      // A resume point in an earlier namespace starts at the beginning, one in a later namespace ends the list.
+      const space = table.namespaces.get(namespace);
+      const from = after && after.namespace === namespace ? after.name : undefined;
+      if (space && !(after && after.namespace > namespace)) visit(space, from);
+    } else {
+      table.order.scan(after?.namespace ?? '', false, (ns) => {
+        const from = after && ns === after.namespace ? after.name : undefined;
+        return visit(table.namespaces.get(ns)!, from);
+      });
+    }
     const page: Page = { entries };
-    if (more && lastKey !== undefined) {
-      page.nextAfter = lastKey;
+    const lastEntry = last as StoredEntry | undefined;
+    if (more && lastEntry !== undefined) {
+      page.nextAfter = storeKey(lastEntry.namespace, lastEntry.name);
       if (!filter) {
-        const end = high === undefined ? table.keys.size : table.keys.rank(high);
-        page.remaining = end - table.keys.rank(lastKey) - 1;
+        page.remaining =
+          namespace === undefined
+            ? table.countAfter(lastEntry.namespace, lastEntry.name)
+            : (table.namespaces.get(namespace)?.entries.size ?? 0) -
+              (table.namespaces.get(namespace)?.names.rank(lastEntry.name) ?? 0) -
+              1;
       }
     }
     return page;
@@ -188,7 +261,7 @@ export class MemoryStore {
 
   /** Every group-resource key that holds objects. */
   resources(): string[] {
-    return [...this.#tables.keys()].filter((r) => (this.#tables.get(r)?.entries.size ?? 0) > 0);
+    return [...this.#tables.keys()].filter((r) => (this.#tables.get(r)?.size ?? 0) > 0);
   }
 
   /**
