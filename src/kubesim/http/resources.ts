@@ -101,25 +101,43 @@ function includeObjectOf(query: URLSearchParams): IncludeObject {
   );
 }
 
-export async function handleResource(
+/**
+ * Serves one request on a resource path. Synchronous up to the first read of the body (returning the promise
+ * of the rest), and each verb that waits lives in its own small function: an async function allocates a frame
+ * for all its locals on every call, and this runs for every request.
+ */
+export function handleResource(
   req: IncomingMessage,
   res: ServerResponse,
   route: ResourceRoute,
   query: URLSearchParams,
   deps: ResourceDeps,
-): Promise<void> {
+): void | Promise<void> {
   const ref = resolveRoute(deps.service, route);
   const { type } = ref;
   const method = req.method ?? 'GET';
-  if (route.subresource) {
-    await handleSubresource(req, res, route, query, deps, ref);
-    return;
-  }
+  if (route.subresource) return handleSubresource(req, res, route, query, deps, ref);
   const verb = verbOf(method, route, query);
   if (!verb) throw methodNotAllowed(method.toLowerCase(), type);
   if (!type.verbs.includes(verb)) throw methodNotAllowed(verb, type);
   const pending = applyFaults(deps, resourceKey(type), verb);
-  const fault = pending instanceof Promise ? await pending : pending;
+  if (pending instanceof Promise) {
+    return pending.then((fault) => serveVerb(req, res, route, query, deps, ref, verb, fault));
+  }
+  return serveVerb(req, res, route, query, deps, ref, verb, pending);
+}
+
+function serveVerb(
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: ResourceRoute,
+  query: URLSearchParams,
+  deps: ResourceDeps,
+  ref: ResourceRef,
+  verb: Verb,
+  fault: { dropWatchAfterMs?: number },
+): void | Promise<void> {
+  const { type } = ref;
   const namespace = route.namespace;
   const accept = req.headers.accept;
   switch (verb) {
@@ -145,7 +163,7 @@ export async function handleResource(
           timeoutMs: watchTimeout(query, deps),
           clock: deps.clock,
           track: (drop) => deps.faults.trackWatch(groupResource(type), drop),
-          dropAfterMs: fault?.dropWatchAfterMs,
+          dropAfterMs: fault.dropWatchAfterMs,
         },
       );
     case 'get': {
@@ -160,55 +178,98 @@ export async function handleResource(
       } else sendJsonText(res, 200, json);
       return;
     }
-    case 'create': {
-      const body = decodeObject(await readBody(req), req.headers['content-type']) as KubeObject;
-      const options = writeOptions(query, req.headers['user-agent']);
-      const result = deps.service.createOwned(ref, namespace, body, options);
-      addWarnings(res, options.warnings ?? []);
-      if (result.json !== undefined) sendJsonText(res, 201, result.json);
-      else sendJson(res, 201, result.object);
-      return;
-    }
-    case 'update': {
-      const body = decodeObject(await readBody(req), req.headers['content-type']) as KubeObject;
-      const options = writeOptions(query, req.headers['user-agent']);
-      const result = deps.service.updateOwned(ref, namespace, route.name!, body, options);
-      addWarnings(res, options.warnings ?? []);
-      sendJson(res, 200, result);
-      return;
-    }
-    case 'patch': {
-      const patchType = patchTypeOf(req.headers['content-type']);
-      const patch = decodePatch(await readBody(req), patchType);
-      const options = { ...writeOptions(query, req.headers['user-agent']), force: forceParam(query) };
-      if (patchType === 'apply') options.fieldManager = query.get('fieldManager') || undefined;
-      const result = deps.service.patch(ref, namespace, route.name!, patchType, patch, options);
-      addWarnings(res, options.warnings ?? []);
-      sendJson(res, result.created ? 201 : 200, result.object);
-      return;
-    }
-    case 'delete': {
-      const body = await optionalBody(req);
-      const result = deps.service.delete(ref, namespace, route.name!, deleteOptions(query, body));
-      sendJson(res, 200, result);
-      return;
-    }
-    case 'deletecollection': {
-      const body = await optionalBody(req);
-      const items = deps.service.deleteCollection(
-        ref,
-        listOptions(query, namespace),
-        deleteOptions(query, body),
-      );
-      sendJson(res, 200, {
-        kind: type.listKind,
-        apiVersion: apiVersionOf(type.group, ref.version),
-        metadata: { resourceVersion: deps.service.currentResourceVersion() },
-        items,
-      });
-      return;
-    }
+    case 'create':
+      return create(req, res, query, deps, ref, namespace);
+    case 'update':
+      return update(req, res, query, deps, ref, namespace, route.name!);
+    case 'patch':
+      return patch(req, res, query, deps, ref, namespace, route.name!);
+    case 'delete':
+      return remove(req, res, query, deps, ref, namespace, route.name!);
+    case 'deletecollection':
+      return removeCollection(req, res, query, deps, ref, namespace);
   }
+}
+
+async function create(
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+  deps: ResourceDeps,
+  ref: ResourceRef,
+  namespace: string | undefined,
+): Promise<void> {
+  const body = decodeObject(await readBody(req), req.headers['content-type']) as KubeObject;
+  const options = writeOptions(query, req.headers['user-agent']);
+  const result = deps.service.createOwned(ref, namespace, body, options);
+  addWarnings(res, options.warnings ?? []);
+  if (result.json !== undefined) sendJsonText(res, 201, result.json);
+  else sendJson(res, 201, result.object);
+}
+
+async function update(
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+  deps: ResourceDeps,
+  ref: ResourceRef,
+  namespace: string | undefined,
+  name: string,
+): Promise<void> {
+  const body = decodeObject(await readBody(req), req.headers['content-type']) as KubeObject;
+  const options = writeOptions(query, req.headers['user-agent']);
+  const result = deps.service.updateOwned(ref, namespace, name, body, options);
+  addWarnings(res, options.warnings ?? []);
+  sendJson(res, 200, result);
+}
+
+async function patch(
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+  deps: ResourceDeps,
+  ref: ResourceRef,
+  namespace: string | undefined,
+  name: string,
+): Promise<void> {
+  const patchType = patchTypeOf(req.headers['content-type']);
+  const body = decodePatch(await readBody(req), patchType);
+  const options = { ...writeOptions(query, req.headers['user-agent']), force: forceParam(query) };
+  if (patchType === 'apply') options.fieldManager = query.get('fieldManager') || undefined;
+  const result = deps.service.patch(ref, namespace, name, patchType, body, options);
+  addWarnings(res, options.warnings ?? []);
+  sendJson(res, result.created ? 201 : 200, result.object);
+}
+
+async function remove(
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+  deps: ResourceDeps,
+  ref: ResourceRef,
+  namespace: string | undefined,
+  name: string,
+): Promise<void> {
+  const body = await optionalBody(req);
+  sendJson(res, 200, deps.service.delete(ref, namespace, name, deleteOptions(query, body)));
+}
+
+async function removeCollection(
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+  deps: ResourceDeps,
+  ref: ResourceRef,
+  namespace: string | undefined,
+): Promise<void> {
+  const body = await optionalBody(req);
+  const items = deps.service.deleteCollection(ref, listOptions(query, namespace), deleteOptions(query, body));
+  sendJson(res, 200, {
+    kind: ref.type.listKind,
+    apiVersion: apiVersionOf(ref.type.group, ref.version),
+    metadata: { resourceVersion: deps.service.currentResourceVersion() },
+    items,
+  });
 }
 
 async function optionalBody(req: IncomingMessage): Promise<unknown> {

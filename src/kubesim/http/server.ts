@@ -83,17 +83,16 @@ export async function startApiHttpServer(options: ApiHttpOptions): Promise<ApiHt
   const watchTimeoutMs = options.watchTimeoutMs ?? (() => (1800 + Math.floor(Math.random() * 1800)) * 1000);
   const resourceDeps = { service, faults, streams, clock, logger, watchTimeoutMs };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void | Promise<void> => {
     const { pathname, query } = splitUrl(req.url);
     const route = parsePath(pathname);
-    const accept = req.headers.accept;
     switch (route.kind) {
       case 'version':
         return sendJson(res, 200, SERVER_VERSION);
       case 'health':
         return sendText(res, 200, 'ok');
       case 'discovery-root':
-        if (wantsAggregatedDiscovery(accept)) {
+        if (wantsAggregatedDiscovery(req.headers.accept)) {
           return sendJson(res, 200, aggregatedDiscovery(documents, route.legacy), AGGREGATED_DISCOVERY_TYPE);
         }
         return sendJson(
@@ -128,6 +127,14 @@ export async function startApiHttpServer(options: ApiHttpOptions): Promise<ApiHt
     }
   };
 
+  const fail = (req: IncomingMessage, res: ServerResponse, err: unknown): void => {
+    const apiError = toApiError(err);
+    if (apiError.code >= 500) logger?.warn({ err, method: req.method, url: req.url }, 'request failed');
+    // Drain what the client sent so the connection stays usable for keep-alive.
+    if (!req.complete) req.resume();
+    sendError(res, apiError);
+  };
+
   const server = createServer({ keepAlive: true }, (req, res) => {
     const started = logger?.isLevelEnabled('debug') ? performance.now() : 0;
     if (started) {
@@ -143,14 +150,17 @@ export async function startApiHttpServer(options: ApiHttpOptions): Promise<ApiHt
         );
       });
     }
-    handle(req, res).catch((err: unknown) => {
-      const apiError = toApiError(err);
-      if (apiError.code >= 500) logger?.warn({ err, method: req.method, url: req.url }, 'request failed');
-      // Drain what the client sent so the connection stays usable for keep-alive.
-      if (!req.complete) req.resume();
-      sendError(res, apiError);
-    });
+    // Most requests finish synchronously or return one promise; only a failure needs a closure.
+    let pending: void | Promise<void>;
+    try {
+      pending = handle(req, res);
+    } catch (err) {
+      fail(req, res, err);
+      return;
+    }
+    pending?.catch((err: unknown) => fail(req, res, err));
   });
+
   server.keepAliveTimeout = 60_000;
   server.headersTimeout = 65_000;
   server.requestTimeout = 0;

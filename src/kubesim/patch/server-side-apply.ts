@@ -21,7 +21,15 @@ import {
   managerIdentity,
 } from './managed-fields.ts';
 import { typeFromOpenApiSchema } from './openapi-types.ts';
-import { compare, fieldsV1Of, fieldsV1OfFields, merge, prune, toFieldSet } from './structured-merge.ts';
+import {
+  compare,
+  fieldsV1Of,
+  fieldsV1OfFields,
+  merge,
+  prune,
+  sortedKeys,
+  toFieldSet,
+} from './structured-merge.ts';
 import { fieldType, type TypeNode } from './type-node.ts';
 
 /**
@@ -241,8 +249,7 @@ const STRIPPED_METADATA_SET: ReadonlySet<string> = new Set(STRIPPED_METADATA);
 function createdFieldsV1(obj: KubeObject, scope: Scope, type: TypeNode): Record<string, unknown> | undefined {
   // An object whose schema makes it atomic sets no field of its own (as fieldsV1Of treats it).
   if (!(type.kind === 'untyped' || (type.kind === 'map' && !type.atomic))) return undefined;
-  const keys = Object.keys(obj);
-  if (keys.length > 1) keys.sort();
+  const keys = sortedKeys(obj);
   let out: Record<string, unknown> | undefined;
   for (const key of keys) {
     if (key === 'apiVersion' || key === 'kind') continue;

@@ -157,9 +157,8 @@ export function fieldsV1OfFields(
   type: TypeNode,
   skip: ReadonlySet<string> | undefined,
 ): Record<string, unknown> | undefined {
-  const keys = Object.keys(map);
   // Every element is `f:` + the key, so the keys sort as their elements do.
-  if (keys.length > 1) keys.sort();
+  const keys = sortedKeys(map);
   let out: Record<string, unknown> | undefined;
   for (const key of keys) {
     if (skip?.has(key)) continue;
@@ -169,6 +168,25 @@ export function fieldsV1OfFields(
     out[fieldElement(key)] = encoded;
   }
   return out;
+}
+
+/**
+ * The keys of `obj` in code-unit order. Objects are small here, and an insertion sort in place beats
+ * `Array.prototype.sort`, which allocates its work space on every call.
+ */
+export function sortedKeys(obj: object): string[] {
+  const keys = Object.keys(obj);
+  if (keys.length > 32) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i];
+    let j = i - 1;
+    while (j >= 0 && keys[j] > key) {
+      keys[j + 1] = keys[j];
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+  return keys;
 }
 
 function sortedObject(entries: [string, Record<string, unknown>][]): Record<string, unknown> {

@@ -18,14 +18,24 @@ type WsRefusal = { status: number; body: Record<string, unknown> };
 function wsSession(
   url: string,
   protocols: string[],
-  options: { send?: Buffer[]; terminateAfterMs?: number } = {},
+  options: { send?: Buffer[]; terminateWhen?: () => boolean } = {},
 ): Promise<WsResult | WsRefusal> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url.replace(/^http/, 'ws'), protocols);
     const frames: Frame[] = [];
     ws.on('open', () => {
       for (const b of options.send ?? []) ws.send(b);
-      if (options.terminateAfterMs !== undefined) setTimeout(() => ws.terminate(), options.terminateAfterMs);
+      const terminateWhen = options.terminateWhen;
+      if (terminateWhen) {
+        // Leave only once the command has visibly started, however slow the machine.
+        const poll = setInterval(() => {
+          if (terminateWhen()) {
+            clearInterval(poll);
+            ws.terminate();
+          }
+        }, 20);
+        ws.on('close', () => clearInterval(poll));
+      }
     });
     ws.on('message', (data: Buffer) => frames.push({ channel: data[0], text: data.subarray(1).toString() }));
     ws.on('close', (code) => resolve({ protocol: ws.protocol, frames, closeCode: code }));
@@ -275,21 +285,21 @@ describe('exec over raw WebSocket protocols', () => {
   test('a client that goes away kills the command', async () => {
     const beat = join(volume, 'beat');
     rmSync(beat, { force: true });
+    const heartbeatSeen = () => {
+      try {
+        return readFileSync(beat, 'utf8') !== '';
+      } catch {
+        return false;
+      }
+    };
     await wsSession(
       execUrl(
         'web-0',
         `command=sh&command=-c&command=${encodeURIComponent(`while :; do date +%s%N > ${data()}/beat; sleep 0.05; done`)}&stdout=true`,
       ),
       ['v5.channel.k8s.io'],
-      { terminateAfterMs: 300 },
+      { terminateWhen: heartbeatSeen },
     );
-    await eventually('a first heartbeat', () => {
-      try {
-        return readFileSync(beat, 'utf8') !== '';
-      } catch {
-        return undefined;
-      }
-    });
     await new Promise((r) => setTimeout(r, 300));
     const first = readFileSync(beat, 'utf8');
     await new Promise((r) => setTimeout(r, 300));
