@@ -6,6 +6,8 @@ export const ErrorCodes = [
   'NotFound',
   'AlreadyExists',
   'Conflict',
+  /** A resourceVersion or continue token too old for the server (HTTP 410): relist. */
+  'Gone',
   'Invalid',
   'Unavailable',
   'PermissionDenied',
