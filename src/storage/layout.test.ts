@@ -43,6 +43,7 @@ test("a restore's keys are Velero's, including the volume info without the resto
     resourceList: 'restores/r1/restore-r1-resource-list.json.gz',
     itemOperations: 'restores/r1/restore-r1-itemoperations.json.gz',
     volumeInfo: 'restores/r1/r1-volumeinfo.json.gz',
+    dryRunPlan: 'restores/r1/restore-r1-dryrun-plan.json.gz',
   });
 });
 

@@ -66,6 +66,8 @@ export interface RestoreKeys {
   readonly resourceList: string;
   readonly itemOperations: string;
   readonly volumeInfo: string;
+  /** Lifeboat: `restore-<R>-dryrun-plan.json.gz`, the per-object plan of a dry-run restore. */
+  readonly dryRunPlan: string;
 }
 
 /** The keys of backup `name`. Throws `Invalid` for a name that cannot be a single path segment. */
@@ -101,6 +103,7 @@ export function restoreKeys(name: string): RestoreKeys {
     resourceList: `${dir}restore-${name}-resource-list.json.gz`,
     itemOperations: `${dir}restore-${name}-itemoperations.json.gz`,
     volumeInfo: `${dir}${name}-volumeinfo.json.gz`,
+    dryRunPlan: `${dir}restore-${name}-dryrun-plan.json.gz`,
   };
 }
 
@@ -132,6 +135,7 @@ export const DOWNLOAD_TARGET_KINDS = [
   'RestoreResourceList',
   'RestoreItemOperations',
   'RestoreVolumeInfo',
+  'RestoreDryRunPlan',
 ] as const;
 export type DownloadTargetKind = (typeof DOWNLOAD_TARGET_KINDS)[number];
 
@@ -166,6 +170,8 @@ export function downloadTargetKey(kind: DownloadTargetKind, name: string): strin
       return restoreKeys(name).itemOperations;
     case 'RestoreVolumeInfo':
       return restoreKeys(name).volumeInfo;
+    case 'RestoreDryRunPlan':
+      return restoreKeys(name).dryRunPlan;
     default:
       throw new LifeboatError('Invalid', `unknown download target kind ${JSON.stringify(kind)}`, {
         field: 'spec.target.kind',
