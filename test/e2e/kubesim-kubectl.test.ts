@@ -6,77 +6,9 @@ import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { startKubesim } from '../../src/kubesim/index.ts';
 import { Kubectl } from '../support/kubectl.ts';
+import { DEMO_APP_YAML, WIDGET_CRD_YAML } from '../support/manifests.ts';
 
 type Sim = Awaited<ReturnType<typeof startKubesim>>;
-
-const app = `
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: web-config
-  namespace: demo
-data:
-  greeting: hello
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: demo
-  labels: {app: web}
-spec:
-  replicas: 2
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-      - name: nginx
-        image: nginx:1.27
-        ports:
-        - containerPort: 80
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: web
-  namespace: demo
-spec:
-  selector: {app: web}
-  ports:
-  - port: 80
-    targetPort: 80
-`;
-
-const crd = `
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.example.com
-spec:
-  group: example.com
-  scope: Namespaced
-  names: {plural: widgets, singular: widget, kind: Widget, shortNames: [wd]}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    subresources: {status: {}}
-    additionalPrinterColumns:
-    - {name: Size, type: string, jsonPath: .spec.size}
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            required: [size]
-            properties:
-              size: {type: string, enum: [small, large]}
-              count: {type: integer, minimum: 0, default: 1}
-`;
 
 describe('kubectl 1.32 against kubesim', () => {
   let sim: Sim;
@@ -114,7 +46,7 @@ describe('kubectl 1.32 against kubesim', () => {
   });
 
   test('apply a Deployment, ConfigMap and Service; the Deployment rolls out', async () => {
-    const out = await kubectl.ok(['apply', '-f', '-'], { stdin: app });
+    const out = await kubectl.ok(['apply', '-f', '-'], { stdin: DEMO_APP_YAML });
     assert.match(out, /configmap\/web-config created/);
     assert.match(out, /deployment.apps\/web created/);
     assert.match(out, /service\/web created/);
@@ -129,7 +61,7 @@ describe('kubectl 1.32 against kubesim', () => {
         .filter((l) => /\s1\/1\s+Running\s/.test(l)).length,
       2,
     );
-    const again = await kubectl.ok(['apply', '-f', '-'], { stdin: app });
+    const again = await kubectl.ok(['apply', '-f', '-'], { stdin: DEMO_APP_YAML });
     assert.match(again, /configmap\/web-config unchanged/);
   });
 
@@ -143,7 +75,7 @@ describe('kubectl 1.32 against kubesim', () => {
   });
 
   test('a CRD becomes Established and its custom resources validate, default and print columns', async () => {
-    await kubectl.ok(['apply', '-f', '-'], { stdin: crd });
+    await kubectl.ok(['apply', '-f', '-'], { stdin: WIDGET_CRD_YAML });
     await kubectl.ok(['wait', '--for=condition=Established', 'crd/widgets.example.com', '--timeout=30s']);
     await kubectl.ok(['apply', '-f', '-'], {
       stdin:

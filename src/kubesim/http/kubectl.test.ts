@@ -1,103 +1,20 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { Kubectl, type KubectlResult } from '../../../test/support/kubectl.ts';
+import { DEMO_APP_YAML, DEMO_NAMESPACE_YAML, WIDGET_CRD_YAML } from '../../../test/support/manifests.ts';
 import { type Kubesim, startKubesim } from '../index.ts';
 
 /**
  * The real kubectl 1.32 against the API server alone (no simulated cluster): the commands whose
  * behaviour is the API server's. The pinned binary skips the gcloud dispatcher; KUBECACHEDIR isolates its cache.
  */
-const KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
-
-type Run = { code: number; stdout: string; stderr: string };
-
-const app = `
-apiVersion: v1
-kind: Namespace
-metadata: {name: demo}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: web-config, namespace: demo}
-data: {greeting: hello}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: demo, labels: {app: web}}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - {name: nginx, image: "nginx:1.27", ports: [{containerPort: 80}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: demo}
-spec:
-  selector: {app: web}
-  ports: [{port: 80, targetPort: 80}]
-`;
-
-const crd = `
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
-spec:
-  group: example.com
-  scope: Namespaced
-  names: {plural: widgets, singular: widget, kind: Widget, shortNames: [wd]}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    subresources: {status: {}}
-    additionalPrinterColumns:
-    - {name: Size, type: string, jsonPath: .spec.size}
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            required: [size]
-            properties:
-              size: {type: string, enum: [small, large]}
-              count: {type: integer, minimum: 0, default: 1}
-`;
-
-describe('kubectl 1.32 against the kubesim API server', {
-  skip: !existsSync(KUBECTL) && 'kubectl 1.32 is not installed',
-}, () => {
+describe('kubectl 1.32 against the kubesim API server', () => {
   let sim: Kubesim;
-  let cacheDir: string;
-
-  const kubectl = (args: string[], stdin = '', timeoutMs = 30_000): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(KUBECTL, ['--kubeconfig', sim.kubeconfigPath, ...args], {
-        env: { ...process.env, KUBECACHEDIR: cacheDir, KUBECONFIG: sim.kubeconfigPath },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => {
-        stdout += d;
-      });
-      child.stderr.on('data', (d) => {
-        stderr += d;
-      });
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code: code ?? -1, stdout, stderr });
-      });
-      child.stdin.end(stdin);
-    });
+  let cli: Kubectl;
+  const kubectl = (args: string[], stdin = '', timeoutMs = 30_000): Promise<KubectlResult> =>
+    cli.run(args, { stdin, timeoutMs });
   const ok = async (args: string[], stdin = ''): Promise<string> => {
     const r = await kubectl(args, stdin);
     assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
@@ -105,12 +22,12 @@ describe('kubectl 1.32 against the kubesim API server', {
   };
 
   before(async () => {
-    cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
     sim = await startKubesim({ cluster: false });
+    cli = new Kubectl(sim.kubeconfigPath);
   });
   after(async () => {
     await sim.stop();
-    rmSync(cacheDir, { recursive: true, force: true });
+    rmSync(cli.cacheDir, { recursive: true, force: true });
   });
 
   test('version and api-resources', async () => {
@@ -140,10 +57,13 @@ describe('kubectl 1.32 against the kubesim API server', {
   });
 
   test('apply, re-apply unchanged, get as a table and as JSON', async () => {
-    const out = await ok(['apply', '-f', '-'], app);
+    const out = await ok(['apply', '-f', '-'], `${DEMO_NAMESPACE_YAML}---${DEMO_APP_YAML}`);
     assert.match(out, /namespace\/demo created/);
     assert.match(out, /deployment.apps\/web created/);
-    assert.match(await ok(['apply', '-f', '-'], app), /configmap\/web-config unchanged/);
+    assert.match(
+      await ok(['apply', '-f', '-'], `${DEMO_NAMESPACE_YAML}---${DEMO_APP_YAML}`),
+      /configmap\/web-config unchanged/,
+    );
     const table = await ok(['get', 'cm', '-n', 'demo']);
     assert.match(table, /^NAME\s+DATA\s+AGE$/m);
     assert.match(table, /^web-config\s+1\s+\d+s$/m);
@@ -198,7 +118,7 @@ describe('kubectl 1.32 against the kubesim API server', {
   });
 
   test('a CRD, its custom resources with printer columns, and 415 on strategic patch', async () => {
-    await ok(['apply', '-f', '-'], crd);
+    await ok(['apply', '-f', '-'], WIDGET_CRD_YAML);
     await ok(['wait', '--for=condition=Established', 'crd/widgets.example.com', '--timeout=10s']);
     await ok(
       ['apply', '-f', '-'],
@@ -238,10 +158,10 @@ describe('kubectl 1.32 against the kubesim API server', {
 
   test('watch streams changes; delete waits for the object to go', async () => {
     const child = spawn(
-      KUBECTL,
+      cli.binary,
       ['--kubeconfig', sim.kubeconfigPath, 'get', 'cm', '-n', 'demo', '-w', '-o', 'name'],
       {
-        env: { ...process.env, KUBECACHEDIR: cacheDir },
+        env: { ...process.env, KUBECACHEDIR: cli.cacheDir },
       },
     );
     let seen = '';
