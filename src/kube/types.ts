@@ -52,6 +52,8 @@ export interface ApiResourceInfo {
   preferredVersion: string;
   /** `deployments.apps`, or `pods` for the core group: the name used in tarball paths and filters. */
   groupResource: string;
+  /** The subresources served (`status`, `scale`, …), when discovery said; absent from hand-built infos. */
+  subresources?: readonly string[];
 }
 
 /** The server's resources, read once by `discoverResources`. */
@@ -127,7 +129,12 @@ export interface DynamicClient {
    */
   watch(
     resource: ApiResourceInfo,
-    options: ListOptions & { resourceVersion: string; allowBookmarks?: boolean },
+    options: ListOptions & {
+      resourceVersion: string;
+      allowBookmarks?: boolean;
+      /** Asks the server to end the watch after this long (default: a random 5–10 minutes, as kubectl). */
+      timeoutSeconds?: number;
+    },
     onEvent: (type: WatchEventType, object: KubeObject) => void,
     signal: AbortSignal,
   ): Promise<void>;

@@ -1,0 +1,299 @@
+import { StringDecoder } from 'node:string_decoder';
+import { isLifeboatError, LifeboatError } from '../core/errors.ts';
+import { ApiCaller, type ApiCallerOptions } from './api-caller.ts';
+import type { KubeConnection } from './client.ts';
+import { resourcePath, selectorQuery, withQuery } from './paths.ts';
+import { type ApiStatus, statusError } from './status-error.ts';
+import { transportFor } from './transport.ts';
+import type {
+  ApiResourceInfo,
+  DynamicClient,
+  KubeObject,
+  ListOptions,
+  ListPage,
+  PatchType,
+  WatchEventType,
+  WriteOptions,
+} from './types.ts';
+
+export type DynamicClientOptions = ApiCallerOptions & {
+  /** Page size of `listPages` when the caller gives none (default 500, as kubectl and client-go). */
+  pageSize?: number;
+  /** Field manager for writes that name none (default `lifeboat`). */
+  fieldManager?: string;
+};
+
+const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  merge: 'application/merge-patch+json',
+  json: 'application/json-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+  apply: 'application/apply-patch+yaml',
+};
+
+/** Restarts of one list after expired continue tokens before giving up (each restart makes progress). */
+const MAX_LIST_RESTARTS = 5;
+
+type ListBody = { metadata?: { resourceVersion?: string; continue?: string }; items?: KubeObject[] };
+
+/**
+ * The port's `DynamicClient` over the client library's connection (TLS, tokens, client certificates and
+ * proxies from the kubeconfig) with keep-alive sockets shared by every client of the same kubeconfig.
+ * Transient failures are retried inside (see `ApiCaller`); other failures are `LifeboatError`s coded from the
+ * API Status. `get` answers undefined for an absent object; `delete` throws NotFound for one.
+ */
+export function createDynamicClient(conn: KubeConnection, options: DynamicClientOptions = {}): DynamicClient {
+  return new HttpDynamicClient(new ApiCaller(transportFor(conn.config), options), options);
+}
+
+class HttpDynamicClient implements DynamicClient {
+  readonly #caller: ApiCaller;
+  readonly #pageSize: number;
+  readonly #fieldManager: string;
+
+  constructor(caller: ApiCaller, options: DynamicClientOptions) {
+    this.#caller = caller;
+    this.#pageSize = options.pageSize ?? 500;
+    this.#fieldManager = options.fieldManager ?? 'lifeboat';
+  }
+
+  /**
+   * Pages in (namespace, name) order. When a continue token expires (410) the list starts again without it and
+   * drops what was already yielded, so callers see each object once (the later pages reflect a newer state).
+   */
+  async *listPages(resource: ApiResourceInfo, options: ListOptions = {}): AsyncIterable<ListPage> {
+    const limit = options.limit ?? this.#pageSize;
+    let token: string | undefined;
+    let lastKey: ObjectKey | undefined;
+    let skipThrough: ObjectKey | undefined;
+    let restarts = 0;
+    for (;;) {
+      const path = withQuery(resourcePath(resource, options.namespace), {
+        ...selectorQuery(options),
+        limit: limit > 0 ? limit : undefined,
+        continue: token,
+      });
+      let body: ListBody;
+      try {
+        body = await this.#caller.json<ListBody>({ method: 'GET', path });
+      } catch (err) {
+        if (isLifeboatError(err, 'Gone') && token !== undefined && restarts < MAX_LIST_RESTARTS) {
+          restarts++;
+          token = undefined;
+          skipThrough = lastKey;
+          continue;
+        }
+        throw err;
+      }
+      let items = body.items ?? [];
+      if (items.length > 0) lastKey = objectKey(items[items.length - 1]);
+      if (skipThrough !== undefined) {
+        const after = skipThrough;
+        items = items.filter((o) => compareKeys(objectKey(o), after) > 0);
+      }
+      for (const item of items) {
+        // Real servers leave kind and apiVersion out of list items; a backup needs them on every object.
+        item.apiVersion ??= resource.groupVersion;
+        item.kind ??= resource.kind;
+      }
+      token = body.metadata?.continue || undefined;
+      yield { items, resourceVersion: body.metadata?.resourceVersion ?? '', continue: token };
+      if (token === undefined) return;
+    }
+  }
+
+  async get(
+    resource: ApiResourceInfo,
+    namespace: string | undefined,
+    name: string,
+  ): Promise<KubeObject | undefined> {
+    try {
+      return await this.#caller.json<KubeObject>({
+        method: 'GET',
+        path: resourcePath(resource, namespace, name),
+      });
+    } catch (err) {
+      if (isLifeboatError(err, 'NotFound')) return undefined;
+      throw err;
+    }
+  }
+
+  create(resource: ApiResourceInfo, object: KubeObject, options: WriteOptions = {}): Promise<KubeObject> {
+    return this.#write('POST', resourcePath(resource, object.metadata?.namespace), object, options);
+  }
+
+  update(resource: ApiResourceInfo, object: KubeObject, options: WriteOptions = {}): Promise<KubeObject> {
+    const name = requireName(object);
+    return this.#write('PUT', resourcePath(resource, object.metadata?.namespace, name), object, options);
+  }
+
+  updateStatus(
+    resource: ApiResourceInfo,
+    object: KubeObject,
+    options: WriteOptions = {},
+  ): Promise<KubeObject> {
+    const name = requireName(object);
+    return this.#write(
+      'PUT',
+      resourcePath(resource, object.metadata?.namespace, name, 'status'),
+      object,
+      options,
+    );
+  }
+
+  patch(
+    resource: ApiResourceInfo,
+    namespace: string | undefined,
+    name: string,
+    type: PatchType,
+    patch: unknown,
+    options: WriteOptions & { subresource?: 'status' } = {},
+  ): Promise<KubeObject> {
+    const path = withQuery(resourcePath(resource, namespace, name, options.subresource), {
+      dryRun: options.dryRun ? 'All' : undefined,
+      fieldManager: options.fieldManager ?? this.#fieldManager,
+      force: type === 'apply' && options.force ? true : undefined,
+    });
+    return this.#caller.json<KubeObject>({
+      method: 'PATCH',
+      path,
+      body: JSON.stringify(patch),
+      contentType: PATCH_CONTENT_TYPES[type],
+    });
+  }
+
+  async delete(resource: ApiResourceInfo, namespace: string | undefined, name: string): Promise<void> {
+    await this.#caller.call({
+      method: 'DELETE',
+      path: resourcePath(resource, namespace, name),
+      body: JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' }),
+    });
+  }
+
+  async watch(
+    resource: ApiResourceInfo,
+    options: ListOptions & { resourceVersion: string; allowBookmarks?: boolean; timeoutSeconds?: number },
+    onEvent: (type: WatchEventType, object: KubeObject) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const timeoutSeconds = options.timeoutSeconds ?? 300 + Math.floor(Math.random() * 300);
+    const path = withQuery(resourcePath(resource, options.namespace), {
+      watch: 1,
+      ...selectorQuery(options),
+      resourceVersion: options.resourceVersion,
+      allowWatchBookmarks: options.allowBookmarks ? true : undefined,
+      timeoutSeconds,
+    });
+    let res: Awaited<ReturnType<ApiCaller['open']>>;
+    try {
+      res = await this.#caller.open({ method: 'GET', path, signal, idleTimeoutMs: 0 });
+    } catch (err) {
+      if (signal.aborted) return;
+      throw err;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const decoder = new StringDecoder('utf8');
+      let pending = '';
+      let settled = false;
+      const finish = (err?: Error): void => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        res.destroy();
+        if (err) reject(err);
+        else resolve();
+      };
+      const onAbort = (): void => finish();
+      signal.addEventListener('abort', onAbort, { once: true });
+      const line = (text: string): void => {
+        if (text.trim() === '') return;
+        let event: { type?: string; object?: KubeObject };
+        try {
+          event = JSON.parse(text) as { type?: string; object?: KubeObject };
+        } catch {
+          finish(new LifeboatError('Internal', `watch of ${resource.groupResource}: an event is not JSON`));
+          return;
+        }
+        if (event.type === 'ERROR') {
+          const status = (event.object ?? {}) as ApiStatus;
+          finish(
+            statusError(
+              status.code ?? 500,
+              Buffer.from(JSON.stringify(status)),
+              `watch ${resource.groupResource}`,
+            ),
+          );
+          return;
+        }
+        if (!event.object || !isEventType(event.type)) return;
+        try {
+          onEvent(event.type, event.object);
+        } catch (err) {
+          finish(err as Error);
+        }
+      };
+      res.on('data', (chunk: Buffer) => {
+        pending += decoder.write(chunk);
+        let nl = pending.indexOf('\n');
+        while (nl >= 0 && !settled) {
+          line(pending.slice(0, nl));
+          pending = pending.slice(nl + 1);
+          nl = pending.indexOf('\n');
+        }
+      });
+      res.on('end', () => {
+        line(pending + decoder.end());
+        finish();
+      });
+      res.on('error', (err) => finish(signal.aborted ? undefined : lostWatch(resource, err)));
+      res.on('aborted', () => finish(signal.aborted ? undefined : lostWatch(resource, new Error('aborted'))));
+      res.on('close', () => {
+        if (!res.complete)
+          finish(signal.aborted ? undefined : lostWatch(resource, new Error('connection closed')));
+      });
+    });
+  }
+
+  async #write(
+    method: 'POST' | 'PUT',
+    path: string,
+    object: KubeObject,
+    options: WriteOptions,
+  ): Promise<KubeObject> {
+    const url = withQuery(path, {
+      dryRun: options.dryRun ? 'All' : undefined,
+      fieldManager: options.fieldManager ?? this.#fieldManager,
+    });
+    return this.#caller.json<KubeObject>({ method, path: url, body: JSON.stringify(object) });
+  }
+}
+
+function isEventType(type: string | undefined): type is WatchEventType {
+  return type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED' || type === 'BOOKMARK';
+}
+
+function lostWatch(resource: ApiResourceInfo, err: Error): LifeboatError {
+  return new LifeboatError('Unavailable', `watch of ${resource.groupResource} lost: ${err.message}`, {
+    cause: err,
+    retryable: true,
+  });
+}
+
+type ObjectKey = { namespace: string; name: string };
+
+function objectKey(o: KubeObject): ObjectKey {
+  return { namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' };
+}
+
+/** Lists come by namespace, then name (kube-api-surface §c.2). */
+function compareKeys(a: ObjectKey, b: ObjectKey): number {
+  if (a.namespace !== b.namespace) return a.namespace < b.namespace ? -1 : 1;
+  if (a.name === b.name) return 0;
+  return a.name < b.name ? -1 : 1;
+}
+
+function requireName(object: KubeObject): string {
+  const name = object.metadata?.name;
+  if (!name)
+    throw new LifeboatError('Invalid', 'the object has no metadata.name', { field: 'metadata.name' });
+  return name;
+}
