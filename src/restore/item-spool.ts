@@ -1,0 +1,78 @@
+import type { FileHandle } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Holds the bodies of tarball entries: in memory up to a byte budget, then appended to one temporary file,
+ * so a restore of a large backup keeps its memory bounded. Read back by the slot `add` returned.
+ */
+export class ItemSpool {
+  readonly #memoryBudget: number;
+  readonly #tempParent: string;
+  readonly #memory: Buffer[] = [];
+  #memoryBytes = 0;
+  #dir: string | undefined;
+  #file: FileHandle | undefined;
+  #fileBytes = 0;
+  #closed = false;
+
+  constructor(options: { memoryBytes: number; tempDir?: string }) {
+    this.#memoryBudget = options.memoryBytes;
+    this.#tempParent = options.tempDir ?? tmpdir();
+  }
+
+  /** Stores a body; returns the slot to read it back with. Negative slots live in the file. */
+  async add(body: Buffer): Promise<SpoolSlot> {
+    if (this.#memoryBytes + body.length <= this.#memoryBudget) {
+      this.#memory.push(body);
+      this.#memoryBytes += body.length;
+      return { memoryIndex: this.#memory.length - 1, offset: 0, length: body.length };
+    }
+    const file = await this.#openFile();
+    const offset = this.#fileBytes;
+    this.#fileBytes += body.length;
+    await file.write(body, 0, body.length, offset);
+    return { memoryIndex: -1, offset, length: body.length };
+  }
+
+  async read(slot: SpoolSlot): Promise<Buffer> {
+    if (slot.memoryIndex >= 0) return this.#memory[slot.memoryIndex];
+    if (!this.#file) throw new Error('spool file missing');
+    const buffer = Buffer.allocUnsafe(slot.length);
+    let done = 0;
+    while (done < slot.length) {
+      const { bytesRead } = await this.#file.read(buffer, done, slot.length - done, slot.offset + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return buffer;
+  }
+
+  /** Bytes spilled to disk. */
+  get fileBytes(): number {
+    return this.#fileBytes;
+  }
+
+  /** Frees memory and removes the temporary file. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#memory.length = 0;
+    await this.#file?.close().catch(() => undefined);
+    if (this.#dir) await rm(this.#dir, { recursive: true, force: true });
+  }
+
+  async #openFile(): Promise<FileHandle> {
+    if (this.#file) return this.#file;
+    this.#dir = await mkdtemp(join(this.#tempParent, 'lifeboat-restore-'));
+    this.#file = await open(join(this.#dir, 'items'), 'w+', 0o600);
+    return this.#file;
+  }
+}
+
+export interface SpoolSlot {
+  memoryIndex: number;
+  offset: number;
+  length: number;
+}
