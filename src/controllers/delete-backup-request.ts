@@ -1,0 +1,251 @@
+import type { Logger } from 'pino';
+import { type Backup, type DeleteBackupRequestStatus, LABELS, validateResource } from '../api/index.ts';
+import { errorMessage, isLifeboatError } from '../core/errors.ts';
+import type { KubeObject } from '../kube/types.ts';
+import { backupKeys, type ObjectStore, restoreKeys } from '../storage/index.ts';
+import {
+  type ControllerContext,
+  patchStatus,
+  type ReconcileResult,
+  type Reconciler,
+  setCondition,
+} from './context.ts';
+import { LIFEBOAT_RESOURCES } from './resources.ts';
+
+/**
+ * Runs before a backup's objects are deleted, with the backup and its location's store; returns problems
+ * (which stop the deletion of the objects and the Backup) or nothing. The volumes issue hooks snapshot and
+ * repository clean-up in here.
+ */
+export type BeforeDeleteBackup = (input: {
+  backup: Backup;
+  store: ObjectStore;
+  logger: Logger;
+}) => Promise<string[] | undefined>;
+
+export interface DeleteBackupRequestReconcilerOptions {
+  beforeDeleteBackup?: readonly BeforeDeleteBackup[];
+  /** How long a Processed request is kept before it is deleted (default 24 h, as Velero). */
+  processedTtlMs?: number;
+}
+
+const DAY_MS = 24 * 3_600_000;
+
+/**
+ * The DeleteBackupRequest controller. A request is refused (Processed, with `status.errors`) when its backup
+ * does not exist, is still InProgress, or its location is missing, ReadOnly or Unavailable. Otherwise the
+ * request goes InProgress (labelled with the backup's name and uid), the Backup goes `Deleting`, the
+ * `beforeDeleteBackup` hooks run, and — only if they reported nothing — every object under
+ * `backups/<name>/` is deleted, then the Restores made from the backup (their `restores/<r>/` objects and
+ * the resources), then the Backup itself. The request ends Processed with the errors met, if any (a
+ * failed deletion puts the Backup back in its former phase); on success older requests for the same backup
+ * are deleted. Processed requests are deleted after a day.
+ */
+export class DeleteBackupRequestReconciler implements Reconciler {
+  readonly name = 'delete-backup-request';
+  readonly resource = LIFEBOAT_RESOURCES.DeleteBackupRequest;
+  readonly #ctx: ControllerContext;
+  readonly #options: DeleteBackupRequestReconcilerOptions;
+
+  constructor(ctx: ControllerContext, options: DeleteBackupRequestReconcilerOptions = {}) {
+    this.#ctx = ctx;
+    this.#options = options;
+  }
+
+  async reconcile(name: string): Promise<ReconcileResult | undefined> {
+    const ctx = this.#ctx;
+    const request = await ctx.client.get(this.resource, ctx.namespace, name);
+    if (request === undefined || request.metadata?.deletionTimestamp) return undefined;
+    const status = (request.status ?? {}) as DeleteBackupRequestStatus;
+    if (status.phase === 'Processed') return this.#expire(request);
+
+    const backupName = String((request.spec as { backupName?: unknown } | undefined)?.backupName ?? '');
+    const log = ctx.logger.child({ controller: this.name, request: name, backup: backupName });
+    if (backupName === '')
+      return this.#finish(request, ['spec.backupName: the backup to delete is not named'], log);
+    const object = await ctx.client.get(LIFEBOAT_RESOURCES.Backup, ctx.namespace, backupName);
+    if (object === undefined) return this.#finish(request, [`backup "${backupName}" not found`], log);
+    const parsed = validateResource('Backup', object);
+    if (!parsed.ok) return this.#finish(request, [`backup "${backupName}" is not a valid Backup`], log);
+    const backup = parsed.value;
+    const formerPhase = backup.status?.phase;
+    if (formerPhase === 'InProgress')
+      return this.#finish(
+        request,
+        [`backup "${backupName}" is still in progress; delete it once it finishes`],
+        log,
+      );
+    const locationName =
+      backup.spec.storageLocation || backup.metadata.labels?.[LABELS.storageLocation] || '';
+    const bsl = locationName ? await ctx.locations.get(locationName) : undefined;
+    if (bsl === undefined)
+      return this.#finish(
+        request,
+        [`backup storage location "${locationName}" of backup "${backupName}" not found`],
+        log,
+      );
+    if (bsl.spec.accessMode === 'ReadOnly')
+      return this.#finish(request, [`backup storage location "${locationName}" is ReadOnly`], log);
+    if (bsl.status?.phase === 'Unavailable')
+      return this.#finish(
+        request,
+        [
+          `backup storage location "${locationName}" is unavailable: ${bsl.status.message ?? 'unknown reason'}`,
+        ],
+        log,
+      );
+
+    const labels = { schedule: backup.metadata.labels?.[LABELS.scheduleName], location: locationName };
+    await ctx.client.patch(this.resource, ctx.namespace, name, 'merge', {
+      metadata: {
+        labels: {
+          [LABELS.backupName]: backupName,
+          ...(backup.metadata.uid ? { [LABELS.backupUid]: backup.metadata.uid } : {}),
+        },
+      },
+    });
+    await patchStatus(ctx, this.resource, name, { phase: 'InProgress' });
+    await patchStatus(ctx, LIFEBOAT_RESOURCES.Backup, backupName, { phase: 'Deleting' });
+    ctx.events.record(request, 'Normal', 'Deleting', `deleting backup ${backupName}`);
+    ctx.metrics.deletionAttempted(labels);
+    log.info({ location: locationName }, 'deleting backup');
+
+    const errors: string[] = [];
+    let store: ObjectStore | undefined;
+    try {
+      store = await ctx.locations.store(bsl);
+    } catch (err) {
+      errors.push(`cannot reach backup storage location "${locationName}": ${errorMessage(err)}`);
+    }
+    if (store) {
+      for (const hook of this.#options.beforeDeleteBackup ?? []) {
+        try {
+          errors.push(...((await hook({ backup, store, logger: log })) ?? []));
+        } catch (err) {
+          errors.push(errorMessage(err));
+        }
+      }
+      if (errors.length === 0) errors.push(...(await deleteUnder(store, backupKeys(backupName).dir)));
+      if (errors.length === 0) errors.push(...(await this.#deleteRestores(backupName, store)));
+    }
+    if (errors.length === 0) {
+      try {
+        await ctx.client.delete(LIFEBOAT_RESOURCES.Backup, ctx.namespace, backupName);
+      } catch (err) {
+        if (!isLifeboatError(err, 'NotFound'))
+          errors.push(`cannot delete Backup ${backupName}: ${errorMessage(err)}`);
+      }
+    } else {
+      await patchStatus(ctx, LIFEBOAT_RESOURCES.Backup, backupName, { phase: formerPhase ?? null }).catch(
+        () => undefined,
+      );
+    }
+    ctx.metrics.deletionFinished(labels, errors.length === 0);
+    const result = await this.#finish(request, errors, log);
+    if (errors.length === 0) await this.#deleteOlderRequests(backupName, name);
+    return result;
+  }
+
+  /** Deletes every Restore made from `backupName`, and its objects in storage. */
+  async #deleteRestores(backupName: string, store: ObjectStore): Promise<string[]> {
+    const ctx = this.#ctx;
+    const errors: string[] = [];
+    const names: string[] = [];
+    for await (const page of ctx.client.listPages(LIFEBOAT_RESOURCES.Restore, { namespace: ctx.namespace }))
+      for (const item of page.items)
+        if (
+          (item.spec as { backupName?: string } | undefined)?.backupName === backupName &&
+          item.metadata?.name
+        )
+          names.push(item.metadata.name);
+    for (const restore of names) {
+      errors.push(...(await deleteUnder(store, restoreKeys(restore).dir)));
+      try {
+        await ctx.client.delete(LIFEBOAT_RESOURCES.Restore, ctx.namespace, restore);
+      } catch (err) {
+        if (!isLifeboatError(err, 'NotFound'))
+          errors.push(`cannot delete Restore ${restore}: ${errorMessage(err)}`);
+      }
+    }
+    return errors;
+  }
+
+  async #deleteOlderRequests(backupName: string, keep: string): Promise<void> {
+    const ctx = this.#ctx;
+    for await (const page of ctx.client.listPages(this.resource, {
+      namespace: ctx.namespace,
+      labelSelector: `${LABELS.backupName}=${backupName}`,
+    }))
+      for (const item of page.items) {
+        const other = item.metadata?.name;
+        if (other && other !== keep)
+          await ctx.client.delete(this.resource, ctx.namespace, other).catch(() => undefined);
+      }
+  }
+
+  async #finish(request: KubeObject, errors: string[], log: Logger): Promise<ReconcileResult | undefined> {
+    const ctx = this.#ctx;
+    const now = ctx.clock.now();
+    const conditions = setCondition(
+      (request.status as DeleteBackupRequestStatus | undefined)?.conditions,
+      errors.length === 0
+        ? { type: 'Completed', status: 'True', reason: 'Deleted', message: 'the backup was deleted' }
+        : { type: 'Completed', status: 'False', reason: 'DeletionFailed', message: errors.join('; ') },
+      now,
+    );
+    const name = request.metadata?.name ?? '';
+    await patchStatus(ctx, this.resource, name, {
+      phase: 'Processed',
+      errors: errors.length ? errors : null,
+      conditions,
+    });
+    if (errors.length === 0) {
+      ctx.events.record(request, 'Normal', 'Deleted', 'the backup was deleted');
+      log.info('backup deleted');
+    } else {
+      ctx.events.record(request, 'Warning', 'DeletionFailed', errors.join('; '));
+      log.warn({ errors }, 'backup deletion refused or incomplete');
+    }
+    return { requeueAfterMs: this.#ttl() };
+  }
+
+  async #expire(request: KubeObject): Promise<ReconcileResult | undefined> {
+    const ctx = this.#ctx;
+    // Aged from when it was processed (its Completed condition), else from its creation.
+    const completed = (request.status as DeleteBackupRequestStatus | undefined)?.conditions?.find(
+      (c) => c.type === 'Completed',
+    );
+    const since = Date.parse(completed?.lastTransitionTime ?? request.metadata?.creationTimestamp ?? '');
+    const age = Number.isNaN(since) ? 0 : ctx.clock.now().getTime() - since;
+    if (age < this.#ttl()) return { requeueAfterMs: this.#ttl() - age };
+    await ctx.client
+      .delete(this.resource, ctx.namespace, request.metadata?.name ?? '')
+      .catch((err: unknown) => {
+        if (!isLifeboatError(err, 'NotFound')) throw err;
+      });
+    return undefined;
+  }
+
+  #ttl(): number {
+    return this.#options.processedTtlMs ?? DAY_MS;
+  }
+}
+
+/** Deletes every object under `prefix`; returns what could not be deleted. */
+async function deleteUnder(store: ObjectStore, prefix: string): Promise<string[]> {
+  const errors: string[] = [];
+  try {
+    const keys: string[] = [];
+    for await (const info of store.list(prefix)) keys.push(info.key);
+    for (const key of keys) {
+      try {
+        await store.delete(key);
+      } catch (err) {
+        errors.push(`cannot delete ${key}: ${errorMessage(err)}`);
+      }
+    }
+  } catch (err) {
+    errors.push(`cannot list ${prefix}: ${errorMessage(err)}`);
+  }
+  return errors;
+}
