@@ -76,8 +76,8 @@ describe('request reconcilers: DeleteBackupRequest, DownloadRequest, ServerStatu
     assert.equal(result?.requeueAfterMs, 24 * 3_600_000);
     assert.deepEqual(seen, ['doomed']);
     const request = await env.get('DeleteBackupRequest', 'doomed-del');
-    assert.equal((request?.status as { phase?: string }).phase, 'Processed');
-    assert.equal((request?.status as { errors?: string[] }).errors, undefined);
+    assert.equal((request?.status as { phase?: string } | undefined)?.phase, 'Processed');
+    assert.equal((request?.status as { errors?: string[] } | undefined)?.errors, undefined);
     assert.equal(request?.metadata?.labels?.['lifeboat.io/backup-name'], 'doomed');
     assert.equal(await env.get('Backup', 'doomed'), undefined);
     assert.equal(await env.get('Restore', 'doomed-r1'), undefined);
@@ -134,7 +134,7 @@ describe('request reconcilers: DeleteBackupRequest, DownloadRequest, ServerStatu
     const status = (await env.get('DeleteBackupRequest', 'stubborn-del'))?.status as { errors: string[] };
     assert.deepEqual(status.errors, ['snapshot snap-1 could not be deleted']);
     const backup = await env.get('Backup', 'stubborn');
-    assert.equal((backup?.status as { phase: string }).phase, 'PartiallyFailed');
+    assert.equal((backup?.status as { phase: string } | undefined)?.phase, 'PartiallyFailed');
     assert.ok(await store().exists(backupKeys('stubborn').metadata));
   });
 
