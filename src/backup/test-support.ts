@@ -1,0 +1,129 @@
+import { gunzipSync } from 'node:zlib';
+import { pino } from 'pino';
+import { extract } from 'tar-stream';
+import type { Backup } from '../api/resources/backup.ts';
+import { systemClock } from '../core/clock.ts';
+import { connect } from '../kube/client.ts';
+import { discoverResources } from '../kube/discovery.ts';
+import { createDynamicClient } from '../kube/dynamic-client.ts';
+import type { DynamicClient, KubeObject, ResourceCatalog } from '../kube/types.ts';
+import { type Kubesim, startKubesim } from '../kubesim/index.ts';
+import type { ObjectStore } from '../storage/object-store.ts';
+import type { BackupDeps } from './types.ts';
+
+/** Test helpers: a kubesim with a connected client, objects to seed, the tarball read back. Tests only. */
+
+export interface TestCluster {
+  sim: Kubesim;
+  client: DynamicClient;
+  catalog: ResourceCatalog;
+  /** Discovers again (after a CRD was added). */
+  rediscover(): Promise<ResourceCatalog>;
+  /** Creates an object by its apiVersion/kind (the resource resolved through discovery). */
+  create(object: KubeObject): Promise<KubeObject>;
+  stop(): Promise<void>;
+}
+
+export async function startTestCluster(): Promise<TestCluster> {
+  const sim = await startKubesim({ cluster: false });
+  const conn = connect(sim.kubeconfigPath);
+  const client = createDynamicClient(conn);
+  const cluster: TestCluster = {
+    sim,
+    client,
+    catalog: await discoverResources(conn),
+    async rediscover() {
+      cluster.catalog = await discoverResources(conn);
+      return cluster.catalog;
+    },
+    async create(object) {
+      const group = object.apiVersion?.includes('/') ? object.apiVersion.split('/')[0] : '';
+      const resource = cluster.catalog.forKind(group, object.kind ?? '');
+      if (!resource) throw new Error(`no resource for ${object.apiVersion} ${object.kind}`);
+      return client.create(resource, object);
+    },
+    stop: () => sim.stop(),
+  };
+  return cluster;
+}
+
+export function namespace(name: string, labels?: Record<string, string>): KubeObject {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, ...(labels ? { labels } : {}) } };
+}
+
+export function configMap(
+  ns: string,
+  name: string,
+  labels?: Record<string, string>,
+  data = { k: 'v' },
+): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace: ns, ...(labels ? { labels } : {}) },
+    data,
+  };
+}
+
+export function secret(ns: string, name: string, value: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace: ns },
+    type: 'Opaque',
+    data: { password: Buffer.from(value).toString('base64') },
+  };
+}
+
+export function backup(name: string, spec: Backup['spec'] = {}): Backup {
+  return {
+    apiVersion: 'lifeboat.io/v1',
+    kind: 'Backup',
+    metadata: { name, namespace: 'lifeboat', uid: `uid-${name}` },
+    spec,
+  };
+}
+
+export function deps(cluster: TestCluster, store: ObjectStore, extra: Partial<BackupDeps> = {}): BackupDeps {
+  return {
+    catalog: cluster.catalog,
+    client: cluster.client,
+    store,
+    logger: pino({ level: 'silent' }),
+    clock: systemClock,
+    ...extra,
+  };
+}
+
+/** The tarball's entries in archive order, with their bodies and modes. */
+export async function readTarball(
+  gz: Buffer,
+): Promise<{ name: string; body: Buffer; mode: number; type: string }[]> {
+  const entries: { name: string; body: Buffer; mode: number; type: string }[] = [];
+  const ex = extract();
+  const done = new Promise<void>((resolve, reject) => {
+    ex.on('entry', (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
+      stream.on('end', () => {
+        entries.push({
+          name: header.name,
+          body: Buffer.concat(chunks),
+          mode: header.mode ?? 0,
+          type: header.type ?? '',
+        });
+        next();
+      });
+      stream.on('error', reject);
+    });
+    ex.on('finish', resolve);
+    ex.on('error', reject);
+  });
+  ex.end(gunzipSync(gz));
+  await done;
+  return entries;
+}
+
+export function gunzipJson(body: Buffer): unknown {
+  return JSON.parse(gunzipSync(body).toString('utf8'));
+}
