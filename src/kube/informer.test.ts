@@ -76,7 +76,7 @@ describe('createInformer against kubesim', () => {
         informer.list().map((o) => o.metadata?.name),
         ['live'],
       );
-      assert.equal((informer.get('inf', 'live')?.data as Record<string, string>).v, '2');
+      assert.equal((informer.get('inf', 'live')!.data as Record<string, string>).v, '2');
 
       const rv = Number(informer.resourceVersion);
       await client.create(configmaps, configMap('other', 'moves-rv'));
