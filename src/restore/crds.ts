@@ -45,10 +45,14 @@ export async function waitForEstablished(
   const deadline = options.clock.now().getTime() + options.timeoutMs;
   for (;;) {
     const crd = await client.get(crdResource, undefined, name);
-    const conditions = ((crd?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []);
+    const conditions =
+      (crd?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
     if (conditions.some((c) => c.type === 'Established' && c.status === 'True')) return;
     if (options.clock.now().getTime() >= deadline)
-      throw new LifeboatError('Timeout', `CustomResourceDefinition ${name} was not Established within ${options.timeoutMs} ms`);
+      throw new LifeboatError(
+        'Timeout',
+        `CustomResourceDefinition ${name} was not Established within ${options.timeoutMs} ms`,
+      );
     await options.clock.sleep(100, options.signal);
   }
 }

@@ -1,20 +1,34 @@
 import assert from 'node:assert/strict';
-import { gunzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import { LABELS } from '../api/labels.ts';
 import type { Results } from '../core/results.ts';
+import { widgetCrd } from '../kube/testing.ts';
 import { restoreKeys } from '../storage/layout.ts';
 import { RestoreFixture } from './engine-fixture.ts';
+import { formatPlan } from './plan.ts';
+import { rawTarball } from './test-support.ts';
+import type { RestorePlan } from './types.ts';
 
 const ns = (name: string, labels: Record<string, string> = {}) => ({
   apiVersion: 'v1',
   kind: 'Namespace',
-  metadata: { name, uid: 'u-ns', resourceVersion: '7', labels: { 'kubernetes.io/metadata.name': name, ...labels } },
+  metadata: {
+    name,
+    uid: 'u-ns',
+    resourceVersion: '7',
+    labels: { 'kubernetes.io/metadata.name': name, ...labels },
+  },
   spec: { finalizers: ['kubernetes'] },
   status: { phase: 'Active' },
 });
 
-const configMap = (namespace: string, name: string, data: Record<string, string>, labels?: Record<string, string>) => ({
+const configMap = (
+  namespace: string,
+  name: string,
+  data: Record<string, string>,
+  labels?: Record<string, string>,
+) => ({
   apiVersion: 'v1',
   kind: 'ConfigMap',
   metadata: {
@@ -27,6 +41,19 @@ const configMap = (namespace: string, name: string, data: Record<string, string>
     ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: 'gone', uid: 'x' }],
     labels,
   },
+  data,
+});
+
+/** An object as a user would create it (no server-set fields). */
+const plain = (
+  namespace: string,
+  name: string,
+  data: Record<string, string>,
+  labels?: Record<string, string>,
+) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { namespace, name, labels },
   data,
 });
 
@@ -72,7 +99,11 @@ describe('restore engine against kubesim', () => {
     const namespace = await fx.get('namespaces', undefined, 'shop-copy');
     assert.equal(namespace?.metadata?.labels?.team, 'a');
     assert.equal(namespace?.metadata?.labels?.['kubernetes.io/metadata.name'], 'shop-copy');
-    assert.equal(await fx.get('namespaces', undefined, 'shop'), undefined, 'the source namespace is not created');
+    assert.equal(
+      await fx.get('namespaces', undefined, 'shop'),
+      undefined,
+      'the source namespace is not created',
+    );
 
     const cm = await fx.get('configmaps', 'shop-copy', 'settings');
     assert.deepEqual(cm?.data, { color: 'blue' });
@@ -83,11 +114,14 @@ describe('restore engine against kubesim', () => {
 
     const svc = await fx.get('services', 'shop-copy', 'web');
     const spec = svc?.spec as { clusterIP?: string; ports: { nodePort?: number }[] };
-    assert.ok(spec.clusterIP && spec.clusterIP !== '10.0.0.99', `cluster IP re-allocated, got ${spec.clusterIP}`);
+    assert.ok(
+      spec.clusterIP && spec.clusterIP !== '10.0.0.99',
+      `cluster IP re-allocated, got ${spec.clusterIP}`,
+    );
     assert.notEqual(spec.ports[0].nodePort, 31999);
 
     const running = await fx.get('pods', 'shop-copy', 'running');
-    assert.equal((running?.spec as { nodeName?: string }).nodeName, undefined);
+    assert.equal((running?.spec as { nodeName?: string } | undefined)?.nodeName, undefined);
     assert.equal(await fx.get('pods', 'shop-copy', 'finished'), undefined, 'completed pods are skipped');
 
     const list = await fx.readGzipJson<Record<string, string[]>>(restoreKeys('r1').resourceList);
@@ -100,5 +134,303 @@ describe('restore engine against kubesim', () => {
     assert.match(log, /created configmaps shop-copy\/settings/);
     assert.equal(status.progress?.itemsRestored, 5);
     assert.equal(status.progress?.totalItems, 5);
+  });
+
+  test('existing objects: unchanged ones are skipped silently, different ones warned about (none) or patched (update)', async () => {
+    await fx.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'clash' } });
+    await fx.create('configmaps', plain('clash', 'same', { a: '1' }));
+    await fx.create('configmaps', plain('clash', 'differs', { a: '1', extra: 'live' }));
+    await fx.writeBackup('b2', [
+      { groupResource: 'configmaps', object: configMap('clash', 'same', { a: '1' }) },
+      { groupResource: 'configmaps', object: configMap('clash', 'differs', { a: '2' }) },
+      { groupResource: 'configmaps', object: configMap('clash', 'new', { a: '3' }) },
+    ]);
+
+    const none = await fx.run('r2-none', { backupName: 'b2' });
+    assert.equal(none.status.phase, 'Completed');
+    assert.equal(none.status.warnings, 1);
+    const results = await fx.readGzipJson<Results>(restoreKeys('r2-none').results);
+    const warning = results.warnings.namespaces?.clash?.[0] ?? '';
+    assert.match(warning, /configmaps clash\/differs: it already exists and differs/);
+    assert.match(warning, /data\.a: "1" in the cluster, "2" in the backup/);
+    assert.match(warning, /data\.extra only in the cluster/);
+    assert.deepEqual(
+      (await fx.get('configmaps', 'clash', 'differs'))?.data,
+      { a: '1', extra: 'live' },
+      'none leaves it',
+    );
+    const list = await fx.readGzipJson<Record<string, string[]>>(restoreKeys('r2-none').resourceList);
+    assert.deepEqual(list['v1/ConfigMap'], [
+      'clash/differs(skipped)',
+      'clash/new(created)',
+      'clash/same(skipped)',
+    ]);
+
+    const update = await fx.run('r2-update', { backupName: 'b2', existingResourcePolicy: 'update' });
+    assert.equal(update.status.phase, 'Completed');
+    assert.equal(update.status.warnings, 0);
+    const patched = await fx.get('configmaps', 'clash', 'differs');
+    assert.deepEqual(patched?.data, { a: '2' });
+    assert.equal(patched?.metadata?.labels?.[LABELS.restoreName], 'r2-update');
+    const list2 = await fx.readGzipJson<Record<string, string[]>>(restoreKeys('r2-update').resourceList);
+    assert.deepEqual(list2['v1/ConfigMap'], [
+      'clash/differs(updated)',
+      'clash/new(skipped)',
+      'clash/same(skipped)',
+    ]);
+  });
+
+  test('a CRD and its custom resources restore into a cluster that lacks the CRD', async () => {
+    const crd = widgetCrd();
+    await fx.writeBackup('b3', [
+      {
+        groupResource: 'customresourcedefinitions.apiextensions.k8s.io',
+        object: { ...crd, status: { conditions: [] } },
+      },
+      { groupResource: 'namespaces', object: ns('crs') },
+      {
+        groupResource: 'widgets.example.com',
+        object: {
+          apiVersion: 'example.com/v1',
+          kind: 'Widget',
+          metadata: { namespace: 'crs', name: 'w1', uid: 'u' },
+          spec: { size: 3 },
+        },
+      },
+    ]);
+    assert.equal(fx.catalog.resolve('widgets.example.com'), undefined, 'the target lacks the CRD');
+    const { status } = await fx.run('r3', { backupName: 'b3' });
+    assert.equal(status.phase, 'Completed', status.failureReason);
+    const widget = await fx.get('widgets.example.com', 'crs', 'w1');
+    assert.deepEqual(widget?.spec, { size: 3 });
+    const list = await fx.readGzipJson<Record<string, string[]>>(restoreKeys('r3').resourceList);
+    assert.deepEqual(list['example.com/v1/Widget'], ['crs/w1(created)']);
+  });
+
+  test('resource modifiers: JSON patch, merge patch and strategic merge patch, with conditions', async () => {
+    await fx
+      .create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'lifeboat' } })
+      .catch(() => undefined);
+    await fx.create('configmaps', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { namespace: 'lifeboat', name: 'mods' },
+      data: {
+        'rules.yaml': [
+          'version: v1',
+          'resourceModifierRules:',
+          '- conditions: {groupResource: deployments.apps, resourceNameRegex: "^web"}',
+          '  patches:',
+          '  - {operation: replace, path: /spec/replicas, value: "5"}',
+          '- conditions: {groupResource: configmaps, labelSelector: {matchLabels: {tier: front}}}',
+          '  mergePatches:',
+          '  - patchData: \'{"data": {"added": "yes", "drop": null}}\'',
+          '- conditions: {groupResource: deployments.apps, namespaces: [mods]}',
+          '  strategicPatches:',
+          '  - patchData: |',
+          '      spec:',
+          '        template:',
+          '          spec:',
+          '            containers:',
+          '            - name: app',
+          '              image: nginx:2',
+        ].join('\n'),
+      },
+    });
+    const deployment = (name: string) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { namespace: 'mods', name },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: {
+            containers: [
+              { name: 'app', image: 'nginx:1' },
+              { name: 'side', image: 'busybox' },
+            ],
+          },
+        },
+      },
+    });
+    await fx.writeBackup('b4', [
+      { groupResource: 'deployments.apps', object: deployment('web') },
+      { groupResource: 'deployments.apps', object: deployment('db') },
+      {
+        groupResource: 'configmaps',
+        object: configMap('mods', 'front', { drop: 'x', keep: 'y' }, { tier: 'front' }),
+      },
+      { groupResource: 'configmaps', object: configMap('mods', 'back', { drop: 'x' }, { tier: 'back' }) },
+    ]);
+    const { status } = await fx.run('r4', {
+      backupName: 'b4',
+      resourceModifier: { kind: 'ConfigMap', name: 'mods' },
+    });
+    assert.equal(status.phase, 'Completed', status.failureReason);
+    const web = await fx.get('deployments.apps', 'mods', 'web');
+    const db = await fx.get('deployments.apps', 'mods', 'db');
+    assert.equal((web?.spec as { replicas: number } | undefined)?.replicas, 5);
+    assert.equal(
+      (db?.spec as { replicas: number } | undefined)?.replicas,
+      1,
+      'the name regex leaves db alone',
+    );
+    const containers =
+      (db?.spec as { template: { spec: { containers: { name: string; image: string }[] } } } | undefined)
+        ?.template.spec.containers ?? [];
+    assert.deepEqual(
+      containers.map((c) => [c.name, c.image]),
+      [
+        ['app', 'nginx:2'],
+        ['side', 'busybox'],
+      ],
+    );
+    assert.deepEqual((await fx.get('configmaps', 'mods', 'front'))?.data, { keep: 'y', added: 'yes' });
+    assert.deepEqual((await fx.get('configmaps', 'mods', 'back'))?.data, { drop: 'x' });
+  });
+
+  test('dry run: a plan per object, counts in the status, nothing written to the cluster', async () => {
+    await fx.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'plan' } });
+    await fx.create('configmaps', plain('plan', 'same', { a: '1' }));
+    await fx.create('configmaps', plain('plan', 'differs', { a: 'live' }));
+    await fx.create('secrets', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { namespace: 'plan', name: 's' },
+      data: { pw: 'bGl2ZQ==' },
+    });
+    await fx.writeBackup('b5', [
+      { groupResource: 'namespaces', object: ns('plan') },
+      { groupResource: 'configmaps', object: configMap('plan', 'same', { a: '1' }) },
+      { groupResource: 'configmaps', object: configMap('plan', 'differs', { a: 'backup' }) },
+      { groupResource: 'configmaps', object: configMap('plan', 'fresh', { a: '1' }) },
+      {
+        groupResource: 'secrets',
+        object: {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { namespace: 'plan', name: 's' },
+          data: { pw: 'c2VjcmV0' },
+        },
+      },
+      { groupResource: 'pods', object: pod('plan', 'done', 'Failed') },
+      { groupResource: 'configmaps', object: configMap('elsewhere', 'x', { a: '1' }) },
+    ]);
+    const before = (await fx.list('configmaps', 'plan')).length;
+    const { status } = await fx.run('r5', { backupName: 'b5', dryRun: true, excludedNamespaces: ['else*'] });
+    assert.equal(status.phase, 'Completed', status.failureReason);
+    assert.deepEqual(status.dryRunSummary, { create: 1, update: 0, skip: 3, conflict: 2 });
+    assert.equal((await fx.list('configmaps', 'plan')).length, before, 'nothing created');
+    assert.equal(await fx.get('configmaps', 'plan', 'fresh'), undefined);
+    assert.deepEqual((await fx.get('configmaps', 'plan', 'differs'))?.data, { a: 'live' });
+    assert.equal(await fx.store.exists(restoreKeys('r5').resourceList), false);
+
+    const plan = await fx.readGzipJson<RestorePlan>(restoreKeys('r5').dryRunPlan);
+    const entry = (name: string) => plan.entries.find((e) => e.name === name);
+    assert.equal(entry('fresh')?.action, 'create');
+    assert.equal(entry('same')?.action, 'skip');
+    assert.equal(entry('done')?.action, 'skip');
+    assert.equal(entry('differs')?.action, 'conflict');
+    assert.deepEqual(entry('differs')?.diff, [
+      { path: 'data.a', change: 'changed', live: '"live"', desired: '"backup"' },
+    ]);
+    assert.deepEqual(entry('s')?.diff, [
+      { path: 'data.pw', change: 'changed', live: '(hidden)', desired: '(hidden)' },
+    ]);
+    assert.equal(plan.excluded, 1);
+    const text = formatPlan(plan);
+    assert.match(text, /1 to create, 0 to update, 2 in conflict, 3 to skip, 1 left out by the filters/);
+    assert.match(text, /Namespace plan:\n/);
+    assert.match(text, /! conflict +v1\/ConfigMap differs/);
+    assert.match(text, /~ data\.a: "live" → "backup"/);
+    assert.doesNotMatch(text, /c2VjcmV0|bGl2ZQ/, 'Secret data never printed');
+
+    const update = await fx.run('r5u', { backupName: 'b5', dryRun: true, existingResourcePolicy: 'update' });
+    assert.equal(update.status.dryRunSummary?.update, 2);
+  });
+
+  test('a hostile tarball fails the restore with a clear message before anything is created', async () => {
+    const tarball = await rawTarball([
+      { name: 'resources/namespaces/cluster/evil.json', body: JSON.stringify(ns('evil')) },
+      {
+        name: 'resources/configmaps/namespaces/evil/ok.json',
+        body: JSON.stringify(configMap('evil', 'ok', {})),
+      },
+      { name: 'resources/configmaps/namespaces/evil/../../../../etc/x.json', body: '{}' },
+    ]);
+    await fx.writeBackup('b6', [], tarball);
+    const { status } = await fx.run('r6', { backupName: 'b6' });
+    assert.equal(status.phase, 'Failed');
+    assert.match(status.failureReason ?? '', /not a safe relative path/);
+    assert.equal(await fx.get('namespaces', undefined, 'evil'), undefined);
+    const log = gunzipSync(await fx.store.getBuffer(restoreKeys('r6').log)).toString('utf8');
+    assert.match(log, /restore failed/);
+
+    await fx.writeBackup('b7', [], Buffer.from('garbage'));
+    const garbage = await fx.run('r7', { backupName: 'b7' });
+    assert.equal(garbage.status.phase, 'Failed');
+    assert.match(garbage.status.failureReason ?? '', /not a valid gzip tar/);
+
+    const missing = await fx.run('r8', { backupName: 'nope' });
+    assert.equal(missing.status.phase, 'Failed');
+    assert.match(missing.status.failureReason ?? '', /backup nope not found/);
+  });
+
+  test('filters: namespace globs, resources, label selectors, cluster-scoped resources', async () => {
+    await fx.writeBackup('b9', [
+      { groupResource: 'namespaces', object: ns('f-a') },
+      { groupResource: 'namespaces', object: ns('f-b') },
+      { groupResource: 'namespaces', object: ns('g-c') },
+      { groupResource: 'configmaps', object: configMap('f-a', 'one', {}, { pick: 'yes' }) },
+      { groupResource: 'configmaps', object: configMap('f-a', 'two', {}, { pick: 'no' }) },
+      { groupResource: 'configmaps', object: configMap('f-b', 'three', {}, { pick: 'yes' }) },
+      { groupResource: 'configmaps', object: configMap('g-c', 'four', {}, { pick: 'yes' }) },
+      {
+        groupResource: 'secrets',
+        object: {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { namespace: 'f-a', name: 's', labels: { pick: 'yes' } },
+        },
+      },
+      {
+        groupResource: 'clusterroles.rbac.authorization.k8s.io',
+        object: {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRole',
+          metadata: { name: 'f-role', labels: { pick: 'yes' } },
+          rules: [],
+        },
+      },
+    ]);
+    const { status } = await fx.run('r9', {
+      backupName: 'b9',
+      includedNamespaces: ['f-*'],
+      excludedNamespaces: ['f-b'],
+      excludedResources: ['secrets'],
+      labelSelector: { matchLabels: { pick: 'yes' } },
+    });
+    assert.equal(status.phase, 'Completed', status.failureReason);
+    assert.ok(await fx.get('configmaps', 'f-a', 'one'));
+    assert.equal(await fx.get('configmaps', 'f-a', 'two'), undefined, 'label selector');
+    assert.equal(await fx.get('configmaps', 'f-b', 'three'), undefined, 'excluded namespace');
+    assert.equal(await fx.get('configmaps', 'g-c', 'four'), undefined, 'not included');
+    assert.equal(await fx.get('secrets', 'f-a', 's'), undefined, 'excluded resource');
+    assert.equal(
+      await fx.get('clusterroles', undefined, 'f-role'),
+      undefined,
+      'cluster-scoped: auto means no when namespaces are filtered',
+    );
+
+    const all = await fx.run('r9b', {
+      backupName: 'b9',
+      includedNamespaces: ['f-a'],
+      includeClusterResources: true,
+      orLabelSelectors: [{ matchLabels: { pick: 'yes' } }],
+    });
+    assert.equal(all.status.phase, 'Completed');
+    assert.ok(await fx.get('clusterroles', undefined, 'f-role'), 'includeClusterResources true');
   });
 });

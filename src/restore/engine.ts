@@ -6,7 +6,7 @@ import { backupKeys } from '../storage/layout.ts';
 import { builtinActions } from './actions/builtin.ts';
 import { bindActions } from './actions/selector.ts';
 import { type CompiledModifiers, parseResourceModifiers } from './modifiers.ts';
-import { uploadRestoreOutputs, ResourceList } from './outputs.ts';
+import { ResourceList, uploadRestoreOutputs } from './outputs.ts';
 import { CHANGE_STORAGE_CLASS_LABEL, findPluginConfig } from './plugin-config.ts';
 import { ProgressTracker } from './progress.ts';
 import { RestoreLog } from './restore-log.ts';
@@ -47,7 +47,9 @@ export async function runRestore(restore: Restore, deps: RestoreDeps): Promise<R
     const limits = { ...DEFAULT_TARBALL_LIMITS, ...deps.tarballLimits };
     const source = await deps.store.get(backupKeys(backupName).contents);
     index = await readTarball(source, limits, { tempDir: deps.tempDir, signal: deps.signal });
-    log.info(`backup tarball read: ${index.items.length} entries, format ${index.formatVersion ?? 'unknown'}`);
+    log.info(
+      `backup tarball read: ${index.items.length} entries, format ${index.formatVersion ?? 'unknown'}`,
+    );
     const actions = [
       ...builtinActions({ namespaceMapping: restore.spec.namespaceMapping ?? {}, storageClassMapping }),
       ...(deps.actions ?? []),

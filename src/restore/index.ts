@@ -19,8 +19,8 @@ export { persistentVolumeAction, persistentVolumeClaimAction } from './actions/p
 export { podAction } from './actions/pod.ts';
 export { roleBindingsAction } from './actions/role-bindings.ts';
 export { secretAction } from './actions/secret.ts';
-export { serviceAccountAction } from './actions/service-account.ts';
 export { serviceAction } from './actions/service.ts';
+export { serviceAccountAction } from './actions/service-account.ts';
 export { diffObjects, mergePatchFor } from './compare.ts';
 export { runRestore } from './engine.ts';
 export { compileRules, parseResourceModifiers } from './modifiers.ts';

@@ -39,7 +39,10 @@ export async function uploadRestoreOutputs(
 ): Promise<void> {
   const keys = restoreKeys(restoreName);
   await store.put(keys.log, outputs.log, { contentType: 'application/gzip' });
-  await store.put(keys.results, gzipJson({ warnings: outputs.results.warnings, errors: outputs.results.errors }));
+  await store.put(
+    keys.results,
+    gzipJson({ warnings: outputs.results.warnings, errors: outputs.results.errors }),
+  );
   if (outputs.resourceList) await store.put(keys.resourceList, gzipJson(outputs.resourceList.toJSON()));
   if (outputs.plan) await store.put(keys.dryRunPlan, gzipJson(outputs.plan));
 }

@@ -4,7 +4,10 @@ import type { PlanEntry, RestorePlan } from './types.ts';
  * Prints a dry-run plan for people: a summary, then per namespace (cluster-scoped objects first) one line per
  * object with its verdict, and under updates and conflicts an excerpt of how the live object differs.
  */
-export function formatPlan(plan: RestorePlan, options: { maxDiffLines?: number; showSkipped?: boolean } = {}): string {
+export function formatPlan(
+  plan: RestorePlan,
+  options: { maxDiffLines?: number; showSkipped?: boolean } = {},
+): string {
   const maxDiff = options.maxDiffLines ?? 5;
   const showSkipped = options.showSkipped ?? true;
   const s = plan.summary;
@@ -38,7 +41,8 @@ export function formatPlan(plan: RestorePlan, options: { maxDiffLines?: number; 
         else lines.push(`        ~ ${d.path}: ${d.live} → ${d.desired}`);
       }
       const total = e.diffCount ?? diff.length;
-      if (total > Math.min(diff.length, maxDiff)) lines.push(`        … ${total - Math.min(diff.length, maxDiff)} more differences`);
+      if (total > Math.min(diff.length, maxDiff))
+        lines.push(`        … ${total - Math.min(diff.length, maxDiff)} more differences`);
     }
   }
   if (plan.warnings.length > 0) lines.push('', 'Warnings:', ...plan.warnings.map((w) => `  ${w}`));

@@ -7,7 +7,7 @@ import type { BoundAction } from './actions/selector.ts';
 import { type BackupResource, backupResources, targetResourceFor } from './backup-contents.ts';
 import { diffObjects, mergePatchFor, normalizeLive } from './compare.ts';
 import { resourcesOfCrd, waitForEstablished } from './crds.ts';
-import { RestoreSelection, ResourceFilter } from './filters.ts';
+import { ResourceFilter, RestoreSelection } from './filters.ts';
 import type { CompiledModifiers } from './modifiers.ts';
 import type { ItemOutcome, ResourceList } from './outputs.ts';
 import { forEachBounded } from './pool.ts';
@@ -17,7 +17,7 @@ import { addRestoreLabels } from './restore-labels.ts';
 import type { RestoreLog } from './restore-log.ts';
 import { stripServerFields } from './strip.ts';
 import type { IndexedItem, TarballIndex } from './tarball-reader.ts';
-import type { FieldDifference, PlanEntry, RestoreDeps, ResourceIdentifier, RestorePlan } from './types.ts';
+import type { FieldDifference, PlanEntry, ResourceIdentifier, RestoreDeps, RestorePlan } from './types.ts';
 
 /**
  * One restore's work once the tarball is indexed: tiers in priority order (CRDs first, then discovery
@@ -91,7 +91,8 @@ export class RestoreRun {
   async execute(): Promise<RestorePlan | undefined> {
     const { deps, index, log } = this.#o;
     this.#index(backupResources(index, this.#catalog));
-    if (this.#resources.size === 0) this.#o.results.warning({ kind: 'velero' }, 'the backup holds zero items');
+    if (this.#resources.size === 0)
+      this.#o.results.warning({ kind: 'velero' }, 'the backup holds zero items');
     const priorities = deps.resourcePriorities ?? DEFAULT_RESTORE_PRIORITIES;
     const tiers = orderResources(this.#resources.keys(), priorities).filter((gr) => {
       if (this.#selection.resources.matches(gr)) return true;
@@ -179,7 +180,8 @@ export class RestoreRun {
       return;
     }
     const sourceNamespace = item.namespace;
-    const targetNamespace = sourceNamespace === undefined ? undefined : (this.#mapping[sourceNamespace] ?? sourceNamespace);
+    const targetNamespace =
+      sourceNamespace === undefined ? undefined : (this.#mapping[sourceNamespace] ?? sourceNamespace);
     const targetName = groupResource === 'namespaces' ? (this.#mapping[item.name] ?? item.name) : item.name;
     const key = `${groupResource}|${targetNamespace ?? ''}|${targetName}`;
     if (chain.has(key)) return;
@@ -215,7 +217,11 @@ export class RestoreRun {
         return;
       }
       const resource = this.#resourceFor(ctx.groupResource, prepared.object.apiVersion);
-      if (!resource) throw new LifeboatError('NotFound', this.#unservedMessage(ctx.groupResource, prepared.object.apiVersion));
+      if (!resource)
+        throw new LifeboatError(
+          'NotFound',
+          this.#unservedMessage(ctx.groupResource, prepared.object.apiVersion),
+        );
       if (this.#dryRun) await this.#plan(ctx, resource, prepared.object, prepared.status);
       else await this.#write(ctx, resource, prepared.object, prepared.status);
     } catch (err) {
@@ -248,7 +254,11 @@ export class RestoreRun {
       for (const id of output.additionalItems ?? []) await this.#restoreAdditional(id, chain);
     }
     if (this.#o.modifiers) {
-      object = this.#o.modifiers.apply(object, ctx.groupResource, this.#isCustomResource(ctx.groupResource)).object;
+      object = this.#o.modifiers.apply(
+        object,
+        ctx.groupResource,
+        this.#isCustomResource(ctx.groupResource),
+      ).object;
     }
     const metadata = object.metadata ?? {};
     object.metadata = metadata;
@@ -263,10 +273,16 @@ export class RestoreRun {
     return { object, status };
   }
 
-  async #write(ctx: ItemContext, resource: ApiResourceInfo, object: KubeObject, status: unknown): Promise<void> {
+  async #write(
+    ctx: ItemContext,
+    resource: ApiResourceInfo,
+    object: KubeObject,
+    status: unknown,
+  ): Promise<void> {
     const { client } = this.#o.deps;
     const gvk = `${object.apiVersion ?? resource.groupVersion}/${object.kind ?? resource.kind}`;
-    if (ctx.targetNamespace !== undefined) await this.#ensureNamespace(ctx.sourceNamespace ?? '', ctx.targetNamespace);
+    if (ctx.targetNamespace !== undefined)
+      await this.#ensureNamespace(ctx.sourceNamespace ?? '', ctx.targetNamespace);
     let outcome: ItemOutcome;
     try {
       const created = await client.create(resource, object);
@@ -286,11 +302,19 @@ export class RestoreRun {
     this.#record(ctx, gvk, outcome);
   }
 
-  async #writeStatus(ctx: ItemContext, resource: ApiResourceInfo, created: KubeObject, status: unknown): Promise<void> {
+  async #writeStatus(
+    ctx: ItemContext,
+    resource: ApiResourceInfo,
+    created: KubeObject,
+    status: unknown,
+  ): Promise<void> {
     try {
       await this.#o.deps.client.updateStatus(resource, { ...created, status });
     } catch (err) {
-      this.#o.results.itemWarning(ctx.targetNamespace, `${describe(ctx)}: status not restored: ${errorMessage(err)}`);
+      this.#o.results.itemWarning(
+        ctx.targetNamespace,
+        `${describe(ctx)}: status not restored: ${errorMessage(err)}`,
+      );
     }
   }
 
@@ -309,8 +333,20 @@ export class RestoreRun {
     const diff = diffObjects(compared, liveNormal, { secret: ctx.groupResource === 'secrets' });
     if (diff.length === 0) return 'skipped';
     if (this.#policy === 'update') {
-      await client.patch(resource, ctx.targetNamespace, ctx.targetName, 'merge', mergePatchFor(desired, liveNormal));
-      if (status !== undefined) await this.#writeStatus(ctx, resource, (await client.get(resource, ctx.targetNamespace, ctx.targetName)) ?? live, status);
+      await client.patch(
+        resource,
+        ctx.targetNamespace,
+        ctx.targetName,
+        'merge',
+        mergePatchFor(desired, liveNormal),
+      );
+      if (status !== undefined)
+        await this.#writeStatus(
+          ctx,
+          resource,
+          (await client.get(resource, ctx.targetNamespace, ctx.targetName)) ?? live,
+          status,
+        );
       return 'updated';
     }
     this.#o.results.itemWarning(
@@ -320,7 +356,12 @@ export class RestoreRun {
     return 'skipped';
   }
 
-  async #plan(ctx: ItemContext, resource: ApiResourceInfo, desired: KubeObject, status: unknown): Promise<void> {
+  async #plan(
+    ctx: ItemContext,
+    resource: ApiResourceInfo,
+    desired: KubeObject,
+    status: unknown,
+  ): Promise<void> {
     const gvk = `${desired.apiVersion ?? resource.groupVersion}/${desired.kind ?? resource.kind}`;
     const live = await this.#o.deps.client.get(resource, ctx.targetNamespace, ctx.targetName);
     if (!live) {
@@ -333,7 +374,14 @@ export class RestoreRun {
     });
     if (diff.length === 0) this.#planEntry(ctx, gvk, 'skip', 'exists unchanged');
     else if (this.#policy === 'update') this.#planEntry(ctx, gvk, 'update', undefined, diff);
-    else this.#planEntry(ctx, gvk, 'conflict', 'exists and differs; existingResourcePolicy none leaves it', diff);
+    else
+      this.#planEntry(
+        ctx,
+        gvk,
+        'conflict',
+        'exists and differs; existingResourcePolicy none leaves it',
+        diff,
+      );
   }
 
   #planEntry(

@@ -21,22 +21,33 @@ export async function readBackupRecord(store: ObjectStore, name: string): Promis
     body = await store.getBuffer(backupKeys(name).metadata);
   } catch (err) {
     if (isLifeboatError(err, 'NotFound'))
-      throw new LifeboatError('NotFound', `backup ${name} not found in the storage location (or it never completed)`, {
-        cause: err,
-      });
+      throw new LifeboatError(
+        'NotFound',
+        `backup ${name} not found in the storage location (or it never completed)`,
+        {
+          cause: err,
+        },
+      );
     throw err;
   }
-  let parsed: { metadata?: { labels?: Record<string, string> }; status?: { phase?: string; startTimestamp?: string } };
+  let parsed: {
+    metadata?: { labels?: Record<string, string> };
+    status?: { phase?: string; startTimestamp?: string };
+  };
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch (err) {
-    throw new LifeboatError('Corrupt', `backup ${name}: velero-backup.json is not JSON: ${errorMessage(err)}`);
+    throw new LifeboatError(
+      'Corrupt',
+      `backup ${name}: velero-backup.json is not JSON: ${errorMessage(err)}`,
+    );
   }
   return {
     name,
     phase: parsed.status?.phase,
     startTimestamp: parsed.status?.startTimestamp,
-    scheduleName: parsed.metadata?.labels?.[LABELS.scheduleName] ?? parsed.metadata?.labels?.['velero.io/schedule-name'],
+    scheduleName:
+      parsed.metadata?.labels?.[LABELS.scheduleName] ?? parsed.metadata?.labels?.['velero.io/schedule-name'],
   };
 }
 
@@ -49,7 +60,10 @@ export async function resolveBackup(restore: Restore, store: ObjectStore): Promi
   if (backupName) {
     const record = await readBackupRecord(store, backupName);
     if (record.phase && !RESTORABLE_PHASES.has(record.phase))
-      throw new LifeboatError('Invalid', `backup ${backupName} is ${record.phase}; only Completed or PartiallyFailed backups can be restored`);
+      throw new LifeboatError(
+        'Invalid',
+        `backup ${backupName} is ${record.phase}; only Completed or PartiallyFailed backups can be restored`,
+      );
     return record;
   }
   if (!scheduleName) throw new LifeboatError('Invalid', 'spec.backupName or spec.scheduleName is required');
@@ -59,6 +73,10 @@ export async function resolveBackup(restore: Restore, store: ObjectStore): Promi
     if (!record || record.scheduleName !== scheduleName || record.phase !== 'Completed') continue;
     if (!latest || (record.startTimestamp ?? '') > (latest.startTimestamp ?? '')) latest = record;
   }
-  if (!latest) throw new LifeboatError('NotFound', `schedule ${scheduleName} has no Completed backup in the storage location`);
+  if (!latest)
+    throw new LifeboatError(
+      'NotFound',
+      `schedule ${scheduleName} has no Completed backup in the storage location`,
+    );
   return latest;
 }

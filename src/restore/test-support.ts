@@ -55,9 +55,9 @@ export async function rawTarball(entries: RawEntry[]): Promise<Buffer> {
         size: e.type && e.type !== 'file' ? 0 : (body?.length ?? 0),
         mode: 0o755,
       };
-      tar.entry(header, e.type && e.type !== 'file' ? undefined : body, (err) =>
-        err ? reject(err) : resolve(),
-      );
+      const done = (err?: Error | null): void => (err ? reject(err) : resolve());
+      if (e.type && e.type !== 'file') tar.entry(header, done);
+      else tar.entry(header, body ?? Buffer.alloc(0), done);
     });
   }
   tar.finalize();

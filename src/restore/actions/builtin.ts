@@ -5,8 +5,8 @@ import { persistentVolumeAction, persistentVolumeClaimAction } from './persisten
 import { podAction } from './pod.ts';
 import { roleBindingsAction } from './role-bindings.ts';
 import { secretAction } from './secret.ts';
-import { serviceAccountAction } from './service-account.ts';
 import { serviceAction } from './service.ts';
+import { serviceAccountAction } from './service-account.ts';
 
 export interface BuiltinActionOptions {
   namespaceMapping: Record<string, string>;

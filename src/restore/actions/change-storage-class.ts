@@ -17,7 +17,8 @@ export function changeStorageClassAction(mapping: Readonly<Record<string, string
     }),
     execute({ item }) {
       if (item.kind === 'StatefulSet') {
-        const templates = (item.spec as { volumeClaimTemplates?: KubeObject[] } | undefined)?.volumeClaimTemplates;
+        const templates = (item.spec as { volumeClaimTemplates?: KubeObject[] } | undefined)
+          ?.volumeClaimTemplates;
         for (const t of templates ?? []) map(t.spec as { storageClassName?: string });
       } else map(item.spec as { storageClassName?: string });
       return { updatedItem: item };

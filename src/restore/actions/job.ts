@@ -1,9 +1,6 @@
 import type { RestoreItemAction } from '../types.ts';
 
-const CONTROLLER_LABELS = [
-  'controller-uid',
-  'batch.kubernetes.io/controller-uid',
-];
+const CONTROLLER_LABELS = ['controller-uid', 'batch.kubernetes.io/controller-uid'];
 
 /**
  * Jobs: finished jobs are not restored; the labels and selector the job controller generated from the old
@@ -22,7 +19,8 @@ export const jobAction: RestoreItemAction = {
     };
     // Without a manual selector the API server generates the selector from the new uid; a stale one is refused.
     if (spec.manualSelector !== true) delete spec.selector;
-    else if (spec.selector?.matchLabels) for (const l of CONTROLLER_LABELS) delete spec.selector.matchLabels[l];
+    else if (spec.selector?.matchLabels)
+      for (const l of CONTROLLER_LABELS) delete spec.selector.matchLabels[l];
     const labels = spec.template?.metadata?.labels;
     if (labels) for (const l of CONTROLLER_LABELS) delete labels[l];
     return { updatedItem: item };

@@ -18,7 +18,8 @@ const PVC_ANNOTATIONS_DROPPED = [
 
 /** Whether a PV from the backup is restored as an object (rather than re-provisioned). */
 export function restoresPersistentVolume(pv: KubeObject): boolean {
-  const policy = (pv.spec as { persistentVolumeReclaimPolicy?: string } | undefined)?.persistentVolumeReclaimPolicy;
+  const policy = (pv.spec as { persistentVolumeReclaimPolicy?: string } | undefined)
+    ?.persistentVolumeReclaimPolicy;
   return policy !== 'Delete';
 }
 

@@ -5,7 +5,10 @@ export function roleBindingsAction(namespaceMapping: Record<string, string>): Re
   return {
     name: 'lifeboat.io/role-bindings',
     appliesTo: () => ({
-      includedResources: ['rolebindings.rbac.authorization.k8s.io', 'clusterrolebindings.rbac.authorization.k8s.io'],
+      includedResources: [
+        'rolebindings.rbac.authorization.k8s.io',
+        'clusterrolebindings.rbac.authorization.k8s.io',
+      ],
     }),
     execute({ item }) {
       for (const subject of (item.subjects as { kind?: string; namespace?: string }[] | undefined) ?? []) {

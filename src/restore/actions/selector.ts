@@ -15,7 +15,9 @@ export function bindActions(actions: readonly RestoreItemAction[], catalog: Reso
     const selector = action.appliesTo();
     const resources = new ResourceFilter(selector.includedResources, selector.excludedResources, catalog);
     const namespaces = new NamespaceFilter(selector.includedNamespaces, selector.excludedNamespaces);
-    const labels = selector.labelSelector ? compileLabelSelector(parseLabelSelector(selector.labelSelector)) : undefined;
+    const labels = selector.labelSelector
+      ? compileLabelSelector(parseLabelSelector(selector.labelSelector))
+      : undefined;
     const byResource = new Map<string, boolean>();
     return {
       action,

@@ -35,7 +35,9 @@ function explicitNodePorts(item: KubeObject): Set<number> {
   const text = item.metadata?.annotations?.[LAST_APPLIED];
   if (!text) return out;
   try {
-    const applied = JSON.parse(text) as { spec?: { ports?: { nodePort?: number }[]; healthCheckNodePort?: number } };
+    const applied = JSON.parse(text) as {
+      spec?: { ports?: { nodePort?: number }[]; healthCheckNodePort?: number };
+    };
     for (const p of applied.spec?.ports ?? []) if (p.nodePort) out.add(Number(p.nodePort));
     if (applied.spec?.healthCheckNodePort) out.add(Number(applied.spec.healthCheckNodePort));
   } catch {
