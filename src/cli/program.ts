@@ -25,9 +25,9 @@ export function processRuntime(): CliRuntime {
   };
 }
 
-/** Builds the `lifeboat` command tree; each noun registers its own verbs. */
-export function buildProgram(runtime: CliRuntime = processRuntime()): Command {
-  const program = new Command('lifeboat')
+/** The root command with the global flags and the runtime's output streams, without subcommands. */
+function rootCommand(runtime: CliRuntime): Command {
+  return new Command('lifeboat')
     .description('Kubernetes backup, restore and migration')
     .version(LIFEBOAT_VERSION, '--client-version', 'print the client version and exit')
     .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, else ~/.kube/config)')
@@ -37,31 +37,61 @@ export function buildProgram(runtime: CliRuntime = processRuntime()): Command {
       "the lifeboat server's namespace (default: LIFEBOAT_NAMESPACE, else lifeboat)",
     )
     .showSuggestionAfterError(true)
-    .configureOutput({
-      writeOut: (text) => runtime.stdout.write(text),
-      writeErr: (text) => runtime.stderr.write(text),
-    })
+    .configureOutput(outputTo(runtime))
     .exitOverride();
+}
+
+function outputTo(runtime: CliRuntime) {
+  return {
+    writeOut: (text: string) => runtime.stdout.write(text),
+    writeErr: (text: string) => runtime.stderr.write(text),
+  };
+}
+
+/** Subcommands print through the runtime and throw instead of exiting, as the root does. */
+function inheritOutput(command: Command, runtime: CliRuntime): void {
+  for (const sub of command.commands) {
+    sub.configureOutput(outputTo(runtime)).exitOverride();
+    inheritOutput(sub, runtime);
+  }
+}
+
+/** Builds the `lifeboat` command tree; each noun registers its own verbs. */
+export function buildProgram(runtime: CliRuntime = processRuntime()): Command {
+  const program = rootCommand(runtime);
   registerVersion(program);
   registerInstall(program, runtime);
   registerBackup(program, runtime);
   registerRestore(program, runtime);
   registerBackupLocation(program, runtime);
+  registerServerLazily(program, runtime);
   registerDev(program);
   registerRepo(program);
-  // Subcommands inherit the output streams and exit handling of the root.
-  const inherit = (command: Command) => {
-    for (const sub of command.commands) {
-      sub.configureOutput({
-        writeOut: (text) => runtime.stdout.write(text),
-        writeErr: (text) => runtime.stderr.write(text),
-      });
-      sub.exitOverride();
-      inherit(sub);
-    }
-  };
-  inherit(program);
+  inheritOutput(program, runtime);
   return program;
+}
+
+/**
+ * `lifeboat server` loads the server (controllers, engines, storage SDKs) only when it runs: a stand-in
+ * takes the command line and hands all of it to a tree holding the real command.
+ */
+function registerServerLazily(program: Command, runtime: CliRuntime): void {
+  program
+    .command('server')
+    .description('run the Lifeboat server: controllers, metrics, health and download endpoints')
+    .helpOption(false)
+    .allowUnknownOption(true)
+    .allowExcessArguments(true)
+    .argument('[flags...]', 'see lifeboat server --help')
+    .action(async () => {
+      const { registerServer } = await import('./commands/server.ts');
+      const real = rootCommand(runtime);
+      registerServer(real, runtime);
+      inheritOutput(real, runtime);
+      // Commander keeps the arguments it parsed as `rawArgs` (untyped); the real tree parses the same line.
+      const argv = (program as unknown as { rawArgs: string[] }).rawArgs;
+      await real.parseAsync(argv, { from: 'user' });
+    });
 }
 
 /**

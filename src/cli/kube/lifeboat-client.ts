@@ -1,12 +1,13 @@
-import { type KubernetesObject, PatchStrategy } from '@kubernetes/client-node';
-import { API_VERSION, type ResourceKind, type ResourceTypes } from '../../api/index.ts';
-import { apiStatusCode, translateApiError } from '../../install/index.ts';
-import type { KubeConnection } from '../../kube/client.ts';
+import type { ResourceKind, ResourceTypes } from '../../api/index.ts';
+import { API_VERSION } from '../../api/index.ts';
+import { lifeboatResource } from '../../controllers/resources.ts';
+import { isLifeboatError } from '../../core/errors.ts';
+import { createDynamicClient, type KubeConnection, type KubeObject } from '../../kube/index.ts';
 
 /**
- * The CLI's access to Lifeboat's resources in one namespace (the server's). Objects come back as plain JSON
- * (times as strings), as the API server sent them. Errors are LifeboatErrors with the API Status code
- * (`NotFound`, `AlreadyExists`, `Invalid`, …) and a message without request details.
+ * The CLI's access to Lifeboat's resources in one namespace (the server's). Objects come back as the API
+ * server sent them (plain JSON). Errors are LifeboatErrors with the API Status code (`NotFound`,
+ * `AlreadyExists`, `Invalid`, …); transient failures are retried by the dynamic client underneath.
  */
 export interface LifeboatClient {
   readonly namespace: string;
@@ -20,90 +21,38 @@ export interface LifeboatClient {
   delete(kind: ResourceKind, name: string): Promise<void>;
 }
 
-/**
- * A LifeboatClient over the connection's object API.
- * TODO(K): move onto K's typed lifeboat.io client (src/kube) once it lands; only this file changes.
- */
+/** A LifeboatClient over K's dynamic client, with the resource infos the CRDs declare (no discovery needed). */
 export function createLifeboatClient(conn: KubeConnection, namespace: string): LifeboatClient {
-  const ref = (kind: ResourceKind, name: string) => ({
-    apiVersion: API_VERSION,
-    kind,
-    metadata: { name, namespace },
-  });
-  // The library turns metadata times into Dates; they go back to the API server's RFC 3339 form.
-  const plain = <T>(value: unknown): T =>
-    JSON.parse(
-      JSON.stringify(value, function (this: Record<string, unknown>, key, v) {
-        const original = this[key];
-        return original instanceof Date ? original.toISOString().replace(/\.000Z$/, 'Z') : v;
-      }),
-    ) as T;
+  const client = createDynamicClient(conn, { fieldManager: 'lifeboat' });
+  const as = <T>(object: KubeObject): T => object as unknown as T;
   return {
     namespace,
     async create(kind, object) {
-      const body = {
-        ...object,
-        apiVersion: API_VERSION,
-        kind,
-        metadata: { ...object.metadata, namespace },
-      } as unknown as KubernetesObject;
-      try {
-        return plain(await conn.objects.create(body, undefined, undefined, 'lifeboat'));
-      } catch (err) {
-        throw translateApiError(
-          err,
-          `create ${kind} ${object.metadata.name ?? object.metadata.generateName ?? ''}`,
-        );
-      }
+      const body = { ...object, apiVersion: API_VERSION, kind, metadata: { ...object.metadata, namespace } };
+      return as(await client.create(lifeboatResource(kind), body as unknown as KubeObject));
     },
     async get(kind, name) {
-      try {
-        return plain(await conn.objects.read(ref(kind, name)));
-      } catch (err) {
-        if (apiStatusCode(err) === 404) return undefined;
-        throw translateApiError(err, `get ${kind} ${name}`);
-      }
+      const object = await client.get(lifeboatResource(kind), namespace, name);
+      return object === undefined ? undefined : as(object);
     },
     async list(kind, options = {}) {
-      try {
-        const list = await conn.objects.list(
-          API_VERSION,
-          kind,
-          namespace,
-          undefined,
-          undefined,
-          undefined,
-          undefined,
-          options.labelSelector,
-        );
-        return plain(list.items);
-      } catch (err) {
-        throw translateApiError(err, `list ${kind}`);
-      }
+      const items: KubeObject[] = [];
+      for await (const page of client.listPages(lifeboatResource(kind), {
+        namespace,
+        labelSelector: options.labelSelector,
+      }))
+        items.push(...page.items);
+      // List items lack apiVersion and kind; printed objects should carry them as `get` ones do.
+      return items.map((item) => as({ apiVersion: API_VERSION, kind, ...item }));
     },
     async patch(kind, name, patch) {
-      try {
-        const body = { ...ref(kind, name), ...(patch as object) } as KubernetesObject;
-        return plain(
-          await conn.objects.patch(
-            body,
-            undefined,
-            undefined,
-            'lifeboat',
-            undefined,
-            PatchStrategy.MergePatch,
-          ),
-        );
-      } catch (err) {
-        throw translateApiError(err, `patch ${kind} ${name}`);
-      }
+      return as(await client.patch(lifeboatResource(kind), namespace, name, 'merge', patch));
     },
     async delete(kind, name) {
       try {
-        await conn.objects.delete(ref(kind, name));
+        await client.delete(lifeboatResource(kind), namespace, name);
       } catch (err) {
-        if (apiStatusCode(err) === 404) return;
-        throw translateApiError(err, `delete ${kind} ${name}`);
+        if (!isLifeboatError(err, 'NotFound')) throw err;
       }
     },
   };
