@@ -1,0 +1,223 @@
+/**
+ * Restore throughput and memory (not part of `npm test`):
+ *
+ *   node --expose-gc --import tsx src/restore/perf/measure.ts [--namespaces 1000] [--per-kind 50] [--bytes 1024]
+ *
+ * Writes a backup of `namespaces × per-kind` ConfigMaps plus as many Secrets (~1 KiB each, format 1.1.0 with
+ * the preferred-version copies) to an fs location, then, each against a fresh bare kubesim in its own process:
+ * (c) bare creation of the same objects at concurrency 32 through the dynamic client — the floor — and
+ * (d) `runRestore` of the backup, with this process's peak RSS sampled every 50 ms. Target: d ≤ 1.5 × c,
+ * peak RSS ≤ 400 MiB.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import { createGzip } from 'node:zlib';
+import { pino } from 'pino';
+import { pack } from 'tar-stream';
+import { parseResource } from '../../api/validation/validate.ts';
+import { systemClock } from '../../core/clock.ts';
+import { connect } from '../../kube/client.ts';
+import { discoverResources } from '../../kube/discovery.ts';
+import { createDynamicClient } from '../../kube/dynamic-client.ts';
+import { transportFor } from '../../kube/transport.ts';
+import type { KubeObject } from '../../kube/types.ts';
+import { createFsObjectStore } from '../../storage/fs.ts';
+import { backupKeys } from '../../storage/layout.ts';
+import { itemPath } from '../../storage/tarball-paths.ts';
+import { runRestore } from '../engine.ts';
+import { forEachBounded } from '../pool.ts';
+
+const MiB = 1024 * 1024;
+const { values } = parseArgs({
+  options: {
+    namespaces: { type: 'string', default: '1000' },
+    'per-kind': { type: 'string', default: '50' },
+    bytes: { type: 'string', default: '1024' },
+  },
+});
+const namespaces = Number(values.namespaces);
+const perKind = Number(values['per-kind']);
+const bytes = Number(values.bytes);
+
+function payload(seed: number): string {
+  const chunk = `${seed.toString(36)}-abcdefghijklmnopqrstuvwxyz0123456789-`;
+  return chunk.repeat(Math.ceil(bytes / chunk.length)).slice(0, bytes);
+}
+
+function* objects(): Generator<{ groupResource: string; object: KubeObject }> {
+  let seed = 0;
+  for (let n = 0; n < namespaces; n++) {
+    const namespace = `ns-${n}`;
+    yield {
+      groupResource: 'namespaces',
+      object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+    };
+    for (let i = 0; i < perKind; i++) {
+      yield {
+        groupResource: 'configmaps',
+        object: {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { namespace, name: `cm-${i}` },
+          data: { v: payload(seed++) },
+        },
+      };
+      yield {
+        groupResource: 'secrets',
+        object: {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { namespace, name: `s-${i}` },
+          data: { v: Buffer.from(payload(seed++)).toString('base64').slice(0, bytes) },
+        },
+      };
+    }
+  }
+}
+
+async function writeTarball(path: string): Promise<void> {
+  const tar = pack();
+  const done = pipeline(tar, createGzip(), createWriteStream(path));
+  const entry = (name: string, body: string) =>
+    new Promise<void>((resolve, reject) =>
+      tar.entry({ name, mode: 0o755 }, body, (e) => (e ? reject(e) : resolve())),
+    );
+  await entry('metadata/version', '1.1.0\n');
+  for (const { groupResource, object } of objects()) {
+    const body = JSON.stringify({
+      ...object,
+      metadata: { ...object.metadata, uid: 'x', resourceVersion: '1' },
+    });
+    const base = { groupResource, namespace: object.metadata?.namespace, name: object.metadata?.name ?? '' };
+    await entry(itemPath(base), body);
+    await entry(itemPath({ ...base, version: 'v1', preferred: true }), body);
+  }
+  tar.finalize();
+  await done;
+}
+
+async function startSim(): Promise<{ child: ChildProcess; kubeconfig: string }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', new URL('./kubesim-process.ts', import.meta.url).pathname],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const kubeconfig = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(out.trim());
+    });
+    child.on('exit', (code) => reject(new Error(`kubesim exited ${code}`)));
+  });
+  return { child, kubeconfig };
+}
+
+async function stopSim(sim: { child: ChildProcess }): Promise<void> {
+  const exited = new Promise((r) => sim.child.on('exit', r));
+  sim.child.stdin?.end();
+  await exited;
+}
+
+function sampleRss(): { stop(): number } {
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 50);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, process.memoryUsage.rss());
+    },
+  };
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+const dir = mkdtempSync(join(tmpdir(), 'restore-measure-'));
+try {
+  const store = createFsObjectStore({ root: dir, durable: false });
+  const keys = backupKeys('big');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(join(dir, 'backups', 'big'), { recursive: true });
+  let t = performance.now();
+  await writeTarball(join(dir, keys.contents));
+  await store.put(keys.metadata, JSON.stringify({ kind: 'Backup', status: { phase: 'Completed' } }));
+  const total = namespaces * perKind * 2;
+  console.log(
+    `backup of ${total} objects (+${namespaces} namespaces) written in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+  );
+
+  // (c) bare concurrent creation
+  let sim = await startSim();
+  let conn = connect(sim.kubeconfig);
+  let catalog = await discoverResources(conn);
+  let client = createDynamicClient(conn);
+  const nsRes = catalog.resolve('namespaces')!;
+  const byResource = { configmaps: catalog.resolve('configmaps')!, secrets: catalog.resolve('secrets')! };
+  t = performance.now();
+  const all = [...objects()];
+  await forEachBounded(
+    all.filter((o) => o.groupResource === 'namespaces'),
+    32,
+    async (o) => {
+      await client.create(nsRes, o.object);
+    },
+  );
+  await forEachBounded(
+    all.filter((o) => o.groupResource !== 'namespaces'),
+    32,
+    async (o) => {
+      await client.create(byResource[o.groupResource as 'configmaps'], o.object);
+    },
+  );
+  const bare = (performance.now() - t) / 1000;
+  all.length = 0;
+  console.log(
+    `(c) bare creation at concurrency 32: ${bare.toFixed(1)} s (${Math.round((total + namespaces) / bare)} objects/s)`,
+  );
+  transportFor(conn.config).close();
+  await stopSim(sim);
+
+  // (d) restore
+  sim = await startSim();
+  conn = connect(sim.kubeconfig);
+  catalog = await discoverResources(conn);
+  client = createDynamicClient(conn);
+  gc?.();
+  const before = process.memoryUsage.rss();
+  const rss = sampleRss();
+  t = performance.now();
+  const restore = parseResource('Restore', {
+    apiVersion: 'lifeboat.io/v1',
+    kind: 'Restore',
+    metadata: { name: 'measure', namespace: 'lifeboat' },
+    spec: { backupName: 'big' },
+  });
+  const { status } = await runRestore(restore, {
+    catalog,
+    client,
+    store,
+    serverNamespace: 'lifeboat',
+    logger: pino({ level: 'silent' }),
+    clock: systemClock,
+    concurrency: 32,
+  });
+  const restoreSeconds = (performance.now() - t) / 1000;
+  const peak = rss.stop();
+  console.log(
+    `(d) restore: ${restoreSeconds.toFixed(1)} s, phase ${status.phase}, ${status.progress?.itemsRestored} items, ` +
+      `errors ${status.errors}, warnings ${status.warnings}${status.failureReason ? `, ${status.failureReason}` : ''}`,
+  );
+  console.log(`    RSS before ${(before / MiB).toFixed(0)} MiB, peak ${(peak / MiB).toFixed(0)} MiB`);
+  console.log(`    ratio restore / bare creation = ${(restoreSeconds / bare).toFixed(2)} (target ≤ 1.5)`);
+  transportFor(conn.config).close();
+  await stopSim(sim);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
