@@ -1,0 +1,267 @@
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { runBackup, validateBackup } from '../backup/index.ts';
+import { failAbandonedRuns } from '../controllers/abandoned-runs.ts';
+import { BackupReconciler } from '../controllers/backup.ts';
+import { BackupStorageLocationReconciler } from '../controllers/backup-storage-location.ts';
+import type { ControllerContext, EventSink, Reconciler } from '../controllers/context.ts';
+import {
+  type BeforeDeleteBackup,
+  DeleteBackupRequestReconciler,
+} from '../controllers/delete-backup-request.ts';
+import { DownloadRequestReconciler } from '../controllers/download-request.ts';
+import type { BackupEngine, RestoreEngine } from '../controllers/engines.ts';
+import { RestoreReconciler } from '../controllers/restore.ts';
+import { ServerStatusRequestReconciler } from '../controllers/server-status-request.ts';
+import { StorageLocations } from '../controllers/storage-locations.ts';
+import { type Clock, systemClock } from '../core/clock.ts';
+import { errorMessage, LifeboatError } from '../core/errors.ts';
+import { connect, createDynamicClient, discoverResources } from '../kube/index.ts';
+import { runRestore, validateRestore } from '../restore/index.ts';
+import type { ServerConfig } from './config.ts';
+import { DownloadTokens } from './download-tokens.ts';
+import { createEventSink } from './events.ts';
+import { Readiness } from './health.ts';
+import { DOWNLOAD_PATH, startHttpEndpoints } from './http.ts';
+import { createLeadership, type Leadership } from './leadership.ts';
+import { ServerMetrics } from './metrics.ts';
+import { ReconcileLoop } from './reconcile-loop.ts';
+
+/** What the entry point hands the server besides its configuration. */
+export interface ServerDeps {
+  logger: Logger;
+  clock?: Clock;
+  /** The environment, read by the entry point (Azure's key variable); never read here. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** The engines (default: `src/backup` and `src/restore`). */
+  backupEngine?: BackupEngine;
+  restoreEngine?: RestoreEngine;
+  /** Hooks run before a backup's objects are deleted (volume snapshots, repositories). */
+  beforeDeleteBackup?: readonly BeforeDeleteBackup[];
+  /** Overrides `config.downloadKeyFile`: the key signing download links. */
+  downloadKey?: Buffer;
+}
+
+export interface RunningServer {
+  /** Where the HTTP endpoints listen (`http://127.0.0.1:8085`). */
+  readonly url: string;
+  readonly metrics: ServerMetrics;
+  readonly readiness: Readiness;
+  /** Whether this instance holds the lease (always true without leader election). */
+  isLeader(): boolean;
+  /** Names of Backups and Restores being run by this instance now. */
+  inFlight(): { backups: string[]; restores: string[] };
+  /** Resolves when the server stops, by `stop()` or because it cannot go on (then `failure` says why). */
+  readonly done: Promise<void>;
+  readonly failure: string | undefined;
+  /**
+   * Graceful stop: readiness fails, no new work is taken, running backups and restores get
+   * `config.shutdownTimeout` to finish and are then failed, the lease is released, HTTP closes.
+   */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the Lifeboat server: connects with the configured kubeconfig, serves `/metrics`, `/healthz`,
+ * `/readyz` and `/download/<token>` at once, takes part in leader election, and — while it leads — fails runs
+ * a dead server left InProgress and then runs the controllers (Backup, Restore, BackupStorageLocation,
+ * DeleteBackupRequest, DownloadRequest, ServerStatusRequest, minus `config.disableControllers`).
+ */
+export async function startServer(config: ServerConfig, deps: ServerDeps): Promise<RunningServer> {
+  const logger = deps.logger;
+  const clock = deps.clock ?? systemClock;
+  if (!config.kubeconfig)
+    throw new LifeboatError('Usage', 'the server needs a kubeconfig', { field: 'kubeconfig' });
+  const conn = connect(config.kubeconfig, config.kubeContext);
+  const client = createDynamicClient(conn, { logger: logger.child({ component: 'kube' }) });
+  const metrics = new ServerMetrics();
+  const readiness = new Readiness();
+  readiness.require('leader-election', 'leader state not known yet');
+  readiness.require('informers', 'informers not synced');
+  const key =
+    deps.downloadKey ?? (config.downloadKeyFile ? await readFile(config.downloadKeyFile) : undefined);
+  const tokens = new DownloadTokens(clock, key);
+
+  let publicUrl = config.publicUrl?.replace(/\/$/, '') ?? '';
+  const locations = new StorageLocations({
+    client,
+    namespace: config.namespace,
+    defaultLocation: config.defaultBackupLocation,
+    defaultCredentials: { name: config.defaultCredentialsSecret, key: config.defaultCredentialsKey },
+    fsSigner: (location) => async (objectKey, ttlMs) =>
+      `${publicUrl}${DOWNLOAD_PATH}${tokens.sign(location, objectKey, ttlMs).token}`,
+    env: deps.env,
+    logger: logger.child({ component: 'storage-locations' }),
+  });
+  const http = await startHttpEndpoints({
+    address: config.metricsAddress,
+    metrics,
+    readiness,
+    tokens,
+    logger: logger.child({ component: 'http' }),
+    openDownload: async (grant) => {
+      const bsl = await locations.get(grant.location);
+      if (bsl === undefined)
+        throw new LifeboatError('NotFound', `backup storage location ${grant.location} not found`);
+      return (await locations.store(bsl)).get(grant.key);
+    },
+  });
+  if (!publicUrl) publicUrl = http.url;
+
+  const events: EventSink = createEventSink(client, config.namespace, config.identity, clock, logger);
+  const ctx: ControllerContext = {
+    client,
+    namespace: config.namespace,
+    clock,
+    logger,
+    events,
+    metrics,
+    locations,
+    discover: () => discoverResources(conn, { logger }),
+  };
+  const backups = new BackupReconciler(ctx, {
+    engine: deps.backupEngine ?? { runBackup, validateBackup },
+    defaultTtlMs: config.defaultBackupTtl,
+    concurrency: config.itemConcurrency,
+    progressIntervalMs: config.progressInterval,
+  });
+  const restores = new RestoreReconciler(ctx, {
+    engine: deps.restoreEngine ?? { runRestore, validateRestore },
+    concurrency: config.itemConcurrency,
+    progressIntervalMs: config.progressInterval,
+  });
+  const reconcilers: { reconciler: Reconciler; workers: number }[] = [
+    {
+      reconciler: new BackupStorageLocationReconciler(ctx, {
+        validationFrequencyMs: config.storeValidationFrequency,
+        defaultLocation: config.defaultBackupLocation,
+      }),
+      workers: 1,
+    },
+    { reconciler: backups, workers: config.concurrentBackups },
+    { reconciler: restores, workers: config.concurrentRestores },
+    {
+      reconciler: new DeleteBackupRequestReconciler(ctx, { beforeDeleteBackup: deps.beforeDeleteBackup }),
+      workers: 1,
+    },
+    { reconciler: new DownloadRequestReconciler(ctx, { urlTtlMs: config.downloadUrlTtl }), workers: 2 },
+    {
+      reconciler: new ServerStatusRequestReconciler(ctx, { ttlMs: config.serverStatusRequestTtl }),
+      workers: 1,
+    },
+  ].filter((r) => !config.disableControllers.includes(r.reconciler.name));
+
+  let loops: ReconcileLoop[] = [];
+  let gauges: ReturnType<typeof setInterval> | undefined;
+  let leading: Promise<void> | undefined;
+  let failure: string | undefined;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((resolve) => {
+    resolveDone = resolve;
+  });
+
+  const startLeading = async (): Promise<void> => {
+    logger.info({ identity: config.identity }, 'leading: starting controllers');
+    readiness.fail('informers', 'informers not synced');
+    const abandoned = await failAbandonedRuns(ctx);
+    if (abandoned.backups.length + abandoned.restores.length > 0)
+      logger.warn(abandoned, 'failed runs left InProgress by a previous server');
+    loops = reconcilers.map(
+      ({ reconciler, workers }) =>
+        new ReconcileLoop(reconciler, { client, namespace: config.namespace, logger, workers }),
+    );
+    await Promise.all(loops.map((loop) => loop.start()));
+    readiness.pass('informers');
+    const updateGauges = (): void => {
+      for (const loop of loops) {
+        if (loop.name === 'backup') metrics.backupTotal.set(loop.cached().length);
+        if (loop.name === 'restore') metrics.restoreTotal.set(loop.cached().length);
+      }
+    };
+    updateGauges();
+    gauges = setInterval(updateGauges, 30_000);
+    gauges.unref?.();
+  };
+
+  const stopLeading = async (graceMs: number): Promise<void> => {
+    if (gauges) clearInterval(gauges);
+    gauges = undefined;
+    const stopping = loops;
+    loops = [];
+    // Stop taking work, give running backups and restores the grace period, then cut them short.
+    const drained = Promise.all(stopping.map((loop) => loop.stop()));
+    const inFlight = Promise.all([backups.idle(), restores.idle()]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = await Promise.race([
+      inFlight.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      logger.warn({ backups: backups.inFlight, restores: restores.inFlight }, 'cutting running work short');
+      await Promise.all([backups.abortAll(), restores.abortAll()]);
+    }
+    await drained;
+  };
+
+  const leadership: Leadership = createLeadership({
+    enabled: config.leaderElection,
+    client,
+    namespace: config.namespace,
+    leaseName: config.leaseName,
+    identity: config.identity,
+    leaseDurationMs: config.leaseDuration,
+    renewDeadlineMs: config.leaseRenewDeadline,
+    retryPeriodMs: config.leaseRetryPeriod,
+    clock,
+    logger: logger.child({ component: 'leader-election' }),
+    onStateKnown: () => readiness.pass('leader-election'),
+    onStartedLeading: () => {
+      leading = startLeading().catch((err: unknown) => {
+        failure = `cannot start the controllers: ${errorMessage(err)}`;
+        logger.error({ err: errorMessage(err) }, failure);
+        void stop();
+      });
+    },
+    onStoppedLeading: () => {
+      logger.warn('lost the lease: stopping controllers');
+      void (async () => {
+        await leading;
+        // Another server now leads: it must not find this one's runs still going, so no grace period.
+        await stopLeading(0);
+      })();
+    },
+    onFollowing: () => readiness.pass('informers'),
+  });
+  await leadership.start();
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      readiness.fail('shutdown', 'shutting down');
+      await leading;
+      await stopLeading(config.shutdownTimeout);
+      await leadership.stop();
+      await http.close();
+      await locations.close();
+      logger.info('server stopped');
+      resolveDone();
+    })();
+    return stopping;
+  };
+
+  return {
+    url: http.url,
+    metrics,
+    readiness,
+    isLeader: () => leadership.isLeader,
+    inFlight: () => ({ backups: backups.inFlight, restores: restores.inFlight }),
+    done,
+    get failure() {
+      return failure;
+    },
+    stop,
+  };
+}
