@@ -7,6 +7,7 @@ import { widgetCrd } from '../kube/testing.ts';
 import { restoreKeys } from '../storage/layout.ts';
 import { RestoreFixture } from './engine-fixture.ts';
 import { formatPlan } from './plan.ts';
+import { CHANGE_STORAGE_CLASS_LABEL, PLUGIN_CONFIG_LABEL } from './plugin-config.ts';
 import { rawTarball } from './test-support.ts';
 import type { RestorePlan } from './types.ts';
 
@@ -432,5 +433,147 @@ describe('restore engine against kubesim', () => {
     });
     assert.equal(all.status.phase, 'Completed');
     assert.ok(await fx.get('clusterroles', undefined, 'f-role'), 'includeClusterResources true');
+  });
+
+  test('PV/PVC pairs rebind by name under namespace mapping; change-storage-class from its plugin ConfigMap', async () => {
+    await fx
+      .create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'lifeboat' } })
+      .catch(() => undefined);
+    await fx.create('configmaps', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        namespace: 'lifeboat',
+        name: 'storage-classes',
+        labels: { [PLUGIN_CONFIG_LABEL]: 'true', [CHANGE_STORAGE_CLASS_LABEL]: 'RestoreItemAction' },
+      },
+      data: { slow: 'fast' },
+    });
+    const pv = (name: string, policy: string) => ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name, uid: `u-${name}`, annotations: { 'pv.kubernetes.io/bound-by-controller': 'yes' } },
+      spec: {
+        capacity: { storage: '1Gi' },
+        accessModes: ['ReadWriteOnce'],
+        persistentVolumeReclaimPolicy: policy,
+        storageClassName: 'slow',
+        hostPath: { path: `/tmp/${name}` },
+        claimRef: {
+          kind: 'PersistentVolumeClaim',
+          apiVersion: 'v1',
+          namespace: 'vol',
+          name: `claim-${name}`,
+          uid: 'old-uid',
+          resourceVersion: '5',
+        },
+      },
+      status: { phase: 'Bound' },
+    });
+    const pvc = (name: string, volume: string) => ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { namespace: 'vol', name, annotations: { 'pv.kubernetes.io/bind-completed': 'yes' } },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        resources: { requests: { storage: '1Gi' } },
+        storageClassName: 'slow',
+        volumeName: volume,
+      },
+      status: { phase: 'Bound' },
+    });
+    await fx.writeBackup('b10', [
+      { groupResource: 'persistentvolumes', object: pv('pv-keep', 'Retain') },
+      { groupResource: 'persistentvolumes', object: pv('pv-gone', 'Delete') },
+      { groupResource: 'persistentvolumeclaims', object: pvc('claim-pv-keep', 'pv-keep') },
+      { groupResource: 'persistentvolumeclaims', object: pvc('claim-pv-gone', 'pv-gone') },
+    ]);
+    const { status } = await fx.run('r10', { backupName: 'b10', namespaceMapping: { vol: 'vol2' } });
+    assert.equal(status.phase, 'Completed', status.failureReason);
+    const restoredPv = await fx.get('persistentvolumes', undefined, 'pv-keep');
+    const claimRef = (restoredPv?.spec as { claimRef: Record<string, string>; storageClassName: string })
+      .claimRef;
+    assert.equal(claimRef.namespace, 'vol2');
+    assert.equal(claimRef.uid, undefined);
+    assert.equal((restoredPv?.spec as { storageClassName: string }).storageClassName, 'fast');
+    assert.equal(
+      await fx.get('persistentvolumes', undefined, 'pv-gone'),
+      undefined,
+      'Delete-policy PVs are provisioned anew',
+    );
+    const kept = await fx.get('persistentvolumeclaims', 'vol2', 'claim-pv-keep');
+    assert.equal((kept?.spec as { volumeName?: string }).volumeName, 'pv-keep');
+    assert.equal((kept?.spec as { storageClassName?: string }).storageClassName, 'fast');
+    assert.equal(kept?.metadata?.annotations?.['pv.kubernetes.io/bind-completed'], undefined);
+    const fresh = await fx.get('persistentvolumeclaims', 'vol2', 'claim-pv-gone');
+    assert.equal((fresh?.spec as { volumeName?: string }).volumeName, undefined);
+  });
+
+  test('status restored when asked; items the cluster refuses make the restore PartiallyFailed with per-namespace errors', async () => {
+    const crd = widgetCrd();
+    await fx.writeBackup('b11', [
+      { groupResource: 'customresourcedefinitions.apiextensions.k8s.io', object: crd },
+      {
+        groupResource: 'widgets.example.com',
+        object: {
+          apiVersion: 'example.com/v1',
+          kind: 'Widget',
+          metadata: { namespace: 'st', name: 'w' },
+          spec: { size: 1 },
+          status: { phase: 'Ready' },
+        },
+      },
+      {
+        groupResource: 'widgets.example.com',
+        object: {
+          apiVersion: 'example.com/v1',
+          kind: 'Widget',
+          metadata: { namespace: 'st', name: 'bad' },
+          spec: { size: -4 },
+        },
+      },
+    ]);
+    const { status } = await fx.run('r11', {
+      backupName: 'b11',
+      restoreStatus: { includedResources: ['widgets.example.com'] },
+    });
+    assert.equal(status.phase, 'PartiallyFailed');
+    assert.equal(status.errors, 1);
+    const widget = await fx.get('widgets.example.com', 'st', 'w');
+    assert.deepEqual(widget?.status, { phase: 'Ready' });
+    const results = await fx.readGzipJson<Results>(restoreKeys('r11').results);
+    assert.match(results.errors.namespaces?.st?.[0] ?? '', /widgets\.example\.com st\/bad: .*size/);
+    const list = await fx.readGzipJson<Record<string, string[]>>(restoreKeys('r11').resourceList);
+    assert.deepEqual(list['example.com/v1/Widget'], ['st/bad(failed)', 'st/w(created)']);
+  });
+
+  test('scheduleName restores the latest Completed backup of that schedule', async () => {
+    const item = (v: string) => [{ groupResource: 'configmaps', object: configMap('sched', 'c', { v }) }];
+    await fx.writeBackup('nightly-1', item('old'));
+    await fx.writeBackup('nightly-2', item('new'));
+    const meta = (name: string, start: string, phase: string) =>
+      JSON.stringify({
+        kind: 'Backup',
+        metadata: { name, labels: { [LABELS.scheduleName]: 'nightly' } },
+        status: { phase, startTimestamp: start },
+      });
+    await fx.store.put(
+      'backups/nightly-1/velero-backup.json',
+      meta('nightly-1', '2026-01-01T00:00:00Z', 'Completed'),
+    );
+    await fx.store.put(
+      'backups/nightly-2/velero-backup.json',
+      meta('nightly-2', '2026-01-02T00:00:00Z', 'Completed'),
+    );
+    await fx.writeBackup('nightly-3', item('failed'));
+    await fx.store.put(
+      'backups/nightly-3/velero-backup.json',
+      meta('nightly-3', '2026-01-03T00:00:00Z', 'Failed'),
+    );
+    const { status } = await fx.run('r12', { scheduleName: 'nightly' });
+    assert.equal(status.phase, 'Completed', status.failureReason);
+    const cm = await fx.get('configmaps', 'sched', 'c');
+    assert.deepEqual(cm?.data, { v: 'new' });
+    assert.equal(cm?.metadata?.labels?.[LABELS.backupName], 'nightly-2');
   });
 });
