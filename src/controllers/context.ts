@@ -70,6 +70,8 @@ export interface Reconciler {
   readonly name: string;
   readonly resource: ApiResourceInfo;
   reconcile(name: string): Promise<ReconcileResult | undefined>;
+  /** Cuts long-running work short (a shutdown past its grace period); absent when reconciles are quick. */
+  abortAll?(): Promise<void>;
 }
 
 /** Merge-patches `status` of an object through the status subresource; returns the object after. */

@@ -12,20 +12,18 @@ import {
 import { DownloadRequestReconciler } from '../controllers/download-request.ts';
 import type { BackupEngine, RestoreEngine } from '../controllers/engines.ts';
 import { RestoreReconciler } from '../controllers/restore.ts';
+import { Controller, EventRecorder, LeaderElector } from '../controllers/runtime/index.ts';
 import { ServerStatusRequestReconciler } from '../controllers/server-status-request.ts';
 import { StorageLocations } from '../controllers/storage-locations.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { errorMessage, LifeboatError } from '../core/errors.ts';
-import { connect, createDynamicClient, discoverResources } from '../kube/index.ts';
+import { connect, createDynamicClient, createInformer, discoverResources } from '../kube/index.ts';
 import { runRestore, validateRestore } from '../restore/index.ts';
 import type { ServerConfig } from './config.ts';
 import { DownloadTokens } from './download-tokens.ts';
-import { createEventSink } from './events.ts';
 import { Readiness } from './health.ts';
 import { DOWNLOAD_PATH, startHttpEndpoints } from './http.ts';
-import { createLeadership, type Leadership } from './leadership.ts';
 import { ServerMetrics } from './metrics.ts';
-import { ReconcileLoop } from './reconcile-loop.ts';
 
 /** What the entry point hands the server besides its configuration. */
 export interface ServerDeps {
@@ -108,7 +106,15 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
   });
   if (!publicUrl) publicUrl = http.url;
 
-  const events: EventSink = createEventSink(client, config.namespace, config.identity, clock, logger);
+  const recorder = new EventRecorder({
+    client,
+    instance: config.identity,
+    clock,
+    logger: logger.child({ component: 'events' }),
+  });
+  const events: EventSink = {
+    record: (object, type, reason, message) => recorder.event(object, type, reason, message),
+  };
   const ctx: ControllerContext = {
     client,
     namespace: config.namespace,
@@ -151,7 +157,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     },
   ].filter((r) => !config.disableControllers.includes(r.reconciler.name));
 
-  let loops: ReconcileLoop[] = [];
+  let controllers: Controller[] = [];
   let gauges: ReturnType<typeof setInterval> | undefined;
   let leading: Promise<void> | undefined;
   let failure: string | undefined;
@@ -166,84 +172,73 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     const abandoned = await failAbandonedRuns(ctx);
     if (abandoned.backups.length + abandoned.restores.length > 0)
       logger.warn(abandoned, 'failed runs left InProgress by a previous server');
-    loops = reconcilers.map(
-      ({ reconciler, workers }) =>
-        new ReconcileLoop(reconciler, { client, namespace: config.namespace, logger, workers }),
-    );
-    await Promise.all(loops.map((loop) => loop.start()));
+    controllers = reconcilers.map(({ reconciler, workers }) => controllerFor(reconciler, workers));
+    await Promise.all(controllers.map((controller) => controller.start()));
     readiness.pass('informers');
     const updateGauges = (): void => {
-      for (const loop of loops) {
-        if (loop.name === 'backup') metrics.backupTotal.set(loop.cached().length);
-        if (loop.name === 'restore') metrics.restoreTotal.set(loop.cached().length);
-      }
+      metrics.backupTotal.set(informers.get('backup')?.list().length ?? 0);
+      metrics.restoreTotal.set(informers.get('restore')?.list().length ?? 0);
     };
     updateGauges();
     gauges = setInterval(updateGauges, 30_000);
     gauges.unref?.();
   };
 
+  const informers = new Map<string, ReturnType<typeof createInformer>>();
+  const controllerFor = (reconciler: Reconciler, workers: number): Controller => {
+    const informer = createInformer(client, reconciler.resource, { namespace: config.namespace }, logger);
+    informers.set(reconciler.name, informer);
+    let hooked = false;
+    return new Controller({
+      name: reconciler.name,
+      informer,
+      workers,
+      clock,
+      logger,
+      queue: { baseDelayMs: 200, maxDelayMs: 60_000 },
+      reconcile: async (key, signal) => {
+        // The controller aborts its signal when its stop grace period is over: running work is cut short.
+        if (!hooked && reconciler.abortAll) {
+          hooked = true;
+          signal.addEventListener('abort', () => void reconciler.abortAll?.(), { once: true });
+        }
+        return reconciler.reconcile(key.slice(key.indexOf('/') + 1));
+      },
+    });
+  };
+
   const stopLeading = async (graceMs: number): Promise<void> => {
     if (gauges) clearInterval(gauges);
     gauges = undefined;
-    const stopping = loops;
-    loops = [];
-    // Stop taking work, give running backups and restores the grace period, then cut them short.
-    const drained = Promise.all(stopping.map((loop) => loop.stop()));
-    const inFlight = Promise.all([backups.idle(), restores.idle()]);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = await Promise.race([
-      inFlight.then(() => false),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), graceMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (timedOut) {
-      logger.warn({ backups: backups.inFlight, restores: restores.inFlight }, 'cutting running work short');
-      await Promise.all([backups.abortAll(), restores.abortAll()]);
-    }
-    await drained;
+    const stopping = controllers;
+    controllers = [];
+    await Promise.all(stopping.map((controller) => controller.stop({ graceMs })));
+    informers.clear();
   };
 
-  const leadership: Leadership = createLeadership({
-    enabled: config.leaderElection,
-    client,
-    namespace: config.namespace,
-    leaseName: config.leaseName,
-    identity: config.identity,
-    leaseDurationMs: config.leaseDuration,
-    renewDeadlineMs: config.leaseRenewDeadline,
-    retryPeriodMs: config.leaseRetryPeriod,
-    clock,
-    logger: logger.child({ component: 'leader-election' }),
-    onStateKnown: () => readiness.pass('leader-election'),
-    onStartedLeading: () => {
-      leading = startLeading().catch((err: unknown) => {
-        failure = `cannot start the controllers: ${errorMessage(err)}`;
-        logger.error({ err: errorMessage(err) }, failure);
-        void stop();
-      });
-    },
-    onStoppedLeading: () => {
-      logger.warn('lost the lease: stopping controllers');
-      void (async () => {
-        await leading;
-        // Another server now leads: it must not find this one's runs still going, so no grace period.
-        await stopLeading(0);
-      })();
-    },
-    onFollowing: () => readiness.pass('informers'),
-  });
-  await leadership.start();
-
+  const elector = config.leaderElection
+    ? new LeaderElector({
+        client,
+        namespace: config.namespace,
+        name: config.leaseName,
+        identity: config.identity,
+        leaseDurationMs: config.leaseDuration,
+        renewDeadlineMs: config.leaseRenewDeadline,
+        retryPeriodMs: config.leaseRetryPeriod,
+        clock,
+        logger: logger.child({ component: 'leader-election' }),
+      })
+    : undefined;
+  let soleLeader = false;
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       readiness.fail('shutdown', 'shutting down');
       await leading;
       await stopLeading(config.shutdownTimeout);
-      await leadership.stop();
+      await elector?.stop();
+      soleLeader = false;
+      await recorder.flush();
       await http.close();
       await locations.close();
       logger.info('server stopped');
@@ -251,12 +246,43 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     })();
     return stopping;
   };
+  const lead = (): void => {
+    readiness.pass('leader-election');
+    leading = startLeading().catch((err: unknown) => {
+      failure = `cannot start the controllers: ${errorMessage(err)}`;
+      logger.error({ err: errorMessage(err) }, failure);
+      void stop();
+    });
+  };
+
+  if (elector) {
+    void elector.run({
+      onStartedLeading: lead,
+      onNewLeader: () => {
+        readiness.pass('leader-election');
+        // A follower has no informers to sync: it is ready to serve its endpoints.
+        if (!elector.isLeader) readiness.pass('informers');
+      },
+      onStoppedLeading: async () => {
+        if (stopping) return;
+        // Another server leads now (or will): it must not find this one's runs going on, so no grace period.
+        failure = 'lost the leader lease';
+        logger.warn(failure);
+        await leading;
+        await stopLeading(0);
+        void stop();
+      },
+    });
+  } else {
+    soleLeader = true;
+    lead();
+  }
 
   return {
     url: http.url,
     metrics,
     readiness,
-    isLeader: () => leadership.isLeader,
+    isLeader: () => elector?.isLeader ?? soleLeader,
     inFlight: () => ({ backups: backups.inFlight, restores: restores.inFlight }),
     done,
     get failure() {

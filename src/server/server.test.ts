@@ -8,15 +8,14 @@ import { pino } from 'pino';
 import { ABANDONED_BACKUP_REASON } from '../controllers/abandoned-runs.ts';
 import { SHUTDOWN_REASON } from '../controllers/backup.ts';
 import { LIFEBOAT_RESOURCES } from '../controllers/resources.ts';
+import { EVENTS_RESOURCE as EVENTS, LEASES_RESOURCE as LEASES } from '../controllers/runtime/index.ts';
 import { eventually, installCrds } from '../controllers/testing.ts';
 import { connect, createDynamicClient, discoverResources } from '../kube/index.ts';
 import type { DynamicClient, KubeObject, ResourceCatalog } from '../kube/types.ts';
 import { type Kubesim, startKubesim } from '../kubesim/index.ts';
 import { backupKeys, createFsObjectStore } from '../storage/index.ts';
 import { parseServerConfig, type ServerConfigInput } from './config.ts';
-import { EVENTS } from './events.ts';
 import { startServer } from './index.ts';
-import { LEASES } from './leadership.ts';
 
 const NS = 'lifeboat';
 const logger = pino({ level: 'silent' });
