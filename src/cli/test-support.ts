@@ -92,3 +92,56 @@ export async function startCliEnv(): Promise<CliEnv> {
     },
   };
 }
+
+/**
+ * Plays the server's part for DownloadRequests in tests: serves `files` (by target kind) from a real HTTP
+ * server on 127.0.0.1 and fills in `status.downloadURL` of each new request. `stop` ends both.
+ */
+export async function serveDownloads(
+  env: CliEnv,
+  files: Partial<Record<string, Buffer>>,
+): Promise<{ stop(): Promise<void>; served: string[] }> {
+  const { createServer } = await import('node:http');
+  const served: string[] = [];
+  const server = createServer((req, res) => {
+    const kind = decodeURIComponent((req.url ?? '/').slice(1));
+    const body = files[kind];
+    served.push(kind);
+    if (!body) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const resource = lifeboatResource('DownloadRequest');
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      for await (const page of env.client.listPages(resource, { namespace: 'lifeboat' }))
+        for (const item of page.items) {
+          const request = item as {
+            metadata: { name: string };
+            spec: { target: { kind: string } };
+            status?: unknown;
+          };
+          if (request.status) continue;
+          await env.setStatus('DownloadRequest', request.metadata.name, {
+            phase: 'Processed',
+            downloadURL: `http://127.0.0.1:${port}/${request.spec.target.kind}`,
+          });
+        }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  })();
+  return {
+    served,
+    async stop() {
+      running = false;
+      await loop;
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
