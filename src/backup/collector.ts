@@ -28,7 +28,7 @@ const COHABITING: Record<string, string> = {
 export interface ListTask {
   resource: ApiResourceInfo;
   namespace?: string;
-  labelSelector: string;
+  labelSelector: string | undefined;
   /** `orderedResources` entries, fetched before the list (only on the resource's first task). */
   ordered?: { namespace?: string; name: string }[];
 }
@@ -112,13 +112,26 @@ async function runTask(task: ListTask, ctx: CollectContext, stopped: () => boole
   if (task.ordered) await backUpOrdered(task, ctx);
   let count = 0;
   try {
-    for await (const page of ctx.client.listPages(resource, {
-      namespace: task.namespace,
-      labelSelector: task.labelSelector,
-      limit: ctx.pageSize,
-    })) {
+    const pages = ctx.client
+      .listPages(resource, {
+        namespace: task.namespace,
+        labelSelector: task.labelSelector,
+        limit: ctx.pageSize,
+      })
+      [Symbol.asyncIterator]();
+    // One page is fetched ahead, so the API server works on the next page while this one is written.
+    let next = prefetch(pages);
+    for (;;) {
+      const result = await next;
+      if (result.done) break;
+      next = prefetch(pages);
+      const page = result.value;
       checkAbort(ctx.signal);
-      if (stopped()) return;
+      if (stopped()) {
+        await next.catch(() => undefined);
+        await pages.return?.();
+        return;
+      }
       let pending: Promise<void>[] = [];
       for (const item of page.items) {
         const running = ctx.pipeline.offer(resource, item, 'listed');
@@ -169,6 +182,13 @@ async function backUpOrdered(task: ListTask, ctx: CollectContext): Promise<void>
     await ctx.pipeline.offer(task.resource, object, 'ordered');
   }
   await ctx.sink.flushed();
+}
+
+/** Starts fetching the next page; a failure surfaces when the page is awaited, never as an unhandled rejection. */
+function prefetch<T>(pages: AsyncIterator<T>): Promise<IteratorResult<T>> {
+  const next = pages.next();
+  next.catch(() => undefined);
+  return next;
 }
 
 function checkAbort(signal: AbortSignal | undefined): void {

@@ -11,16 +11,17 @@ import type { ApiResourceInfo, KubeObject, ResourceCatalog } from '../kube/types
 import { IncludesExcludes, isGlob } from './glob.ts';
 import { buildResourceFilter, type ResourceFilter } from './resource-filter.ts';
 
-/** The exclusion label as a list selector requirement, so excluded objects never leave the API server. */
-const NOT_EXCLUDED = `${LABELS.excludeFromBackup}!=true`;
-
 /** A spec compiled against one cluster: what to list, where, with which selectors. */
 export interface BackupPlan {
   /** The namespace filter, with namespaces labelled `lifeboat.io/exclude-from-backup=true` added to the excludes. */
   namespaces: IncludesExcludes;
   resources: ResourceFilter;
-  /** Label selector strings for lists, one list per entry (several for `orLabelSelectors`). */
-  listSelectors: string[];
+  /**
+   * Label selector strings for lists, one list per entry (several for `orLabelSelectors`); `undefined` for
+   * no selector. The exclusion label is checked on each item instead: a server-side `!=` requirement
+   * costs the API server more than sending the few excluded objects.
+   */
+  listSelectors: (string | undefined)[];
   /** The user's selectors as matchers (none: everything matches). */
   selectorMatchers: ((labels: Record<string, string> | undefined) => boolean)[];
   /** Whether the user gave a label selector. */
@@ -55,15 +56,15 @@ export function compilePlan(
   const selectorObjects: LabelSelectorObject[] = spec.labelSelector
     ? [spec.labelSelector]
     : (spec.orLabelSelectors ?? []);
-  const listSelectors: string[] = [];
+  const listSelectors: (string | undefined)[] = [];
   const selectorMatchers: BackupPlan['selectorMatchers'] = [];
   for (const object of selectorObjects) {
     const selector = labelSelectorFromObject(object);
     const text = formatLabelSelector(selector);
-    listSelectors.push(text ? `${text},${NOT_EXCLUDED}` : NOT_EXCLUDED);
+    listSelectors.push(text || undefined);
     selectorMatchers.push(compileLabelSelector(selector));
   }
-  if (listSelectors.length === 0) listSelectors.push(NOT_EXCLUDED);
+  if (listSelectors.length === 0) listSelectors.push(undefined);
 
   const namespaceObjects = new Map<string, KubeObject>();
   for (const ns of allNamespaces) {

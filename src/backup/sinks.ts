@@ -18,7 +18,7 @@ export class TarballSink implements ItemSink {
   }
 
   write(resource: ApiResourceInfo, namespace: string | undefined, name: string, item: KubeObject): void {
-    const json = Buffer.from(JSON.stringify(item));
+    const json = JSON.stringify(item);
     try {
       this.#writer.writeItem(
         { groupResource: resource.groupResource, version: resource.version, namespace, name },
