@@ -7,6 +7,8 @@ import { join } from 'node:path';
  * Holds the bodies of tarball entries: in memory up to a byte budget, then appended to one temporary file,
  * so a restore of a large backup keeps its memory bounded. Read back by the slot `add` returned.
  */
+const BATCH_BYTES = 1024 * 1024;
+
 export class ItemSpool {
   readonly #memoryBudget: number;
   readonly #tempParent: string;
@@ -15,6 +17,9 @@ export class ItemSpool {
   #dir: string | undefined;
   #file: FileHandle | undefined;
   #fileBytes = 0;
+  #written = 0;
+  #batch: Buffer[] = [];
+  #batchBytes = 0;
   #closed = false;
 
   constructor(options: { memoryBytes: number; tempDir?: string }) {
@@ -22,18 +27,40 @@ export class ItemSpool {
     this.#tempParent = options.tempDir ?? tmpdir();
   }
 
-  /** Stores a body; returns the slot to read it back with. Negative slots live in the file. */
+  /** Stores a body; returns the slot to read it back with. Slots with `memoryIndex` -1 live in the file. */
   async add(body: Buffer): Promise<SpoolSlot> {
     if (this.#memoryBytes + body.length <= this.#memoryBudget) {
       this.#memory.push(body);
       this.#memoryBytes += body.length;
       return { memoryIndex: this.#memory.length - 1, offset: 0, length: body.length };
     }
-    const file = await this.#openFile();
+    // Spilled bodies are appended in batches: one write per MiB, not one per item.
     const offset = this.#fileBytes;
     this.#fileBytes += body.length;
-    await file.write(body, 0, body.length, offset);
+    this.#batch.push(body);
+    this.#batchBytes += body.length;
+    if (this.#batchBytes >= BATCH_BYTES) await this.#flushBatch();
     return { memoryIndex: -1, offset, length: body.length };
+  }
+
+  /** Writes what is batched; call before reading. */
+  async seal(): Promise<void> {
+    await this.#flushBatch();
+  }
+
+  async #flushBatch(): Promise<void> {
+    if (this.#batch.length === 0) return;
+    const data = Buffer.concat(this.#batch);
+    const offset = this.#written;
+    this.#batch = [];
+    this.#batchBytes = 0;
+    this.#written += data.length;
+    const file = await this.#openFile();
+    let done = 0;
+    while (done < data.length) {
+      const { bytesWritten } = await file.write(data, done, data.length - done, offset + done);
+      done += bytesWritten;
+    }
   }
 
   async read(slot: SpoolSlot): Promise<Buffer> {

@@ -40,6 +40,7 @@ export interface RestoreRunOptions {
 }
 
 const DIFF_EXCERPT = 12;
+const SETTLED: Promise<void> = Promise.resolve();
 const NAMESPACE_TERMINATING_TIMEOUT_MS = 120_000;
 const BUILTIN_GROUPS = new Set(['', 'apps', 'batch', 'autoscaling', 'policy']);
 
@@ -71,6 +72,8 @@ export class RestoreRun {
   readonly #planWarnings: string[] = [];
   readonly #planErrors: string[] = [];
   #excluded = 0;
+  readonly #resourceMatches = new Map<string, boolean>();
+  readonly #targets = new Map<string, ApiResourceInfo | undefined>();
   readonly #summary = { create: 0, update: 0, skip: 0, conflict: 0 };
 
   constructor(options: RestoreRunOptions) {
@@ -154,6 +157,8 @@ export class RestoreRun {
     if (this.#dryRun || !this.#o.deps.discover) return;
     this.#catalog = await this.#o.deps.discover();
     this.#selection.resources.useCatalog(this.#catalog);
+    this.#resourceMatches.clear();
+    this.#targets.clear();
     this.#statusFilter = this.#makeStatusFilter();
     this.#actions = this.#o.bindActions(this.#catalog);
     this.#index(backupResources(this.#o.index, this.#catalog));
@@ -166,6 +171,16 @@ export class RestoreRun {
     return new ResourceFilter(rs.includedResources, rs.excludedResources, this.#catalog);
   }
 
+  /** The resource filter, answered once per resource (it resolves names through discovery). */
+  #resourceSelected(groupResource: string): boolean {
+    let selected = this.#resourceMatches.get(groupResource);
+    if (selected === undefined) {
+      selected = this.#selection.resources.matches(groupResource);
+      this.#resourceMatches.set(groupResource, selected);
+    }
+    return selected;
+  }
+
   /** Namespace and cluster-scope filters (labels need the object, checked later). */
   #selected(groupResource: string, item: IndexedItem): boolean {
     if (item.namespace !== undefined) return this.#selection.namespaces.matches(item.namespace);
@@ -175,7 +190,7 @@ export class RestoreRun {
 
   async #restoreItem(item: IndexedItem, resource: BackupResource, chain: Set<string>): Promise<void> {
     const groupResource = resource.groupResource;
-    if (!this.#selection.resources.matches(groupResource) || !this.#selected(groupResource, item)) {
+    if (!this.#resourceSelected(groupResource) || !this.#selected(groupResource, item)) {
       this.#excluded++;
       return;
     }
@@ -188,7 +203,11 @@ export class RestoreRun {
     const started = this.#started.get(key);
     if (started) return started;
     const ctx: ItemContext = { item, groupResource, sourceNamespace, targetNamespace, targetName };
-    const running = this.#restoreOnce(ctx, new Set([...chain, key])).finally(() => this.#o.progress.done());
+    const running = this.#restoreOnce(ctx, new Set([...chain, key])).finally(() => {
+      this.#o.progress.done();
+      // A settled entry only marks the key as done; dropping the item's promise keeps 100,000 of them cheap.
+      this.#started.set(key, SETTLED);
+    });
     this.#started.set(key, running);
     return running;
   }
@@ -468,10 +487,15 @@ export class RestoreRun {
   }
 
   #resourceFor(groupResource: string, apiVersion: string | undefined): ApiResourceInfo | undefined {
-    const served = targetResourceFor(this.#catalog, groupResource, apiVersion);
-    if (served) return served;
+    const key = `${groupResource}|${apiVersion ?? ''}`;
+    if (this.#targets.has(key)) return this.#targets.get(key);
     const version = apiVersion?.split('/').pop();
-    return this.#crdResources.get(groupResource)?.find((r) => r.version === version);
+    const target =
+      targetResourceFor(this.#catalog, groupResource, apiVersion) ??
+      this.#crdResources.get(groupResource)?.find((r) => r.version === version);
+    // Unresolved answers are not cached: a CRD restored later in this run may make them resolve.
+    if (target) this.#targets.set(key, target);
+    return target;
   }
 
   #unservedMessage(groupResource: string, apiVersion: string | undefined): string {

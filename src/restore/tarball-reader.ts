@@ -126,11 +126,18 @@ export async function readTarball(
   }
   try {
     await Promise.all([
-      pipeline(source, createGunzip(), new InflateLimit(limits.maxTotalBytes), extractor, {
-        signal: options.signal,
-      }),
+      pipeline(
+        source,
+        createGunzip({ chunkSize: 128 * 1024 }),
+        new InflateLimit(limits.maxTotalBytes),
+        extractor,
+        {
+          signal: options.signal,
+        },
+      ),
       consume,
     ]);
+    await spool.seal();
   } catch (err) {
     extractor.destroy();
     source.destroy();
