@@ -1,5 +1,11 @@
 import type { Logger } from 'pino';
-import { type Backup, type DeleteBackupRequestStatus, LABELS, validateResource } from '../api/index.ts';
+import {
+  type Backup,
+  type BackupStorageLocation,
+  type DeleteBackupRequestStatus,
+  LABELS,
+  validateResource,
+} from '../api/index.ts';
 import { errorMessage, isLifeboatError } from '../core/errors.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { backupKeys, type ObjectStore, restoreKeys } from '../storage/index.ts';
@@ -61,39 +67,11 @@ export class DeleteBackupRequestReconciler implements Reconciler {
 
     const backupName = String((request.spec as { backupName?: unknown } | undefined)?.backupName ?? '');
     const log = ctx.logger.child({ controller: this.name, request: name, backup: backupName });
-    if (backupName === '')
-      return this.#finish(request, ['spec.backupName: the backup to delete is not named'], log);
-    const object = await ctx.client.get(LIFEBOAT_RESOURCES.Backup, ctx.namespace, backupName);
-    if (object === undefined) return this.#finish(request, [`backup "${backupName}" not found`], log);
-    const parsed = validateResource('Backup', object);
-    if (!parsed.ok) return this.#finish(request, [`backup "${backupName}" is not a valid Backup`], log);
-    const backup = parsed.value;
+    const target = await this.#target(backupName);
+    if ('refusal' in target) return this.#finish(request, [target.refusal], log);
+    const { backup, bsl } = target;
     const formerPhase = backup.status?.phase;
-    if (formerPhase === 'InProgress')
-      return this.#finish(
-        request,
-        [`backup "${backupName}" is still in progress; delete it once it finishes`],
-        log,
-      );
-    const locationName =
-      backup.spec.storageLocation || backup.metadata.labels?.[LABELS.storageLocation] || '';
-    const bsl = locationName ? await ctx.locations.get(locationName) : undefined;
-    if (bsl === undefined)
-      return this.#finish(
-        request,
-        [`backup storage location "${locationName}" of backup "${backupName}" not found`],
-        log,
-      );
-    if (bsl.spec.accessMode === 'ReadOnly')
-      return this.#finish(request, [`backup storage location "${locationName}" is ReadOnly`], log);
-    if (bsl.status?.phase === 'Unavailable')
-      return this.#finish(
-        request,
-        [
-          `backup storage location "${locationName}" is unavailable: ${bsl.status.message ?? 'unknown reason'}`,
-        ],
-        log,
-      );
+    const locationName = bsl.metadata.name ?? '';
 
     const labels = { schedule: backup.metadata.labels?.[LABELS.scheduleName], location: locationName };
     await ctx.client.patch(this.resource, ctx.namespace, name, 'merge', {
@@ -110,24 +88,7 @@ export class DeleteBackupRequestReconciler implements Reconciler {
     ctx.metrics.deletionAttempted(labels);
     log.info({ location: locationName }, 'deleting backup');
 
-    const errors: string[] = [];
-    let store: ObjectStore | undefined;
-    try {
-      store = await ctx.locations.store(bsl);
-    } catch (err) {
-      errors.push(`cannot reach backup storage location "${locationName}": ${errorMessage(err)}`);
-    }
-    if (store) {
-      for (const hook of this.#options.beforeDeleteBackup ?? []) {
-        try {
-          errors.push(...((await hook({ backup, store, logger: log })) ?? []));
-        } catch (err) {
-          errors.push(errorMessage(err));
-        }
-      }
-      if (errors.length === 0) errors.push(...(await deleteUnder(store, backupKeys(backupName).dir)));
-      if (errors.length === 0) errors.push(...(await this.#deleteRestores(backupName, store)));
-    }
+    const errors = await this.#deleteData(backup, bsl, log);
     if (errors.length === 0) {
       try {
         await ctx.client.delete(LIFEBOAT_RESOURCES.Backup, ctx.namespace, backupName);
@@ -144,6 +105,56 @@ export class DeleteBackupRequestReconciler implements Reconciler {
     const result = await this.#finish(request, errors, log);
     if (errors.length === 0) await this.#deleteOlderRequests(backupName, name);
     return result;
+  }
+
+  /** The hooks, then the backup's objects, then its restores; stops at the first step that reports errors. */
+  async #deleteData(backup: Backup, bsl: BackupStorageLocation, log: Logger): Promise<string[]> {
+    const backupName = backup.metadata.name ?? '';
+    const locationName = bsl.metadata.name ?? '';
+    const errors: string[] = [];
+    let store: ObjectStore | undefined;
+    try {
+      store = await this.#ctx.locations.store(bsl);
+    } catch (err) {
+      errors.push(`cannot reach backup storage location "${locationName}": ${errorMessage(err)}`);
+    }
+    if (!store) return errors;
+    for (const hook of this.#options.beforeDeleteBackup ?? []) {
+      try {
+        errors.push(...((await hook({ backup, store, logger: log })) ?? []));
+      } catch (err) {
+        errors.push(errorMessage(err));
+      }
+    }
+    if (errors.length === 0) errors.push(...(await deleteUnder(store, backupKeys(backupName).dir)));
+    if (errors.length === 0) errors.push(...(await this.#deleteRestores(backupName, store)));
+    return errors;
+  }
+
+  /** The backup and its location, or why the request must be refused. */
+  async #target(
+    backupName: string,
+  ): Promise<{ backup: Backup; bsl: BackupStorageLocation } | { refusal: string }> {
+    const ctx = this.#ctx;
+    if (backupName === '') return { refusal: 'spec.backupName: the backup to delete is not named' };
+    const object = await ctx.client.get(LIFEBOAT_RESOURCES.Backup, ctx.namespace, backupName);
+    if (object === undefined) return { refusal: `backup "${backupName}" not found` };
+    const parsed = validateResource('Backup', object);
+    if (!parsed.ok) return { refusal: `backup "${backupName}" is not a valid Backup` };
+    const backup = parsed.value;
+    if (backup.status?.phase === 'InProgress')
+      return { refusal: `backup "${backupName}" is still in progress; delete it once it finishes` };
+    const location = backup.spec.storageLocation || backup.metadata.labels?.[LABELS.storageLocation] || '';
+    const bsl = location ? await ctx.locations.get(location) : undefined;
+    if (bsl === undefined)
+      return { refusal: `backup storage location "${location}" of backup "${backupName}" not found` };
+    if (bsl.spec.accessMode === 'ReadOnly')
+      return { refusal: `backup storage location "${location}" is ReadOnly` };
+    if (bsl.status?.phase === 'Unavailable')
+      return {
+        refusal: `backup storage location "${location}" is unavailable: ${bsl.status.message ?? 'unknown reason'}`,
+      };
+    return { backup, bsl };
   }
 
   /** Deletes every Restore made from `backupName`, and its objects in storage. */

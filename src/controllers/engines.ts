@@ -42,6 +42,8 @@ export interface RestoreRunDeps {
   concurrency?: number;
   onProgress?: (progress: { totalItems: number; itemsRestored: number }) => void;
   signal?: AbortSignal;
+  /** Re-reads discovery (after the engine created CRDs, so their custom resources resolve). */
+  discover?: () => Promise<ResourceCatalog>;
 }
 
 export interface RestoreEngine {

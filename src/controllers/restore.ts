@@ -136,42 +136,7 @@ export class RestoreReconciler implements Reconciler {
     if (!restore.spec.dryRun) ctx.metrics.restoreStarted(labels);
     log.info({ backup: backupName, location, dryRun: restore.spec.dryRun === true }, 'restore started');
 
-    const progress = new ThrottledProgress<{ totalItems: number; itemsRestored: number }>(
-      async (p) => {
-        await patchStatus(ctx, this.resource, name, { progress: p });
-      },
-      this.#options.progressIntervalMs ?? 1000,
-      ctx.clock,
-      (err) => log.warn({ err: errorMessage(err) }, 'progress update failed'),
-    );
-    let status: RestoreStatus;
-    try {
-      const bsl = await ctx.locations.get(location);
-      if (bsl === undefined) throw new Error(`backup storage location ${location} disappeared`);
-      const store = await ctx.locations.store(bsl);
-      const catalog = await ctx.discover();
-      const outcome = await this.#options.engine.runRestore(
-        { ...restore, status: { ...restore.status, phase: 'InProgress', startTimestamp } },
-        {
-          catalog,
-          client: ctx.client,
-          store,
-          serverNamespace: ctx.namespace,
-          logger: log,
-          clock: ctx.clock,
-          concurrency: this.#options.concurrency,
-          onProgress: (p) => progress.report(p),
-          signal,
-        },
-      );
-      status = { ...outcome.status };
-      if (signal.aborted && status.phase !== 'Failed')
-        status = { ...status, phase: 'Failed', failureReason: reasonOf(signal) };
-    } catch (err) {
-      status = { phase: 'Failed', failureReason: signal.aborted ? reasonOf(signal) : errorMessage(err) };
-    } finally {
-      await progress.close();
-    }
+    const status = await this.#run(restore, location, startTimestamp, signal, log);
     const end = ctx.clock.now();
     status.startTimestamp ??= startTimestamp;
     status.completionTimestamp ??= timestamp(end);
@@ -201,6 +166,55 @@ export class RestoreReconciler implements Reconciler {
         items: status.progress?.itemsRestored,
       });
     log.info({ phase: outcome, failureReason: status.failureReason }, 'restore finished');
+  }
+
+  /** Runs the engine against the backup's location; never throws (a failure is a Failed status). */
+  async #run(
+    restore: Restore,
+    location: string,
+    startTimestamp: string,
+    signal: AbortSignal,
+    log: ControllerContext['logger'],
+  ): Promise<RestoreStatus> {
+    const ctx = this.#ctx;
+    const progress = new ThrottledProgress<{ totalItems: number; itemsRestored: number }>(
+      async (p) => {
+        await patchStatus(ctx, this.resource, restore.metadata.name ?? '', { progress: p });
+      },
+      this.#options.progressIntervalMs ?? 1000,
+      ctx.clock,
+      (err) => log.warn({ err: errorMessage(err) }, 'progress update failed'),
+    );
+    let status: RestoreStatus;
+    try {
+      const bsl = await ctx.locations.get(location);
+      if (bsl === undefined) throw new Error(`backup storage location ${location} disappeared`);
+      const store = await ctx.locations.store(bsl);
+      const catalog = await ctx.discover();
+      const outcome = await this.#options.engine.runRestore(
+        { ...restore, status: { ...restore.status, phase: 'InProgress', startTimestamp } },
+        {
+          catalog,
+          client: ctx.client,
+          store,
+          serverNamespace: ctx.namespace,
+          logger: log,
+          clock: ctx.clock,
+          concurrency: this.#options.concurrency,
+          onProgress: (p) => progress.report(p),
+          signal,
+          discover: ctx.discover,
+        },
+      );
+      status = { ...outcome.status };
+      if (signal.aborted && status.phase !== 'Failed')
+        status = { ...status, phase: 'Failed', failureReason: reasonOf(signal) };
+    } catch (err) {
+      status = { phase: 'Failed', failureReason: signal.aborted ? reasonOf(signal) : errorMessage(err) };
+    } finally {
+      await progress.close();
+    }
+    return status;
   }
 
   /** The backup a restore reads, or why there is none. */
