@@ -26,6 +26,18 @@ export type TransportResponse = {
 /** How long auth headers from the kubeconfig are reused before they are asked for again (tokens rotate). */
 const HEADER_TTL_MS = 60_000;
 const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
+const TLS_TRUST_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+]);
 
 type TlsAndAuth = https.RequestOptions & { headers?: Record<string, string> };
 
@@ -174,13 +186,16 @@ export class KubeTransport {
   }
 
   #networkError(req: TransportRequest, err: Error & { code?: string }): LifeboatError {
-    const what = err.code ?? err.message;
+    const what = err.code ? `${err.code} (${err.message})` : err.message;
+    // A certificate the kubeconfig does not trust will not become trusted by asking again.
+    const tls =
+      err.code !== undefined && (TLS_TRUST_CODES.has(err.code) || err.code.startsWith('ERR_TLS_CERT'));
     return new LifeboatError(
       'Unavailable',
       `${req.method} ${pathOnly(req.path)} on ${this.server}: ${what}`,
       {
         cause: err,
-        retryable: true,
+        retryable: !tls,
       },
     );
   }
