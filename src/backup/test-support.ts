@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { extract } from 'tar-stream';
 import type { Backup } from '../api/resources/backup.ts';
 import { systemClock } from '../core/clock.ts';
+import { buildCatalog, type DiscoveredResource } from '../kube/catalog.ts';
 import { connect } from '../kube/client.ts';
 import { discoverResources } from '../kube/discovery.ts';
 import { createDynamicClient } from '../kube/dynamic-client.ts';
@@ -126,4 +127,69 @@ export async function readTarball(
 
 export function gunzipJson(body: Buffer): unknown {
   return JSON.parse(gunzipSync(body).toString('utf8'));
+}
+
+const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+
+function resource(
+  plural: string,
+  kind: string,
+  namespaced: boolean,
+  shortNames: string[] = [],
+): DiscoveredResource {
+  return {
+    resource: plural,
+    singular: kind.toLowerCase(),
+    kind,
+    namespaced,
+    shortNames,
+    verbs: VERBS,
+    categories: [],
+    subresources: [],
+  };
+}
+
+/** A catalog like a small cluster's, built by the real catalog code from discovery-shaped data. */
+export function testCatalog(): ResourceCatalog {
+  return buildCatalog([
+    {
+      name: '',
+      versions: [
+        {
+          version: 'v1',
+          resources: [
+            resource('configmaps', 'ConfigMap', true, ['cm']),
+            resource('namespaces', 'Namespace', false, ['ns']),
+            resource('persistentvolumeclaims', 'PersistentVolumeClaim', true, ['pvc']),
+            resource('persistentvolumes', 'PersistentVolume', false, ['pv']),
+            resource('pods', 'Pod', true, ['po']),
+            resource('secrets', 'Secret', true),
+          ],
+        },
+      ],
+    },
+    {
+      name: 'apps',
+      versions: [{ version: 'v1', resources: [resource('deployments', 'Deployment', true, ['deploy'])] }],
+    },
+    {
+      name: 'rbac.authorization.k8s.io',
+      versions: [{ version: 'v1', resources: [resource('clusterroles', 'ClusterRole', false)] }],
+    },
+    {
+      name: 'storage.k8s.io',
+      versions: [{ version: 'v1', resources: [resource('storageclasses', 'StorageClass', false, ['sc'])] }],
+    },
+    {
+      name: 'snapshot.storage.k8s.io',
+      versions: [{ version: 'v1', resources: [resource('volumesnapshots', 'VolumeSnapshot', true, ['vs'])] }],
+    },
+    {
+      name: 'example.com',
+      versions: [
+        { version: 'v2', resources: [resource('gadgets', 'Gadget', true)] },
+        { version: 'v1', resources: [resource('gadgets', 'Gadget', true)] },
+      ],
+    },
+  ]);
 }
