@@ -46,19 +46,7 @@ function withoutRestoreLabels(object: KubeObject): KubeObject {
 
 function walk(desired: unknown, live: unknown, path: string, out: FieldDifference[], secret: boolean): void {
   if (isPlainObject(desired) && isPlainObject(live)) {
-    for (const key of Object.keys(desired).sort()) {
-      const child = childPath(path, key);
-      if (live[key] === undefined) {
-        if (desired[key] === undefined || desired[key] === null) continue;
-        out.push({ path: child, change: 'added', desired: render(desired[key], secret, child) });
-      } else walk(desired[key], live[key], child, out, secret);
-    }
-    if (STRICT_MAPS.has(path))
-      for (const key of Object.keys(live).sort())
-        if (!(key in desired)) {
-          const child = childPath(path, key);
-          out.push({ path: child, change: 'removed', live: render(live[key], secret, child) });
-        }
+    walkObject(desired, live, path, out, secret);
     return;
   }
   if (Array.isArray(desired) && Array.isArray(live)) {
@@ -81,6 +69,27 @@ function walk(desired: unknown, live: unknown, path: string, out: FieldDifferenc
       live: render(live, secret, path),
       desired: render(desired, secret, path),
     });
+}
+
+function walkObject(
+  desired: Record<string, unknown>,
+  live: Record<string, unknown>,
+  path: string,
+  out: FieldDifference[],
+  secret: boolean,
+): void {
+  for (const key of Object.keys(desired).sort()) {
+    const child = childPath(path, key);
+    if (live[key] !== undefined) walk(desired[key], live[key], child, out, secret);
+    else if (desired[key] !== undefined && desired[key] !== null)
+      out.push({ path: child, change: 'added', desired: render(desired[key], secret, child) });
+  }
+  if (!STRICT_MAPS.has(path)) return;
+  for (const key of Object.keys(live).sort()) {
+    if (key in desired) continue;
+    const child = childPath(path, key);
+    out.push({ path: child, change: 'removed', live: render(live[key], secret, child) });
+  }
 }
 
 function sameScalar(a: unknown, b: unknown): boolean {

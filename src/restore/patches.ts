@@ -63,30 +63,30 @@ function mergeObject(target: unknown, patch: unknown): unknown {
   if (directive === 'delete') return undefined;
   if (directive === 'replace') return stripDirectives(withoutKey(patch, '$patch'));
   const result: Record<string, unknown> = isObject(target) ? { ...target } : {};
-  const retain = Array.isArray(patch.$retainKeys) ? new Set(patch.$retainKeys as string[]) : undefined;
-  for (const [key, value] of Object.entries(patch)) {
-    if (key === '$patch' || key === '$retainKeys' || key.startsWith('$setElementOrder/')) continue;
-    if (key.startsWith('$deleteFromPrimitiveList/')) {
-      const field = key.slice('$deleteFromPrimitiveList/'.length);
-      const drop = new Set((Array.isArray(value) ? value : []).map((v) => JSON.stringify(v)));
-      if (Array.isArray(result[field]))
-        result[field] = (result[field] as unknown[]).filter((v) => !drop.has(JSON.stringify(v)));
-      continue;
-    }
-    if (value === null) {
-      delete result[key];
-      continue;
-    }
-    if (Array.isArray(value)) {
-      result[key] = mergeList(key, result[key], value);
-      continue;
-    }
-    const merged = mergeObject(result[key], value);
-    if (merged === undefined) delete result[key];
-    else result[key] = merged;
+  for (const [key, value] of Object.entries(patch)) mergeKey(result, key, value);
+  if (Array.isArray(patch.$retainKeys)) {
+    const retain = new Set(patch.$retainKeys as string[]);
+    for (const key of Object.keys(result)) if (!retain.has(key)) delete result[key];
   }
-  if (retain) for (const key of Object.keys(result)) if (!retain.has(key)) delete result[key];
   return result;
+}
+
+function mergeKey(result: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '$patch' || key === '$retainKeys' || key.startsWith('$setElementOrder/')) return;
+  if (key.startsWith('$deleteFromPrimitiveList/')) {
+    const field = key.slice('$deleteFromPrimitiveList/'.length);
+    const drop = new Set((Array.isArray(value) ? value : []).map((v) => JSON.stringify(v)));
+    const current = result[field];
+    if (Array.isArray(current)) result[field] = current.filter((v) => !drop.has(JSON.stringify(v)));
+    return;
+  }
+  if (value === null) {
+    delete result[key];
+    return;
+  }
+  const merged = Array.isArray(value) ? mergeList(key, result[key], value) : mergeObject(result[key], value);
+  if (merged === undefined) delete result[key];
+  else result[key] = merged;
 }
 
 function mergeList(field: string, target: unknown, patch: unknown[]): unknown[] {

@@ -16,38 +16,43 @@ export function formatPlan(
     `  ${s.create} to create, ${s.update} to update, ${s.conflict} in conflict, ${s.skip} to skip` +
       (plan.excluded > 0 ? `, ${plan.excluded} left out by the filters` : ''),
   ];
-  const groups = new Map<string, PlanEntry[]>();
-  for (const entry of plan.entries) {
-    const key = entry.namespace ?? '';
-    let list = groups.get(key);
-    if (!list) {
-      list = [];
-      groups.set(key, list);
-    }
-    list.push(entry);
-  }
+  const groups = groupByNamespace(plan.entries);
   const keys = [...groups.keys()].sort((a, b) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b)));
   for (const key of keys) {
     const entries = (groups.get(key) ?? []).filter((e) => showSkipped || e.action !== 'skip');
     if (entries.length === 0) continue;
     lines.push('', key === '' ? 'Cluster-scoped:' : `Namespace ${key}:`);
-    for (const e of entries) {
-      const reason = e.reason ? `  (${e.reason})` : '';
-      lines.push(`  ${SYMBOL[e.action]} ${e.action.padEnd(8)} ${e.gvk} ${e.name}${reason}`);
-      const diff = e.diff ?? [];
-      for (const d of diff.slice(0, maxDiff)) {
-        if (d.change === 'added') lines.push(`        + ${d.path}: ${d.desired}`);
-        else if (d.change === 'removed') lines.push(`        - ${d.path}: ${d.live}`);
-        else lines.push(`        ~ ${d.path}: ${d.live} → ${d.desired}`);
-      }
-      const total = e.diffCount ?? diff.length;
-      if (total > Math.min(diff.length, maxDiff))
-        lines.push(`        … ${total - Math.min(diff.length, maxDiff)} more differences`);
-    }
+    for (const e of entries) lines.push(...entryLines(e, maxDiff));
   }
   if (plan.warnings.length > 0) lines.push('', 'Warnings:', ...plan.warnings.map((w) => `  ${w}`));
   if (plan.errors.length > 0) lines.push('', 'Errors:', ...plan.errors.map((w) => `  ${w}`));
   return `${lines.join('\n')}\n`;
+}
+
+function groupByNamespace(entries: readonly PlanEntry[]): Map<string, PlanEntry[]> {
+  const groups = new Map<string, PlanEntry[]>();
+  for (const entry of entries) {
+    const key = entry.namespace ?? '';
+    const list = groups.get(key) ?? [];
+    list.push(entry);
+    groups.set(key, list);
+  }
+  return groups;
+}
+
+function entryLines(e: PlanEntry, maxDiff: number): string[] {
+  const reason = e.reason ? `  (${e.reason})` : '';
+  const lines = [`  ${SYMBOL[e.action]} ${e.action.padEnd(8)} ${e.gvk} ${e.name}${reason}`];
+  const diff = e.diff ?? [];
+  const shown = diff.slice(0, maxDiff);
+  for (const d of shown) {
+    if (d.change === 'added') lines.push(`        + ${d.path}: ${d.desired}`);
+    else if (d.change === 'removed') lines.push(`        - ${d.path}: ${d.live}`);
+    else lines.push(`        ~ ${d.path}: ${d.live} → ${d.desired}`);
+  }
+  const total = e.diffCount ?? diff.length;
+  if (total > shown.length) lines.push(`        … ${total - shown.length} more differences`);
+  return lines;
 }
 
 const SYMBOL = { create: '+', update: '~', skip: '=', conflict: '!' } as const;

@@ -57,6 +57,21 @@ export class TarballIndex {
   }
 }
 
+/** Only regular files, within the entry size limit. */
+function checkHeader(header: Header, limits: TarballLimits): void {
+  const path = header.name;
+  if (header.type !== 'file' && header.type !== 'contiguous-file')
+    throw new LifeboatError(
+      'Corrupt',
+      `backup tarball entry ${JSON.stringify(path)} is a ${header.type ?? 'special'} entry; only regular files are allowed`,
+    );
+  if ((header.size ?? 0) > limits.maxEntryBytes)
+    throw new LifeboatError(
+      'Corrupt',
+      `backup tarball entry ${JSON.stringify(path)} is ${header.size} bytes, over the limit of ${limits.maxEntryBytes}`,
+    );
+}
+
 function describe(item: ItemPathParts): string {
   return `${item.groupResource} ${item.namespace ? `${item.namespace}/` : ''}${item.name}`;
 }
@@ -91,16 +106,7 @@ export async function readTarball(
       body.resume();
       return;
     }
-    if (header.type !== 'file' && header.type !== 'contiguous-file')
-      throw new LifeboatError(
-        'Corrupt',
-        `backup tarball entry ${JSON.stringify(path)} is a ${header.type ?? 'special'} entry; only regular files are allowed`,
-      );
-    if ((header.size ?? 0) > limits.maxEntryBytes)
-      throw new LifeboatError(
-        'Corrupt',
-        `backup tarball entry ${JSON.stringify(path)} is ${header.size} bytes, over the limit of ${limits.maxEntryBytes}`,
-      );
+    checkHeader(header, limits);
     if (seen.has(path))
       throw new LifeboatError('Corrupt', `backup tarball holds entry ${JSON.stringify(path)} twice`);
     seen.add(path);
