@@ -68,7 +68,7 @@ export async function runRestore(restore: Restore, deps: RestoreDeps): Promise<R
     });
     plan = await run.execute();
   } catch (err) {
-    failureReason = errorMessage(err);
+    failureReason = deps.signal?.aborted ? 'restore canceled' : errorMessage(err);
     log.error(`restore failed: ${failureReason}`);
     if (!isLifeboatError(err)) deps.logger.error({ err }, 'restore failed unexpectedly');
   } finally {

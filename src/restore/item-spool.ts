@@ -8,12 +8,14 @@ import { join } from 'node:path';
  * so a restore of a large backup keeps its memory bounded. Read back by the slot `add` returned.
  */
 const BATCH_BYTES = 1024 * 1024;
+const SLAB_BYTES = 1024 * 1024;
 
 export class ItemSpool {
   readonly #memoryBudget: number;
   readonly #tempParent: string;
   readonly #memory: Buffer[] = [];
   #memoryBytes = 0;
+  #slabUsed = 0;
   #dir: string | undefined;
   #file: FileHandle | undefined;
   #fileBytes = 0;
@@ -29,11 +31,7 @@ export class ItemSpool {
 
   /** Stores a body; returns the slot to read it back with. Slots with `memoryIndex` -1 live in the file. */
   async add(body: Buffer): Promise<SpoolSlot> {
-    if (this.#memoryBytes + body.length <= this.#memoryBudget) {
-      this.#memory.push(body);
-      this.#memoryBytes += body.length;
-      return { memoryIndex: this.#memory.length - 1, offset: 0, length: body.length };
-    }
+    if (this.#memoryBytes + body.length <= this.#memoryBudget) return this.#addToMemory(body);
     // Spilled bodies are appended in batches: one write per MiB, not one per item.
     const offset = this.#fileBytes;
     this.#fileBytes += body.length;
@@ -63,8 +61,29 @@ export class ItemSpool {
     }
   }
 
+  /**
+   * Bodies in memory are copied into 1 MiB slabs: a slice of a parser's chunk would keep the whole chunk alive,
+   * and one Buffer per item costs more than the item.
+   */
+  #addToMemory(body: Buffer): SpoolSlot {
+    let slab = this.#memory.at(-1);
+    if (!slab || this.#slabUsed + body.length > slab.length) {
+      slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, body.length));
+      this.#memory.push(slab);
+      this.#memoryBytes += slab.length;
+      this.#slabUsed = 0;
+    }
+    body.copy(slab, this.#slabUsed);
+    const slot = { memoryIndex: this.#memory.length - 1, offset: this.#slabUsed, length: body.length };
+    this.#slabUsed += body.length;
+    return slot;
+  }
+
   async read(slot: SpoolSlot): Promise<Buffer> {
-    if (slot.memoryIndex >= 0) return this.#memory[slot.memoryIndex];
+    if (slot.memoryIndex >= 0) {
+      const slab = this.#memory[slot.memoryIndex];
+      return slab.subarray(slot.offset, slot.offset + slot.length);
+    }
     if (!this.#file) throw new Error('spool file missing');
     const buffer = Buffer.allocUnsafe(slot.length);
     let done = 0;

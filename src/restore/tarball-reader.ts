@@ -85,6 +85,14 @@ export async function readTarball(
   const spool = new ItemSpool({ memoryBytes: limits.memoryBytes, tempDir: options.tempDir });
   const index = new TarballIndex(spool);
   const seen = new Set<string>();
+  // Resource, version and namespace names repeat across thousands of entries: keep one copy of each.
+  const interned = new Map<string, string>();
+  const intern = (value: string): string => {
+    const known = interned.get(value);
+    if (known !== undefined) return known;
+    interned.set(value, value);
+    return value;
+  };
   let entries = 0;
   const extractor = extract();
   const consume = (async () => {
@@ -128,7 +136,15 @@ export async function readTarball(
     }
     const parts = parseItemPath(path);
     if (!parts) return;
-    index.items.push({ ...parts, slot: await spool.add(content) });
+    const item: IndexedItem = {
+      groupResource: intern(parts.groupResource),
+      name: parts.name,
+      slot: await spool.add(content),
+    };
+    if (parts.version !== undefined) item.version = intern(parts.version);
+    if (parts.preferred) item.preferred = true;
+    if (parts.namespace !== undefined) item.namespace = intern(parts.namespace);
+    index.items.push(item);
   }
   try {
     await Promise.all([
