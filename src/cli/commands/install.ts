@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { stringify } from 'yaml';
 import { UsageError } from '../../core/errors.ts';
 import type { InstallObject, InstallValuesInput } from '../../install/index.ts';
-import { connect } from '../../kube/client.ts';
+
 import type { StorageProvider } from '../../storage/factory.ts';
 import { keyValueMap, positiveInt } from '../flags.ts';
 import { type GlobalOptions, kubeconfigPath, serverNamespace } from '../kube/session.ts';
@@ -77,6 +77,7 @@ async function runInstall(flags: InstallFlags, command: Command, runtime: CliRun
     printDryRun(runtime, flags.output, objects);
     return;
   }
+  const { connect } = await import('../../kube/client.ts');
   const conn = connect(kubeconfigPath(globals, runtime), globals.kubeContext);
   const results = await install.applyInstall(conn, objects, {
     logger: pino({ level: 'silent' }),

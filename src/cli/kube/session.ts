@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { connect, type KubeConnection } from '../../kube/client.ts';
+import type { KubeConnection } from '../../kube/client.ts';
 import type { CliRuntime } from '../runtime.ts';
-import { createLifeboatClient, type LifeboatClient } from './lifeboat-client.ts';
+import type { LifeboatClient } from './lifeboat-client.ts';
 
 /** The server's namespace when neither `-n` nor LIFEBOAT_NAMESPACE says otherwise. */
 export const DEFAULT_NAMESPACE = 'lifeboat';
@@ -25,8 +25,15 @@ export function serverNamespace(options: GlobalOptions, runtime: CliRuntime): st
   return options.namespace || runtime.env.LIFEBOAT_NAMESPACE || DEFAULT_NAMESPACE;
 }
 
-/** Connects with the global flags of `command` (and its parents). Nothing is contacted until first use. */
-export function openSession(command: Command, runtime: CliRuntime): Session {
+/**
+ * Connects with the global flags of `command` (and its parents). Nothing is contacted until first use. The
+ * Kubernetes client library loads here, on first use, so commands that never reach a cluster start fast.
+ */
+export async function openSession(command: Command, runtime: CliRuntime): Promise<Session> {
+  const [{ connect }, { createLifeboatClient }] = await Promise.all([
+    import('../../kube/client.ts'),
+    import('./lifeboat-client.ts'),
+  ]);
   const options = command.optsWithGlobals() as GlobalOptions;
   const conn = connect(kubeconfigPath(options, runtime), options.kubeContext);
   const namespace = serverNamespace(options, runtime);

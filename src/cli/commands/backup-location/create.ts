@@ -83,7 +83,7 @@ export function registerLocationCreate(parent: Command, runtime: CliRuntime): vo
           runtime.stdout.write(locationTable([location]));
         return;
       }
-      const { client } = openSession(command, runtime);
+      const { client } = await openSession(command, runtime);
       await client.create('BackupStorageLocation', location);
       if (flags.default) await clearOtherDefaults(client, name);
       runtime.stdout.write(`Backup storage location "${name}" configured successfully.\n`);

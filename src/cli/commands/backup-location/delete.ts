@@ -23,7 +23,7 @@ export function registerLocationDelete(parent: Command, runtime: CliRuntime): vo
         flags: { all?: boolean; selector?: string; confirm?: boolean },
         command: Command,
       ) => {
-        const { client } = openSession(command, runtime);
+        const { client } = await openSession(command, runtime);
         const locations = await selectObjects(client, 'BackupStorageLocation', names, {
           selector: flags.selector,
           all: flags.all,

@@ -23,7 +23,7 @@ export function registerLocationGet(parent: Command, runtime: CliRuntime): void 
         flags: { selector?: string; default?: boolean; output: OutputFormat },
         command: Command,
       ) => {
-        const { client } = openSession(command, runtime);
+        const { client } = await openSession(command, runtime);
         const all = await selectObjects(client, 'BackupStorageLocation', names, { selector: flags.selector });
         const locations = (flags.default ? all.filter((l) => l.spec.default) : all).sort((a, b) =>
           (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),

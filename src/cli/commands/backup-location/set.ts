@@ -35,7 +35,7 @@ export function registerLocationSet(parent: Command, runtime: CliRuntime): void 
     .action(async (name: string, flags: SetFlags, command: Command) => {
       if (flags.default === undefined && !flags.credential && !flags.cacert)
         throw new UsageError('nothing to set: give --default, --credential or --cacert');
-      const { client } = openSession(command, runtime);
+      const { client } = await openSession(command, runtime);
       const location = await client.get('BackupStorageLocation', name);
       if (!location)
         throw new LifeboatError(

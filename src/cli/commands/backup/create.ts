@@ -228,7 +228,7 @@ async function runBackupCreate(
     const backup = checkResource('Backup', buildBackup(nameArg, flags), BACKUP_FLAG_OF_FIELD);
     if (flags.output) return printBackup(runtime, flags.output, backup);
   }
-  const session = openSession(command, runtime);
+  const session = await openSession(command, runtime);
   const template = flags.fromSchedule ? await scheduleTemplate(session, flags.fromSchedule) : undefined;
   const name = nameArg ?? timestampedName(flags.fromSchedule ?? '', runtime.clock.now());
   const backup = checkResource('Backup', buildBackup(name, flags, template), BACKUP_FLAG_OF_FIELD);

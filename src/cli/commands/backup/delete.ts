@@ -21,7 +21,7 @@ export function registerBackupDelete(backup: Command, runtime: CliRuntime): void
         flags: { all?: boolean; selector?: string; confirm?: boolean },
         command: Command,
       ) => {
-        const { client } = openSession(command, runtime);
+        const { client } = await openSession(command, runtime);
         const backups = await selectObjects(client, 'Backup', names, {
           selector: flags.selector,
           all: flags.all,

@@ -154,7 +154,7 @@ export function registerBackupDescribe(backup: Command, runtime: CliRuntime): vo
     .option('-l, --selector <selector>', 'only backups whose labels match')
     .option('--details', 'also show the resource list and each error and warning (downloads them)')
     .action(async (names: string[], flags: { selector?: string; details?: boolean }, command: Command) => {
-      const { client } = openSession(command, runtime);
+      const { client } = await openSession(command, runtime);
       const backups = newestFirst(await selectObjects(client, 'Backup', names, { selector: flags.selector }));
       const texts: string[] = [];
       for (const b of backups) {

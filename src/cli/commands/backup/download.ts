@@ -22,7 +22,7 @@ export function registerBackupDownload(backup: Command, runtime: CliRuntime): vo
         flags: { output?: string; force?: boolean; timeout: number },
         command: Command,
       ) => {
-        const { client } = openSession(command, runtime);
+        const { client } = await openSession(command, runtime);
         const path = resolve(flags.output ?? `${name}-data.tar.gz`);
         if (existsSync(path)) {
           if (!flags.force) throw new UsageError(`file ${path} already exists; use --force to overwrite it`);

@@ -17,7 +17,7 @@ export function registerBackupGet(backup: Command, runtime: CliRuntime): void {
         .argParser(parseOutputFormat),
     )
     .action(async (names: string[], flags: { selector?: string; output: OutputFormat }, command: Command) => {
-      const { client } = openSession(command, runtime);
+      const { client } = await openSession(command, runtime);
       const backups = newestFirst(await selectObjects(client, 'Backup', names, { selector: flags.selector }));
       if (printStructured(runtime.stdout, flags.output, backups, names.length === 1)) return;
       if (backups.length === 0) {

@@ -12,7 +12,7 @@ export function registerBackupLogs(backup: Command, runtime: CliRuntime): void {
     .description('print the log of a backup')
     .option('--timeout <seconds>', 'how long to wait for the download URL', positiveInt('--timeout'), 60)
     .action(async (name: string, flags: { timeout: number }, command: Command) => {
-      const { client } = openSession(command, runtime);
+      const { client } = await openSession(command, runtime);
       const backup = await client.get('Backup', name);
       if (!backup)
         throw new LifeboatError('NotFound', `backup "${name}" not found in namespace ${client.namespace}`);

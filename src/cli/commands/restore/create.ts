@@ -217,7 +217,7 @@ async function runRestoreCreate(
       runtime.stdout.write(restoreTable([restore]));
     return;
   }
-  const { client } = openSession(command, runtime);
+  const { client } = await openSession(command, runtime);
   if (flags.fromBackup && !(await client.get('Backup', flags.fromBackup)))
     throw new LifeboatError(
       'NotFound',

@@ -19,7 +19,7 @@ export function registerRestoreDelete(restore: Command, runtime: CliRuntime): vo
         flags: { all?: boolean; selector?: string; confirm?: boolean },
         command: Command,
       ) => {
-        const { client } = openSession(command, runtime);
+        const { client } = await openSession(command, runtime);
         const restores = await selectObjects(client, 'Restore', names, {
           selector: flags.selector,
           all: flags.all,

@@ -109,7 +109,7 @@ export function registerRestoreDescribe(restore: Command, runtime: CliRuntime): 
     .option('-l, --selector <selector>', 'only restores whose labels match')
     .option('--details', 'also show the resource list and each error and warning (downloads them)')
     .action(async (names: string[], flags: { selector?: string; details?: boolean }, command: Command) => {
-      const { client } = openSession(command, runtime);
+      const { client } = await openSession(command, runtime);
       const restores = newestFirst(
         await selectObjects(client, 'Restore', names, { selector: flags.selector }),
       );

@@ -18,7 +18,7 @@ export function registerRestoreGet(restore: Command, runtime: CliRuntime): void 
         .argParser(parseOutputFormat),
     )
     .action(async (names: string[], flags: { selector?: string; output: OutputFormat }, command: Command) => {
-      const { client } = openSession(command, runtime);
+      const { client } = await openSession(command, runtime);
       const restores = newestFirst(
         await selectObjects(client, 'Restore', names, { selector: flags.selector }),
       );

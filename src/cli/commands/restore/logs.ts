@@ -12,7 +12,7 @@ export function registerRestoreLogs(restore: Command, runtime: CliRuntime): void
     .description('print the log of a restore')
     .option('--timeout <seconds>', 'how long to wait for the download URL', positiveInt('--timeout'), 60)
     .action(async (name: string, flags: { timeout: number }, command: Command) => {
-      const { client } = openSession(command, runtime);
+      const { client } = await openSession(command, runtime);
       if (!(await client.get('Restore', name)))
         throw new LifeboatError('NotFound', `restore "${name}" not found in namespace ${client.namespace}`);
       await withDownloadUrl(
