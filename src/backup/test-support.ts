@@ -193,3 +193,94 @@ export function testCatalog(): ResourceCatalog {
     },
   ]);
 }
+
+/** A Secret value the sample holds; it must never appear in a log. */
+export const SECRET_VALUE = 'hunter2-do-not-log';
+
+/**
+ * The sample cluster: namespaces shop, blog and skipme (labelled for exclusion); ConfigMaps (one labelled
+ * for exclusion), a Secret, a pod mounting a bound PVC and its PV, a CRD with one custom resource, a
+ * StorageClass and a ClusterRole.
+ */
+export async function seedSample(cluster: TestCluster): Promise<void> {
+  for (const ns of ['shop', 'blog', 'skipme'])
+    await cluster.create(
+      namespace(ns, ns === 'skipme' ? { 'lifeboat.io/exclude-from-backup': 'true' } : { team: ns }),
+    );
+  await cluster.create(configMap('shop', 'prices', { app: 'shop' }));
+  await cluster.create(configMap('shop', 'hidden', { 'lifeboat.io/exclude-from-backup': 'true' }));
+  await cluster.create(configMap('blog', 'theme', { app: 'blog' }));
+  await cluster.create(configMap('skipme', 'gone'));
+  await cluster.create(secret('shop', 'db', SECRET_VALUE));
+  await cluster.create({
+    apiVersion: 'v1',
+    kind: 'PersistentVolume',
+    metadata: { name: 'pv-data', labels: { tier: 'disk' } },
+    spec: {
+      capacity: { storage: '1Gi' },
+      accessModes: ['ReadWriteOnce'],
+      persistentVolumeReclaimPolicy: 'Retain',
+      hostPath: { path: '/tmp/pv-data' },
+      claimRef: { namespace: 'shop', name: 'data' },
+    },
+  });
+  const pvc = await cluster.create({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'data', namespace: 'shop' },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      resources: { requests: { storage: '1Gi' } },
+      volumeName: 'pv-data',
+      storageClassName: '',
+    },
+  });
+  const pvcs = cluster.catalog.resolve('persistentvolumeclaims')!;
+  await cluster.client.updateStatus(pvcs, { ...pvc, status: { phase: 'Bound' } });
+  await cluster.create({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'web', namespace: 'shop', labels: { app: 'shop' } },
+    spec: {
+      containers: [{ name: 'web', image: 'nginx' }],
+      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
+    },
+  });
+  await cluster.create({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'gadgets.example.com' },
+    spec: {
+      group: 'example.com',
+      scope: 'Namespaced',
+      names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget' },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        },
+      ],
+    },
+  });
+  await cluster.rediscover();
+  await cluster.create({
+    apiVersion: 'example.com/v1',
+    kind: 'Gadget',
+    metadata: { name: 'g1', namespace: 'blog' },
+    spec: { size: 1 },
+  });
+  await cluster.create({
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: { name: 'fast' },
+    provisioner: 'example.com/fast',
+  });
+  await cluster.create({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: 'reader' },
+    rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }],
+  });
+}
