@@ -185,7 +185,9 @@ class HttpDynamicClient implements DynamicClient {
     });
     let res: Awaited<ReturnType<ApiCaller['open']>>;
     try {
-      res = await this.#caller.open({ method: 'GET', path, signal, idleTimeoutMs: 0 });
+      // The server ends the watch after timeoutSeconds; silence well past that means a dead connection.
+      const idleTimeoutMs = (timeoutSeconds + 60) * 1000;
+      res = await this.#caller.open({ method: 'GET', path, signal, idleTimeoutMs });
     } catch (err) {
       if (signal.aborted) return;
       throw err;
