@@ -93,9 +93,15 @@ export function parseServerConfig(input: ServerConfigInput): ServerConfig {
     const field = issue.path.join('.');
     throw new LifeboatError('Usage', `server configuration ${field}: ${issue.message}`, { field });
   }
+  const data = { ...result.data };
+  // A short lease shortens what follows it, so `--lease-duration 2s` alone makes a valid set.
+  if (data.leaseRenewDeadline >= data.leaseDuration)
+    data.leaseRenewDeadline = Math.floor((data.leaseDuration * 2) / 3);
+  if (data.leaseRetryPeriod >= data.leaseRenewDeadline)
+    data.leaseRetryPeriod = Math.max(1, Math.floor(data.leaseRenewDeadline / 4));
   return Object.freeze({
-    ...result.data,
-    disableControllers: Object.freeze([...result.data.disableControllers]),
+    ...data,
+    disableControllers: Object.freeze([...data.disableControllers]),
   }) as ServerConfig;
 }
 

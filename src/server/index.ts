@@ -91,20 +91,6 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     env: deps.env,
     logger: logger.child({ component: 'storage-locations' }),
   });
-  const http = await startHttpEndpoints({
-    address: config.metricsAddress,
-    metrics,
-    readiness,
-    tokens,
-    logger: logger.child({ component: 'http' }),
-    openDownload: async (grant) => {
-      const bsl = await locations.get(grant.location);
-      if (bsl === undefined)
-        throw new LifeboatError('NotFound', `backup storage location ${grant.location} not found`);
-      return (await locations.store(bsl)).get(grant.key);
-    },
-  });
-  if (!publicUrl) publicUrl = http.url;
 
   const recorder = new EventRecorder({
     client,
@@ -229,6 +215,21 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
         logger: logger.child({ component: 'leader-election' }),
       })
     : undefined;
+  // Everything that can refuse the configuration has run: now listen.
+  const http = await startHttpEndpoints({
+    address: config.metricsAddress,
+    metrics,
+    readiness,
+    tokens,
+    logger: logger.child({ component: 'http' }),
+    openDownload: async (grant) => {
+      const bsl = await locations.get(grant.location);
+      if (bsl === undefined)
+        throw new LifeboatError('NotFound', `backup storage location ${grant.location} not found`);
+      return (await locations.store(bsl)).get(grant.key);
+    },
+  });
+  if (!publicUrl) publicUrl = http.url;
   let soleLeader = false;
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {

@@ -105,10 +105,7 @@ async function runServerCommand(
     identity: flags.identity ?? `${hostname()}_${process.pid}`,
   };
   const config = parseServerConfig(input);
-  const logger = pino(
-    { level: config.logLevel, base: { component: 'lifeboat-server' } },
-    pino.destination(2),
-  );
+  const logger = pino({ level: config.logLevel, base: { service: 'lifeboat-server' } }, pino.destination(2));
   const server = await startServer(config, { logger, env: runtime.env });
   const signals = ['SIGTERM', 'SIGINT'] as const;
   const stopped = new Promise<string>((resolve) => {
