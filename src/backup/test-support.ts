@@ -56,7 +56,7 @@ export function configMap(
   ns: string,
   name: string,
   labels?: Record<string, string>,
-  data = { k: 'v' },
+  data: Record<string, string> = { k: 'v' },
 ): KubeObject {
   return {
     apiVersion: 'v1',
