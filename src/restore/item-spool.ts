@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ export class ItemSpool {
   readonly #memory: Buffer[] = [];
   #memoryBytes = 0;
   #slabUsed = 0;
+  readonly #byDigest = new Map<string, SpoolSlot>();
   #dir: string | undefined;
   #file: FileHandle | undefined;
   #fileBytes = 0;
@@ -31,6 +33,22 @@ export class ItemSpool {
 
   /** Stores a body; returns the slot to read it back with. Slots with `memoryIndex` -1 live in the file. */
   async add(body: Buffer): Promise<SpoolSlot> {
+    // Format 1.1.0 stores every object twice (legacy and preferred-version paths, same bytes): keep one copy.
+    const digest = createHash('sha1').update(body).digest('base64');
+    const known = this.#byDigest.get(digest);
+    if (known && known.length === body.length) return known;
+    const slot = await this.#store(body);
+    this.#byDigest.set(digest, slot);
+    return slot;
+  }
+
+  /** Forgets the content index once everything is added (reads do not need it). */
+  async seal(): Promise<void> {
+    this.#byDigest.clear();
+    await this.#flushBatch();
+  }
+
+  async #store(body: Buffer): Promise<SpoolSlot> {
     if (this.#memoryBytes + body.length <= this.#memoryBudget) return this.#addToMemory(body);
     // Spilled bodies are appended in batches: one write per MiB, not one per item.
     const offset = this.#fileBytes;
@@ -39,11 +57,6 @@ export class ItemSpool {
     this.#batchBytes += body.length;
     if (this.#batchBytes >= BATCH_BYTES) await this.#flushBatch();
     return { memoryIndex: -1, offset, length: body.length };
-  }
-
-  /** Writes what is batched; call before reading. */
-  async seal(): Promise<void> {
-    await this.#flushBatch();
   }
 
   async #flushBatch(): Promise<void> {

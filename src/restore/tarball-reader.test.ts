@@ -34,6 +34,8 @@ test('indexes items of both paths and reads them back, in memory and spilled to 
       const preferred = index.items.filter((i) => i.preferred);
       assert.equal(preferred.length, 50);
       assert.equal(preferred[0].version, 'v1');
+      const twin = index.items.find((i) => i.name === preferred[0].name && !i.preferred);
+      assert.deepEqual(twin?.slot, preferred[0].slot, 'identical copies are stored once');
       const last = index.items.at(-1);
       assert.ok(last);
       const object = await index.object(last);

@@ -129,9 +129,23 @@ async function stopSim(sim: { child: ChildProcess }): Promise<void> {
 
 function sampleRss(): { stop(): number } {
   let peak = process.memoryUsage.rss();
+  let heap = 0;
+  let external = 0;
   const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
+    const rss = process.memoryUsage.rss();
+    if (rss > peak) {
+      peak = rss;
+      const m = process.memoryUsage();
+      heap = m.heapTotal;
+      external = m.external;
+    }
   }, 50);
+  process.on('exit', () => {
+    if (process.env.RESTORE_MEASURE_VERBOSE)
+      console.error(
+        `at peak: heapTotal ${(heap / MiB).toFixed(0)} MiB, external ${(external / MiB).toFixed(0)} MiB`,
+      );
+  });
   return {
     stop() {
       clearInterval(timer);
