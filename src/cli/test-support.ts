@@ -6,7 +6,6 @@ import type { ResourceKind } from '../api/index.ts';
 import { lifeboatResource } from '../controllers/resources.ts';
 import { systemClock } from '../core/clock.ts';
 import { connect, createDynamicClient, type DynamicClient } from '../kube/index.ts';
-import { type Kubesim, startKubesim } from '../kubesim/index.ts';
 import { runCli } from './program.ts';
 import type { CliRuntime } from './runtime.ts';
 
@@ -43,11 +42,14 @@ export async function runCaptured(
 }
 
 /**
- * A kubesim (bare API server) with Lifeboat installed by `lifeboat install` into an fs location in a temp
+ * A kubesim (bare API server, started by the test) with Lifeboat installed by `lifeboat install` into an fs location in a temp
  * directory; `run` calls the CLI against it. `stop` ends kubesim and removes the directory.
  */
+/** The part of a started kubesim the helpers use (tests start it: only tests may import kubesim). */
+export type SimHandle = { kubeconfigPath: string; stop(): Promise<void> };
+
 export type CliEnv = {
-  kubesim: Kubesim;
+  kubesim: SimHandle;
   root: string;
   client: DynamicClient;
   run(...args: string[]): Promise<CliResult>;
@@ -56,8 +58,7 @@ export type CliEnv = {
   stop(): Promise<void>;
 };
 
-export async function startCliEnv(): Promise<CliEnv> {
-  const kubesim = await startKubesim({ cluster: false });
+export async function startCliEnv(kubesim: SimHandle): Promise<CliEnv> {
   const root = mkdtempSync(join(tmpdir(), 'lifeboat-cli-'));
   const client = createDynamicClient(connect(kubesim.kubeconfigPath));
   const run = (...args: string[]) => runCaptured(['--kubeconfig', kubesim.kubeconfigPath, ...args]);

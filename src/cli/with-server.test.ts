@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { lifeboatResource } from '../controllers/resources.ts';
 import { connect, discoverResources } from '../kube/index.ts';
 import type { ResourceCatalog } from '../kube/types.ts';
+import { startKubesim } from '../kubesim/index.ts';
 import { parseServerConfig } from '../server/config.ts';
 import { type RunningServer, startServer } from '../server/index.ts';
 import { type CliEnv, startCliEnv } from './test-support.ts';
@@ -17,7 +18,7 @@ describe('the CLI with the lifeboat server running (kubesim, fs location)', () =
   let server: RunningServer;
   let catalog: ResourceCatalog;
   before(async () => {
-    env = await startCliEnv();
+    env = await startCliEnv(await startKubesim({ cluster: false }));
     catalog = await discoverResources(connect(env.kubesim.kubeconfigPath));
     await env.client.create(catalog.resolve('namespaces')!, {
       apiVersion: 'v1',

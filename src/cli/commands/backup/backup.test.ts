@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { startKubesim } from '../../../kubesim/index.ts';
 import { type CliEnv, startCliEnv } from '../../test-support.ts';
 
 describe('lifeboat backup against kubesim', () => {
   let env: CliEnv;
   before(async () => {
-    env = await startCliEnv();
+    env = await startCliEnv(await startKubesim({ cluster: false }));
   });
   after(() => env.stop());
 

@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import { lifeboatResource } from '../../../controllers/resources.ts';
+import { startKubesim } from '../../../kubesim/index.ts';
 import { type CliEnv, runCaptured, serveDownloads, startCliEnv } from '../../test-support.ts';
 
 /** Waits until the CLI has created `name` (the test then plays the server). */
@@ -19,7 +20,7 @@ async function created(env: CliEnv, kind: 'Backup' | 'Restore', name: string): P
 describe('--wait, logs, download and --details against kubesim', () => {
   let env: CliEnv;
   before(async () => {
-    env = await startCliEnv();
+    env = await startCliEnv(await startKubesim({ cluster: false }));
   });
   after(() => env.stop());
 

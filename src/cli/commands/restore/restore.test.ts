@@ -3,12 +3,13 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import { lifeboatResource } from '../../../controllers/resources.ts';
+import { startKubesim } from '../../../kubesim/index.ts';
 import { type CliEnv, runCaptured, serveDownloads, startCliEnv } from '../../test-support.ts';
 
 describe('lifeboat restore against kubesim', () => {
   let env: CliEnv;
   before(async () => {
-    env = await startCliEnv();
+    env = await startCliEnv(await startKubesim({ cluster: false }));
     await env.run('backup', 'create', 'shop-1');
     await env.setStatus('Backup', 'shop-1', { phase: 'Completed' });
   });
