@@ -6,6 +6,7 @@ import { runRestore, validateRestore } from '../restore/index.ts';
 import { backupKeys, createFsObjectStore, restoreKeys } from '../storage/index.ts';
 import { ABANDONED_BACKUP_REASON, failAbandonedRuns } from './abandoned-runs.ts';
 import { BackupReconciler } from './backup.ts';
+import { BackupSync } from './backup-sync.ts';
 import { LIFEBOAT_RESOURCES } from './resources.ts';
 import { RestoreReconciler } from './restore.ts';
 import { type ControllerTestEnv, controllerTestEnv } from './testing.ts';
@@ -155,6 +156,20 @@ describe('Backup and Restore reconcilers with the real engines', () => {
     const status = restore?.status as Status;
     assert.equal(status.phase, 'Failed');
     assert.ok(String(status.failureReason).length > 0);
+  });
+
+  test('a Restore of a backup known only to storage imports the Backup first', async () => {
+    await env.client.delete(LIFEBOAT_RESOURCES.Backup, env.namespace, 'b1');
+    const withSync = new RestoreReconciler(env.ctx, {
+      engine: { runRestore, validateRestore },
+      sync: new BackupSync(env.ctx),
+    });
+    await env.create('Restore', { metadata: { name: 'r-from-storage' }, spec: { backupName: 'b1' } });
+    await withSync.reconcile('r-from-storage');
+    assert.equal((await statusOf('Restore', 'r-from-storage')).phase, 'Completed');
+    const imported = await env.get('Backup', 'b1');
+    assert.equal((imported?.status as Status | undefined)?.phase, 'Completed');
+    assert.equal(imported?.metadata?.labels?.['lifeboat.io/storage-location'], 'default');
   });
 
   test('runs left InProgress by a dead server become Failed with a reason', async () => {

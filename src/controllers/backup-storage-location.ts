@@ -7,6 +7,7 @@ import {
 import { parseDuration } from '../core/duration.ts';
 import { errorMessage } from '../core/errors.ts';
 import { assertLocationLayout } from '../storage/index.ts';
+import type { BackupSync } from './backup-sync.ts';
 import {
   type ControllerContext,
   patchStatus,
@@ -22,6 +23,10 @@ export interface BackupStorageLocationReconcilerOptions {
   validationFrequencyMs?: number;
   /** The server's default location name: marked `spec.default` when no location is. */
   defaultLocation?: string;
+  /** Syncs backups from storage into the cluster after a successful check; no sync without it. */
+  sync?: BackupSync;
+  /** How often backups are synced when `spec.backupSyncPeriod` is unset (default 1 minute; 0 never). */
+  syncPeriodMs?: number;
 }
 
 /**
@@ -39,6 +44,7 @@ export class BackupStorageLocationReconciler implements Reconciler {
   readonly #ctx: ControllerContext;
   readonly #options: BackupStorageLocationReconcilerOptions;
   readonly #checked = new Map<string, { generation: number | undefined; at: number }>();
+  readonly #synced = new Map<string, number>();
 
   constructor(ctx: ControllerContext, options: BackupStorageLocationReconcilerOptions = {}) {
     this.#ctx = ctx;
@@ -50,6 +56,7 @@ export class BackupStorageLocationReconciler implements Reconciler {
     const object = await ctx.client.get(this.resource, ctx.namespace, name);
     if (object === undefined || object.metadata?.deletionTimestamp) {
       this.#checked.delete(name);
+      this.#synced.delete(name);
       ctx.metrics.locationRemoved(name);
       await ctx.locations.forget(name);
       return undefined;
@@ -73,20 +80,57 @@ export class BackupStorageLocationReconciler implements Reconciler {
     const now = ctx.clock.now().getTime();
     const last = this.#checked.get(name);
     const changed = last === undefined || last.generation !== bsl.metadata.generation;
-    if (!changed && frequency > 0 && now - last.at < frequency)
-      return { requeueAfterMs: last.at + frequency - now };
-    if (!changed && frequency === 0) return undefined;
-
-    let message: string | undefined;
-    try {
-      const store = await ctx.locations.store(bsl);
-      await assertLocationLayout(store);
-    } catch (err) {
-      message = errorMessage(err);
+    const checkDue = changed || (frequency > 0 && now - last.at >= frequency);
+    let available = previous.phase === 'Available';
+    if (checkDue) {
+      let message: string | undefined;
+      try {
+        await assertLocationLayout(await ctx.locations.store(bsl));
+      } catch (err) {
+        message = errorMessage(err);
+      }
+      this.#checked.set(name, { generation: bsl.metadata.generation, at: now });
+      available = message === undefined;
+      await this.#record(bsl.metadata.generation, name, previous, available, message);
     }
-    this.#checked.set(name, { generation: bsl.metadata.generation, at: now });
-    await this.#record(bsl.metadata.generation, name, previous, message === undefined, message);
-    return frequency > 0 ? { requeueAfterMs: frequency } : undefined;
+    const syncPeriod = this.#syncPeriod(bsl);
+    if (available && syncPeriod > 0 && this.#options.sync) {
+      const lastSync = this.#synced.get(name);
+      if (lastSync === undefined || now - lastSync >= syncPeriod) await this.#sync(bsl, now);
+    }
+    return this.#next(name, now, frequency, syncPeriod);
+  }
+
+  async #sync(bsl: BackupStorageLocation, now: number): Promise<void> {
+    const ctx = this.#ctx;
+    const name = bsl.metadata.name ?? '';
+    this.#synced.set(name, now);
+    try {
+      await this.#options.sync?.syncLocation(bsl, await ctx.locations.store(bsl));
+      await patchStatus(ctx, this.resource, name, { lastSyncedTime: timestamp(new Date(now)) });
+    } catch (err) {
+      ctx.logger.warn(
+        { controller: this.name, location: name, err: errorMessage(err) },
+        'backup sync failed',
+      );
+    }
+  }
+
+  /** When to come back: the sooner of the next check and the next sync, if either is periodic. */
+  #next(name: string, now: number, frequency: number, syncPeriod: number): ReconcileResult | undefined {
+    const due: number[] = [];
+    const checked = this.#checked.get(name);
+    if (frequency > 0 && checked) due.push(checked.at + frequency);
+    const synced = this.#synced.get(name);
+    if (syncPeriod > 0 && this.#options.sync) due.push((synced ?? now) + syncPeriod);
+    if (due.length === 0) return undefined;
+    return { requeueAfterMs: Math.max(0, Math.min(...due) - now) };
+  }
+
+  #syncPeriod(bsl: BackupStorageLocation): number {
+    const text = bsl.spec.backupSyncPeriod;
+    if (text === undefined || text === null || text === '') return this.#options.syncPeriodMs ?? 60_000;
+    return parseDuration(text);
   }
 
   async #record(

@@ -10,6 +10,7 @@ import {
 import { errorMessage } from '../core/errors.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { completedCondition } from './backup.ts';
+import type { BackupSync } from './backup-sync.ts';
 import {
   type ControllerContext,
   patchStatus,
@@ -24,6 +25,8 @@ import { LIFEBOAT_RESOURCES } from './resources.ts';
 
 export interface RestoreReconcilerOptions {
   engine: RestoreEngine;
+  /** Imports a backup found only in storage (another cluster's, on a shared bucket) before giving up on it. */
+  sync?: BackupSync;
   concurrency?: number;
   progressIntervalMs?: number;
 }
@@ -221,7 +224,9 @@ export class RestoreReconciler implements Reconciler {
   async #resolveBackup(restore: Restore): Promise<{ backup?: Backup; problems: string[] }> {
     const ctx = this.#ctx;
     if (restore.spec.backupName) {
-      const object = await ctx.client.get(LIFEBOAT_RESOURCES.Backup, ctx.namespace, restore.spec.backupName);
+      let object = await ctx.client.get(LIFEBOAT_RESOURCES.Backup, ctx.namespace, restore.spec.backupName);
+      if (object === undefined && (await this.#options.sync?.findAndImport(restore.spec.backupName)))
+        object = await ctx.client.get(LIFEBOAT_RESOURCES.Backup, ctx.namespace, restore.spec.backupName);
       if (object === undefined)
         return { problems: [`spec.backupName: backup "${restore.spec.backupName}" not found`] };
       const parsed = validateResource('Backup', object);

@@ -61,6 +61,8 @@ export const serverConfigSchema = z.object({
   concurrentRestores: positiveInt(1),
   /** How often every location's availability is checked, unless its `spec.validationFrequency` says otherwise. */
   storeValidationFrequency: duration('1m'),
+  /** How often backups in storage are synced into the cluster, unless a location's `spec.backupSyncPeriod` says otherwise; 0 disables. */
+  backupSyncPeriod: duration('1m'),
   /** Least time between two `status.progress` patches of one Backup or Restore. */
   progressInterval: duration('1s'),
   /** How long a DownloadRequest's URL stays valid (Velero: 10 minutes). */

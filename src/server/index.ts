@@ -4,6 +4,7 @@ import { runBackup, validateBackup } from '../backup/index.ts';
 import { failAbandonedRuns } from '../controllers/abandoned-runs.ts';
 import { BackupReconciler } from '../controllers/backup.ts';
 import { BackupStorageLocationReconciler } from '../controllers/backup-storage-location.ts';
+import { BackupSync } from '../controllers/backup-sync.ts';
 import type { ControllerContext, EventSink, Reconciler } from '../controllers/context.ts';
 import {
   type BeforeDeleteBackup,
@@ -117,7 +118,9 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     concurrency: config.itemConcurrency,
     progressIntervalMs: config.progressInterval,
   });
+  const sync = new BackupSync(ctx);
   const restores = new RestoreReconciler(ctx, {
+    sync,
     engine: deps.restoreEngine ?? { runRestore, validateRestore },
     concurrency: config.itemConcurrency,
     progressIntervalMs: config.progressInterval,
@@ -127,6 +130,8 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       reconciler: new BackupStorageLocationReconciler(ctx, {
         validationFrequencyMs: config.storeValidationFrequency,
         defaultLocation: config.defaultBackupLocation,
+        sync,
+        syncPeriodMs: config.backupSyncPeriod,
       }),
       workers: 1,
     },
