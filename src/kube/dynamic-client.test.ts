@@ -198,6 +198,7 @@ describe('createDynamicClient against kubesim', () => {
   test('an expired continue token restarts the list without repeating objects', async () => {
     for (let i = 0; i < 30; i++)
       await client.create(configmaps, configMap('b', `exp-${String(i).padStart(2, '0')}`));
+    const lists = sim.faults.add({ resource: 'configmaps', verb: 'list', latencyMs: 0 });
     const seen: string[] = [];
     let token: string | undefined;
     for await (const page of client.listPages(configmaps, { namespace: 'b', limit: 10 })) {
@@ -210,6 +211,8 @@ describe('createDynamicClient against kubesim', () => {
         }
       }
     }
+    lists.remove();
+    assert.ok(lists.hits > 3, `the list restarted (${lists.hits} list requests for 3 pages)`);
     const raw = await transportFor(conn.config).request({
       method: 'GET',
       path: `/api/v1/namespaces/b/configmaps?limit=10&continue=${token}`,

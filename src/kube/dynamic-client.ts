@@ -57,35 +57,50 @@ class HttpDynamicClient implements DynamicClient {
   }
 
   /**
-   * Pages in (namespace, name) order. When a continue token expires (410) the list starts again without it and
-   * drops what was already yielded, so callers see each object once (the later pages reflect a newer state).
+   * Pages in (namespace, name) order. The next page is requested as soon as a page arrives, so the server
+   * and the network work while the caller handles the current one (two pages in memory at most). When a
+   * continue token expires (410) the list starts again without it and drops what was already yielded, so
+   * callers see each object once (the later pages reflect a newer state).
    */
   async *listPages(resource: ApiResourceInfo, options: ListOptions = {}): AsyncIterable<ListPage> {
     const limit = options.limit ?? this.#pageSize;
-    let token: string | undefined;
-    let lastKey: ObjectKey | undefined;
-    let skipThrough: ObjectKey | undefined;
-    let restarts = 0;
-    for (;;) {
+    const fetchPage = (token: string | undefined): Promise<{ body: ListBody } | { error: unknown }> => {
       const path = withQuery(resourcePath(resource, options.namespace), {
         ...selectorQuery(options),
         limit: limit > 0 ? limit : undefined,
         continue: token,
       });
-      let body: ListBody;
-      try {
-        body = await this.#caller.json<ListBody>({ method: 'GET', path });
-      } catch (err) {
+      return this.#caller.json<ListBody>({ method: 'GET', path }).then(
+        (body) => ({ body }),
+        (error: unknown) => ({ error }),
+      );
+    };
+    let token: string | undefined;
+    let pending = fetchPage(undefined);
+    let lastKey: ObjectKey | undefined;
+    let skipThrough: ObjectKey | undefined;
+    let restarts = 0;
+    for (;;) {
+      const fetched = await pending;
+      if ('error' in fetched) {
+        const err = fetched.error;
         if (isLifeboatError(err, 'Gone') && token !== undefined && restarts < MAX_LIST_RESTARTS) {
           restarts++;
           token = undefined;
           skipThrough = lastKey;
+          pending = fetchPage(undefined);
           continue;
         }
         throw err;
       }
+      const body = fetched.body;
+      token = body.metadata?.continue || undefined;
+      if (token !== undefined) pending = fetchPage(token);
       let items = body.items ?? [];
-      if (items.length > 0) lastKey = objectKey(items[items.length - 1]);
+      if (items.length > 0) {
+        const last = objectKey(items[items.length - 1]);
+        if (lastKey === undefined || compareKeys(last, lastKey) > 0) lastKey = last;
+      }
       if (skipThrough !== undefined) {
         const after = skipThrough;
         items = items.filter((o) => compareKeys(objectKey(o), after) > 0);
@@ -95,7 +110,6 @@ class HttpDynamicClient implements DynamicClient {
         item.apiVersion ??= resource.groupVersion;
         item.kind ??= resource.kind;
       }
-      token = body.metadata?.continue || undefined;
       yield { items, resourceVersion: body.metadata?.resourceVersion ?? '', continue: token };
       if (token === undefined) return;
     }
