@@ -51,6 +51,21 @@ export async function waitForResource<K extends ResourceKind>(
   }
 }
 
+/**
+ * The `--wait` status line: `Backup "x": InProgress  [###---]  30% (3/10 items)`, or, before the server has
+ * taken the object up, a line saying it waits for that (the usual sign that no server is running).
+ */
+export function statusLine(
+  kind: string,
+  name: string,
+  phase: string | undefined,
+  done: number | undefined,
+  total: number | undefined,
+): string {
+  if (!phase || phase === 'New') return `${kind} "${name}": waiting for the lifeboat server to start it`;
+  return `${kind} "${name}": ${phase}  ${progressBar(done, total)}`;
+}
+
 /** `[##########----------]  50% (5/10 items)`, or just the count while the total is unknown. */
 export function progressBar(done: number | undefined, total: number | undefined, width = 30): string {
   const d = done ?? 0;

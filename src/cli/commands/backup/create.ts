@@ -24,7 +24,7 @@ import { ProgressDisplay } from '../../output/progress.ts';
 import { type OutputFormat, parseOutputFormat, printStructured } from '../../output/resources.ts';
 import type { CliRuntime } from '../../runtime.ts';
 import { checkResource } from '../../validate.ts';
-import { progressBar, waitForResource } from '../../wait.ts';
+import { statusLine, waitForResource } from '../../wait.ts';
 import { backupTable } from './table.ts';
 
 export type BackupCreateFlags = {
@@ -278,7 +278,13 @@ export function waitForBackup(client: Session['client'], name: string, runtime: 
     display: new ProgressDisplay({ stream: runtime.stderr }),
     finished: (b) => (BACKUP_FINISHED_PHASES as readonly string[]).includes(b.status?.phase ?? ''),
     line: (b) =>
-      `Backup "${name}": ${b.status?.phase ?? 'New'}  ${progressBar(b.status?.progress?.itemsBackedUp, b.status?.progress?.totalItems)}`,
+      statusLine(
+        'Backup',
+        name,
+        b.status?.phase,
+        b.status?.progress?.itemsBackedUp,
+        b.status?.progress?.totalItems,
+      ),
   });
 }
 
@@ -297,7 +303,7 @@ function printDryRun(runtime: CliRuntime, backup: Backup): void {
     return;
   }
   runtime.stdout.write(
-    `Dry run of backup "${name}": ${summary.totalItems} items would be backed up. Nothing was written.\n\n`,
+    `Dry run of backup "${name}": ${summary.totalItems} items would be backed up. Nothing was written to storage.\n\n`,
   );
   const byCount = (m: Record<string, number> | undefined) =>
     Object.entries(m ?? {}).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
@@ -313,5 +319,8 @@ function printDryRun(runtime: CliRuntime, backup: Backup): void {
       [{ header: 'NAMESPACE' }, { header: 'ITEMS', align: 'right' }],
       byCount(summary.namespaces).map(([ns, n]) => [ns === '' ? '<cluster-scoped>' : ns, String(n)]),
     ),
+  );
+  runtime.stdout.write(
+    `\nThe Backup "${name}" records this summary; remove it with \`lifeboat backup delete ${name}\`.\n`,
   );
 }

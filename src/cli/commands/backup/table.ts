@@ -25,7 +25,7 @@ export function backupTable(backups: readonly Backup[], now: Date): string {
     ],
     backups.map((b) => [
       b.metadata.name ?? '',
-      b.status?.phase ?? 'New',
+      `${b.status?.phase ?? 'New'}${b.spec.dryRun ? ' (dry run)' : ''}`,
       String(b.status?.errors ?? 0),
       String(b.status?.warnings ?? 0),
       formatTimestamp(b.metadata.creationTimestamp),

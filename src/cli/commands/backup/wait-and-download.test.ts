@@ -56,6 +56,7 @@ describe('--wait, logs, download and --details against kubesim', () => {
     assert.equal(r.code, 1);
     assert.ok(!r.stderr.includes('\u001b'), 'no terminal escapes without a terminal');
     assert.match(r.stdout, /Backup completed with status: PartiallyFailed\./);
+    assert.match(r.stderr, /^Backup "partial": waiting for the lifeboat server to start it$/m);
   });
 
   test('backup create --dry-run prints the summary the server leaves in status', async () => {
@@ -79,6 +80,7 @@ describe('--wait, logs, download and --details against kubesim', () => {
     assert.match(r.stdout, /^configmaps\s+4$/m);
     assert.match(r.stdout, /^deployments\.apps\s+3$/m);
     assert.match(r.stdout, /^shop\s+7$/m);
+    assert.match((await env.run('backup', 'get', 'plan')).stdout, /plan\s+Completed \(dry run\)/);
   });
 
   test('logs, download and describe --details go through DownloadRequests', async () => {

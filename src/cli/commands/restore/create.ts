@@ -26,7 +26,7 @@ import { ProgressDisplay } from '../../output/progress.ts';
 import { type OutputFormat, parseOutputFormat, printStructured } from '../../output/resources.ts';
 import type { CliRuntime } from '../../runtime.ts';
 import { checkResource } from '../../validate.ts';
-import { progressBar, waitForResource } from '../../wait.ts';
+import { statusLine, waitForResource } from '../../wait.ts';
 import { restoreTable } from './table.ts';
 
 export type RestoreCreateFlags = {
@@ -269,7 +269,13 @@ export function waitForRestore(client: LifeboatClient, name: string, runtime: Cl
     display: new ProgressDisplay({ stream: runtime.stderr }),
     finished: (r) => (RESTORE_FINISHED_PHASES as readonly string[]).includes(r.status?.phase ?? ''),
     line: (r) =>
-      `Restore "${name}": ${r.status?.phase ?? 'New'}  ${progressBar(r.status?.progress?.itemsRestored, r.status?.progress?.totalItems)}`,
+      statusLine(
+        'Restore',
+        name,
+        r.status?.phase,
+        r.status?.progress?.itemsRestored,
+        r.status?.progress?.totalItems,
+      ),
   });
 }
 
