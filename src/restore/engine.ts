@@ -12,7 +12,7 @@ import { ProgressTracker } from './progress.ts';
 import { RestoreLog } from './restore-log.ts';
 import { RestoreRun } from './restore-run.ts';
 import { resolveBackup } from './source.ts';
-import { DEFAULT_TARBALL_LIMITS, readTarball, type TarballIndex } from './tarball-reader.ts';
+import { DEFAULT_TARBALL_LIMITS, readTarball } from './tarball-reader.ts';
 import type { RestoreDeps, RestoreOutcome, RestorePlan } from './types.ts';
 
 /**
@@ -24,56 +24,24 @@ import type { RestoreDeps, RestoreOutcome, RestorePlan } from './types.ts';
 export async function runRestore(restore: Restore, deps: RestoreDeps): Promise<RestoreOutcome> {
   const restoreName = restore.metadata?.name ?? '';
   const startTimestamp = deps.clock.now().toISOString();
-  const log = new RestoreLog(deps.logger.child({ restore: restoreName }), () => deps.clock.now());
-  const results = new ResultsCollector();
-  const resourceList = new ResourceList();
-  const progress = new ProgressTracker(deps.onProgress, deps.clock, deps.progressIntervalMs ?? 1000);
   const dryRun = restore.spec.dryRun === true;
+  const out: RunState = {
+    log: new RestoreLog(deps.logger.child({ restore: restoreName }), () => deps.clock.now()),
+    results: new ResultsCollector(),
+    resourceList: new ResourceList(),
+    progress: new ProgressTracker(deps.onProgress, deps.clock, deps.progressIntervalMs ?? 1000),
+    backupName: restore.spec.backupName ?? '',
+  };
   let plan: RestorePlan | undefined;
   let failureReason: string | undefined;
-  let index: TarballIndex | undefined;
-  let backupName = restore.spec.backupName ?? '';
   try {
-    const backup = await resolveBackup(restore, deps.store);
-    backupName = backup.name;
-    log.info(`restoring from backup ${backupName}${dryRun ? ' (dry run)' : ''}`);
-    const modifiers = await loadModifiers(restore, deps);
-    const storageClassMapping = await findPluginConfig(
-      deps.client,
-      deps.catalog,
-      deps.serverNamespace,
-      CHANGE_STORAGE_CLASS_LABEL,
-    );
-    const limits = { ...DEFAULT_TARBALL_LIMITS, ...deps.tarballLimits };
-    const source = await deps.store.get(backupKeys(backupName).contents);
-    index = await readTarball(source, limits, { tempDir: deps.tempDir, signal: deps.signal });
-    log.info(
-      `backup tarball read: ${index.items.length} entries, format ${index.formatVersion ?? 'unknown'}`,
-    );
-    const actions = [
-      ...builtinActions({ namespaceMapping: restore.spec.namespaceMapping ?? {}, storageClassMapping }),
-      ...(deps.actions ?? []),
-    ];
-    const run = new RestoreRun({
-      restore,
-      backupName,
-      deps,
-      index,
-      log,
-      results,
-      resourceList,
-      progress,
-      modifiers,
-      bindActions: (catalog: ResourceCatalog) => bindActions(actions, catalog),
-    });
-    plan = await run.execute();
+    plan = await restoreFromBackup(restore, deps, out);
   } catch (err) {
     failureReason = deps.signal?.aborted ? 'restore canceled' : errorMessage(err);
-    log.error(`restore failed: ${failureReason}`);
+    out.log.error(`restore failed: ${failureReason}`);
     if (!isLifeboatError(err)) deps.logger.error({ err }, 'restore failed unexpectedly');
-  } finally {
-    await index?.close();
   }
+  const { log, results, resourceList, progress } = out;
   progress.flush();
   const phase = failureReason ? 'Failed' : results.errorCount > 0 ? 'PartiallyFailed' : 'Completed';
   log.info(`restore ${phase}: ${results.warningCount} warnings, ${results.errorCount} errors`);
@@ -92,7 +60,9 @@ export async function runRestore(restore: Restore, deps: RestoreDeps): Promise<R
       log: await log.finish(),
       results: results.toJSON(),
       resourceList: dryRun ? undefined : resourceList,
-      plan: dryRun ? (plan ?? emptyPlan(restore, backupName, deps.clock.now(), failureReason)) : undefined,
+      plan: dryRun
+        ? (plan ?? emptyPlan(restore, out.backupName, deps.clock.now(), failureReason))
+        : undefined,
     });
   } catch (err) {
     deps.logger.error({ err: errorMessage(err) }, 'could not upload the restore results');
@@ -101,6 +71,59 @@ export async function runRestore(restore: Restore, deps: RestoreDeps): Promise<R
     status.failureReason ??= `could not upload the restore results: ${errorMessage(err)}`;
   }
   return { status };
+}
+
+interface RunState {
+  log: RestoreLog;
+  results: ResultsCollector;
+  resourceList: ResourceList;
+  progress: ProgressTracker;
+  backupName: string;
+}
+
+/** Resolves the backup, loads the configuration ConfigMaps, reads the tarball and runs the tiers. */
+async function restoreFromBackup(
+  restore: Restore,
+  deps: RestoreDeps,
+  state: RunState,
+): Promise<RestorePlan | undefined> {
+  const backup = await resolveBackup(restore, deps.store);
+  state.backupName = backup.name;
+  state.log.info(`restoring from backup ${backup.name}${restore.spec.dryRun ? ' (dry run)' : ''}`);
+  const modifiers = await loadModifiers(restore, deps);
+  const storageClassMapping = await findPluginConfig(
+    deps.client,
+    deps.catalog,
+    deps.serverNamespace,
+    CHANGE_STORAGE_CLASS_LABEL,
+  );
+  const limits = { ...DEFAULT_TARBALL_LIMITS, ...deps.tarballLimits };
+  const source = await deps.store.get(backupKeys(backup.name).contents);
+  const index = await readTarball(source, limits, { tempDir: deps.tempDir, signal: deps.signal });
+  try {
+    state.log.info(
+      `backup tarball read: ${index.items.length} entries, format ${index.formatVersion ?? 'unknown'}`,
+    );
+    const actions = [
+      ...builtinActions({ namespaceMapping: restore.spec.namespaceMapping ?? {}, storageClassMapping }),
+      ...(deps.actions ?? []),
+    ];
+    const run = new RestoreRun({
+      restore,
+      backupName: backup.name,
+      deps,
+      index,
+      log: state.log,
+      results: state.results,
+      resourceList: state.resourceList,
+      progress: state.progress,
+      modifiers,
+      bindActions: (catalog: ResourceCatalog) => bindActions(actions, catalog),
+    });
+    return await run.execute();
+  } finally {
+    await index.close();
+  }
 }
 
 async function loadModifiers(restore: Restore, deps: RestoreDeps): Promise<CompiledModifiers | undefined> {
