@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { lifeboatResource } from '../../../controllers/resources.ts';
 import { startKubesim } from '../../../kubesim/index.ts';
-import { type CliEnv, startCliEnv } from '../../test-support.ts';
+import { type CliEnv, runCaptured, startCliEnv } from '../../test-support.ts';
 
 describe('lifeboat backup against kubesim', () => {
   let env: CliEnv;
@@ -152,7 +153,6 @@ describe('lifeboat backup against kubesim', () => {
     const r = await env.run('backup', 'delete', 'old', '--confirm');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Request to delete backup "old" submitted successfully/);
-    const { lifeboatResource } = await import('../../../controllers/resources.ts');
     const requests = [];
     for await (const page of env.client.listPages(lifeboatResource('DeleteBackupRequest'), {
       namespace: 'lifeboat',
@@ -163,5 +163,43 @@ describe('lifeboat backup against kubesim', () => {
     assert.deepEqual((requests[0] as { spec: unknown }).spec, { backupName: 'old' });
     const none = await env.run('backup', 'delete');
     assert.equal(none.code, 2, 'delete without names, --selector or --all is a usage error');
+  });
+
+  test('--from-schedule copies the schedule template, names the backup <schedule>-<time> and labels it', async () => {
+    await env.client.create(lifeboatResource('Schedule'), {
+      apiVersion: 'lifeboat.io/v1',
+      kind: 'Schedule',
+      metadata: { name: 'daily', namespace: 'lifeboat' },
+      spec: {
+        schedule: '0 1 * * *',
+        template: { includedNamespaces: ['shop'], ttl: '48h', metadata: { labels: { tier: 'gold' } } },
+      },
+    });
+    const r = await env.run('backup', 'create', '--from-schedule', 'daily');
+    assert.equal(r.code, 0, r.stderr);
+    const name = /Backup request "(daily-\d{14})"/.exec(r.stdout)?.[1];
+    assert.ok(name, r.stdout);
+    const backup = JSON.parse((await env.run('backup', 'get', name, '-o', 'json')).stdout);
+    assert.deepEqual(backup.spec, { includedNamespaces: ['shop'], ttl: '48h' });
+    assert.deepEqual(backup.metadata.labels, { tier: 'gold', 'lifeboat.io/schedule-name': 'daily' });
+    const missing = await env.run('backup', 'create', '--from-schedule', 'weekly');
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /schedule "weekly" not found/);
+  });
+
+  test('the namespace comes from -n, else LIFEBOAT_NAMESPACE; the kubeconfig from KUBECONFIG', async () => {
+    const other = await env.run('backup', 'get', '-n', 'elsewhere');
+    assert.equal(other.code, 0, other.stderr);
+    assert.match(other.stderr, /No backups found in namespace elsewhere/);
+    const fromEnv = await runCaptured(['backup', 'get'], {
+      env: { KUBECONFIG: env.kubesim.kubeconfigPath, LIFEBOAT_NAMESPACE: 'elsewhere' },
+    });
+    assert.equal(fromEnv.code, 0, fromEnv.stderr);
+    assert.match(fromEnv.stderr, /No backups found in namespace elsewhere/);
+    const home = await runCaptured(['backup', 'get', 'web'], {
+      env: { KUBECONFIG: env.kubesim.kubeconfigPath },
+    });
+    assert.equal(home.code, 0, home.stderr);
+    assert.match(home.stdout, /^web\s+New/m);
   });
 });
