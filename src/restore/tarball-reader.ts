@@ -57,6 +57,22 @@ export class TarballIndex {
   }
 }
 
+/** An entry's bytes, refusing more than `max` whatever its header claimed. */
+async function readEntryBody(body: AsyncIterable<Buffer>, path: string, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > max)
+      throw new LifeboatError(
+        'Corrupt',
+        `backup tarball entry ${JSON.stringify(path)} is over the limit of ${max} bytes`,
+      );
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
 /** Only regular files, within the entry size limit. */
 function checkHeader(header: Header, limits: TarballLimits): void {
   const path = header.name;
@@ -118,18 +134,7 @@ export async function readTarball(
     if (seen.has(path))
       throw new LifeboatError('Corrupt', `backup tarball holds entry ${JSON.stringify(path)} twice`);
     seen.add(path);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of body) {
-      size += chunk.length;
-      if (size > limits.maxEntryBytes)
-        throw new LifeboatError(
-          'Corrupt',
-          `backup tarball entry ${JSON.stringify(path)} is over the limit of ${limits.maxEntryBytes} bytes`,
-        );
-      chunks.push(chunk);
-    }
-    const content = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+    const content = await readEntryBody(body, path, limits.maxEntryBytes);
     if (path === 'metadata/version') {
       index.formatVersion = content.toString('utf8').trim();
       return;
