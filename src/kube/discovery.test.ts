@@ -59,6 +59,14 @@ describe('discoverResources against kubesim', () => {
     });
   }
 
+  test('a closed transport is replaced for later clients of the same kubeconfig', async () => {
+    const first = transportFor(conn.config);
+    first.close();
+    await assert.rejects(first.request({ method: 'GET', path: '/api' }), /closed/);
+    assert.notEqual(transportFor(conn.config), first);
+    assert.ok((await discoverResources(conn)).resolve('pods'));
+  });
+
   test('both forms agree on every resource', async () => {
     const [aggregated, legacy] = await Promise.all([
       discoverResources(conn),

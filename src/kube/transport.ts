@@ -95,10 +95,14 @@ export class KubeTransport {
     return this.#openOnce(req, true);
   }
 
-  /** Closes idle keep-alive sockets; later requests fail. */
+  /**
+   * Closes the keep-alive sockets; later requests on this transport fail as Canceled, while `transportFor`
+   * hands out a fresh one for the same kubeconfig.
+   */
   close(): void {
     this.#closed = true;
     this.#agent?.destroy();
+    if (transports.get(this.#config) === this) transports.delete(this.#config);
   }
 
   async #openOnce(req: TransportRequest, refreshed: boolean): Promise<http.IncomingMessage> {
