@@ -197,6 +197,28 @@ describe('runBackup against kubesim and the fs store', () => {
     assert.ok(await store.exists(backupKeys('partial').metadata));
   });
 
+  test('a list the API server refuses makes the backup PartiallyFailed, the rest is backed up', async () => {
+    const store = freshStore();
+    const fault = cluster.sim.faults.add({ resource: 'secrets', verb: 'list', error: 500 });
+    try {
+      const { status } = await runBackup(
+        backup('no-secrets', { includedNamespaces: ['shop'] }),
+        deps(cluster, store),
+      );
+      assert.equal(status.phase, 'PartiallyFailed');
+      assert.ok(fault.hits > 0);
+      const results = gunzipJson(await store.getBuffer(backupKeys('no-secrets').results)) as {
+        errors: { namespaces: Record<string, string[]> };
+      };
+      assert.match(results.errors.namespaces.shop[0], /resource: \/secrets .*cannot list secrets/);
+      const names = (await tarballOf(store, 'no-secrets')).map((e) => e.name);
+      assert.ok(names.includes('resources/configmaps/namespaces/shop/prices.json'));
+      assert.ok(!names.some((n) => n.startsWith('resources/secrets/')));
+    } finally {
+      fault.remove();
+    }
+  });
+
   test('a storage failure before the metadata leaves nothing that looks like a backup', async () => {
     const inner = freshStore();
     const keys = backupKeys('broken');

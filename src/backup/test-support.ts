@@ -28,7 +28,10 @@ export interface TestCluster {
 export async function startTestCluster(): Promise<TestCluster> {
   const sim = await startKubesim({ cluster: false });
   const conn = connect(sim.kubeconfigPath);
-  const client = createDynamicClient(conn);
+  // Quick retries, so tests of failing lists do not wait through the production backoff.
+  const client = createDynamicClient(conn, {
+    retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 50 },
+  });
   const cluster: TestCluster = {
     sim,
     client,
