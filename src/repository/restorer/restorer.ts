@@ -6,6 +6,7 @@ import { fileKey } from '../repo/layout.ts';
 import type { Repository } from '../repo/repository.ts';
 import { RestorePool } from '../workers/restore-pool.ts';
 import type { JobBlob, JobFile, JobResult, RestoreJob } from '../workers/restore-protocol.ts';
+import { JobQueue } from './job-queue.ts';
 import { applyMetadata, toSeconds } from './metadata.ts';
 import { type PlannedFile, type PlannedJob, planRestore, prepareTarget, type RestorePlan } from './plan.ts';
 
@@ -130,38 +131,6 @@ export async function restore(
   return result;
 }
 
-/** Jobs as the planner cuts them, taken by the runners in order; `next` resolves `undefined` once closed and empty. */
-class JobQueue {
-  readonly #items: PlannedJob[] = [];
-  #head = 0;
-  #closed = false;
-  #waiters: Array<() => void> = [];
-
-  push(jobs: PlannedJob[]): void {
-    this.#items.push(...jobs);
-    this.#wake();
-  }
-
-  close(): void {
-    this.#closed = true;
-    this.#wake();
-  }
-
-  async next(): Promise<PlannedJob | undefined> {
-    while (this.#head >= this.#items.length) {
-      if (this.#closed) return undefined;
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
-    }
-    return this.#items[this.#head++];
-  }
-
-  #wake(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const w of waiters) w();
-  }
-}
-
 /** Runs the queued jobs (a few per worker in flight) and finishes the files whose last job is done. */
 async function runJobs(
   repo: Repository,
@@ -187,32 +156,42 @@ async function runJobs(
     result.filesRestored++;
     progress.filesDone++;
   };
-  const runner = async () => {
-    for (let job = await queue.next(); job; job = await queue.next()) {
-      const outcome = await runJob(repo, pool, describer, job, nextId++);
-      const files = outcome.files;
-      if (outcome.error !== undefined) {
-        for (const f of files) fail(f, outcome.error);
-      } else {
-        const r = outcome.result as JobResult;
-        for (const { index, reason } of r.failedBlobs) {
-          const use = outcome.uses[index];
-          const why = `pack ${job.packId}: data blob ${use.id} is damaged (${reason})`;
-          for (const t of use.targets) fail(t.file, why);
-        }
-        for (const { index, reason } of r.failedFiles) fail(files[index], reason);
-        result.bytesWritten += r.bytes;
-        progress.bytesDone += r.bytes;
-      }
-      for (const f of files) fileDone(f);
+  // Each worker has its own runners (one job being written, the others read ahead), so the queue can keep
+  // a worker on the files it is writing and away from those the other workers write.
+  const runner = async (worker: number) => {
+    for (let job = await queue.next(worker); job; job = await queue.next(worker)) {
+      const outcome = await runJob(repo, pool, describer, job, nextId++, worker).finally(() =>
+        queue.release(job, worker),
+      );
+      result.bytesWritten += noteFailures(job, outcome);
+      progress.bytesDone = result.bytesWritten;
+      for (const f of outcome.files) fileDone(f);
       options.onProgress?.({ ...progress });
     }
   };
-  await Promise.all(Array.from({ length: workers * Math.max(1, options.prefetch ?? 2) }, runner));
+  const perWorker = Math.max(1, options.prefetch ?? 2);
+  await Promise.all(Array.from({ length: workers * perWorker }, (_, i) => runner(i % workers)));
 }
 
 function fail(f: PlannedFile, why: string): void {
   f.error ??= why;
+}
+
+/** Marks the files a job failed (unreadable pack, damaged blobs, I/O errors); returns the bytes it wrote. */
+function noteFailures(job: PlannedJob, outcome: JobOutcome): number {
+  if (outcome.error !== undefined) {
+    for (const f of outcome.files) fail(f, outcome.error);
+    return 0;
+  }
+  const r = outcome.result;
+  if (!r) return 0;
+  for (const { index, reason } of r.failedBlobs) {
+    const use = outcome.uses[index];
+    const why = `pack ${job.packId}: data blob ${use.id} is damaged (${reason})`;
+    for (const t of use.targets) fail(t.file, why);
+  }
+  for (const { index, reason } of r.failedFiles) fail(outcome.files[index], reason);
+  return r.bytes;
 }
 
 interface JobOutcome {
@@ -231,6 +210,7 @@ async function runJob(
   jobFiles: JobFiles,
   job: PlannedJob,
   jobId: number,
+  worker: number,
 ): Promise<JobOutcome> {
   const files: PlannedFile[] = [];
   const described: JobFile[] = [];
@@ -273,7 +253,7 @@ async function runJob(
     blobs,
     files: described,
   };
-  return { files, uses, result: await pool.run(message) };
+  return { files, uses, result: await pool.run(message, worker) };
 }
 
 /**
@@ -341,20 +321,4 @@ async function readRanges(
 function ownBuffer(b: Buffer): Uint8Array {
   if (b.byteOffset === 0 && b.buffer.byteLength === b.length) return b;
   return new Uint8Array(b);
-}
-
-/** Runs `fn` over `items` with at most `limit` running at once, in order of start. */
-async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const run = async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
 }

@@ -65,11 +65,17 @@ export class RestorePool {
     }
   }
 
-  /** Runs a job; its range buffers are transferred (the caller must not use them afterwards). */
-  run(job: RestoreJob): Promise<JobResult> {
+  /**
+   * Runs a job on worker `worker` (modulo the pool's size), or on the one holding the fewest bytes; its range
+   * buffers are transferred (the caller must not use them afterwards).
+   */
+  run(job: RestoreJob, worker?: number): Promise<JobResult> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#workers.length === 0) this.#start();
-    const pw = this.#workers.reduce((a, b) => (b.load < a.load ? b : a));
+    const pw =
+      worker === undefined
+        ? this.#workers.reduce((a, b) => (b.load < a.load ? b : a))
+        : this.#workers[worker % this.#workers.length];
     const weight = job.ranges.reduce((n, r) => n + r.length, 0);
     pw.load += weight;
     return new Promise<JobResult>((resolve, reject) => {
