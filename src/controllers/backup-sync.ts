@@ -65,6 +65,19 @@ export class BackupSync {
         );
       }
     }
+    const deleted = await this.#removeOrphans(location, inStorage, inCluster);
+    if (imported.length + deleted.length > 0)
+      ctx.logger.info({ location, imported, deleted }, 'synced backups from storage');
+    return { imported, deleted };
+  }
+
+  /** Deletes finished Backups labelled with `location` that its storage no longer holds. */
+  async #removeOrphans(
+    location: string,
+    inStorage: ReadonlySet<string>,
+    inCluster: ReadonlyMap<string, KubeObject>,
+  ): Promise<string[]> {
+    const ctx = this.#ctx;
     const deleted: string[] = [];
     for (const [name, object] of inCluster) {
       const phase = (object.status as { phase?: string } | undefined)?.phase;
@@ -82,9 +95,7 @@ export class BackupSync {
           );
       }
     }
-    if (imported.length + deleted.length > 0)
-      ctx.logger.info({ location, imported, deleted }, 'synced backups from storage');
-    return { imported, deleted };
+    return deleted;
   }
 
   /**

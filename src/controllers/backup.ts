@@ -10,6 +10,7 @@ import {
 import { parseDuration } from '../core/duration.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { KubeObject } from '../kube/types.ts';
+import { backupKeys, type ObjectStore } from '../storage/index.ts';
 import {
   type ControllerContext,
   patchStatus,
@@ -160,10 +161,11 @@ export class BackupReconciler implements Reconciler {
       (err) => log.warn({ err: errorMessage(err) }, 'progress update failed'),
     );
     let status: BackupStatus;
+    let store: ObjectStore | undefined;
     try {
       const bsl = await ctx.locations.get(location);
       if (bsl === undefined) throw new Error(`backup storage location ${location} disappeared`);
-      const store = await ctx.locations.store(bsl);
+      store = await ctx.locations.store(bsl);
       const catalog = await ctx.discover();
       const outcome = await this.#options.engine.runBackup(running, {
         catalog,
@@ -219,6 +221,7 @@ export class BackupReconciler implements Reconciler {
         errors: status.errors,
         warnings: status.warnings,
         finishedAt: end,
+        tarballBytes: await tarballSize(store, name, outcome),
       });
     log.info({ phase: outcome, failureReason: status.failureReason }, 'backup finished');
   }
@@ -319,4 +322,18 @@ function goDuration(ms: number): string {
   const m = Math.floor((total % 3600) / 60);
   const s = total % 60;
   return `${h}h${m}m${s}s`;
+}
+
+/** The size of a finished backup's tarball, for the metric; undefined when there is none to measure. */
+async function tarballSize(
+  store: ObjectStore | undefined,
+  name: string,
+  outcome: string,
+): Promise<number | undefined> {
+  if (store === undefined || outcome === 'Failed') return undefined;
+  try {
+    return (await store.stat(backupKeys(name).contents)).size;
+  } catch {
+    return undefined;
+  }
 }

@@ -39,6 +39,7 @@ export interface RunMetrics {
     errors?: number;
     warnings?: number;
     finishedAt?: Date;
+    tarballBytes?: number;
   }): void;
   restoreStarted(labels: { schedule?: string; location?: string }): void;
   restoreFinished(finish: {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { runBackup, validateBackup } from '../backup/index.ts';
+import type { PluginInfo } from '../api/index.ts';
+import { builtinBackupItemActions, runBackup, validateBackup } from '../backup/index.ts';
 import { failAbandonedRuns } from '../controllers/abandoned-runs.ts';
 import { BackupReconciler } from '../controllers/backup.ts';
 import { BackupStorageLocationReconciler } from '../controllers/backup-storage-location.ts';
@@ -14,12 +15,12 @@ import { DownloadRequestReconciler } from '../controllers/download-request.ts';
 import type { BackupEngine, RestoreEngine } from '../controllers/engines.ts';
 import { RestoreReconciler } from '../controllers/restore.ts';
 import { Controller, EventRecorder, LeaderElector } from '../controllers/runtime/index.ts';
-import { ServerStatusRequestReconciler } from '../controllers/server-status-request.ts';
+import { BUILTIN_PLUGINS, ServerStatusRequestReconciler } from '../controllers/server-status-request.ts';
 import { StorageLocations } from '../controllers/storage-locations.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { errorMessage, LifeboatError } from '../core/errors.ts';
 import { connect, createDynamicClient, createInformer, discoverResources } from '../kube/index.ts';
-import { runRestore, validateRestore } from '../restore/index.ts';
+import { builtinActions, runRestore, validateRestore } from '../restore/index.ts';
 import type { ServerConfig } from './config.ts';
 import { DownloadTokens } from './download-tokens.ts';
 import { Readiness } from './health.ts';
@@ -143,13 +144,15 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     },
     { reconciler: new DownloadRequestReconciler(ctx, { urlTtlMs: config.downloadUrlTtl }), workers: 2 },
     {
-      reconciler: new ServerStatusRequestReconciler(ctx, { ttlMs: config.serverStatusRequestTtl }),
+      reconciler: new ServerStatusRequestReconciler(ctx, {
+        ttlMs: config.serverStatusRequestTtl,
+        plugins: builtinPlugins(),
+      }),
       workers: 1,
     },
   ].filter((r) => !config.disableControllers.includes(r.reconciler.name));
 
   let controllers: Controller[] = [];
-  let gauges: ReturnType<typeof setInterval> | undefined;
   let leading: Promise<void> | undefined;
   let failure: string | undefined;
   let resolveDone!: () => void;
@@ -166,13 +169,10 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     controllers = reconcilers.map(({ reconciler, workers }) => controllerFor(reconciler, workers));
     await Promise.all(controllers.map((controller) => controller.start()));
     readiness.pass('informers');
-    const updateGauges = (): void => {
-      metrics.backupTotal.set(informers.get('backup')?.list().length ?? 0);
-      metrics.restoreTotal.set(informers.get('restore')?.list().length ?? 0);
-    };
-    updateGauges();
-    gauges = setInterval(updateGauges, 30_000);
-    gauges.unref?.();
+    metrics.countResources(() => ({
+      backups: informers.get('backup')?.list().length ?? 0,
+      restores: informers.get('restore')?.list().length ?? 0,
+    }));
   };
 
   const informers = new Map<string, ReturnType<typeof createInformer>>();
@@ -199,8 +199,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
   };
 
   const stopLeading = async (graceMs: number): Promise<void> => {
-    if (gauges) clearInterval(gauges);
-    gauges = undefined;
+    metrics.countResources(undefined);
     const stopping = controllers;
     controllers = [];
     await Promise.all(stopping.map((controller) => controller.stop({ graceMs })));
@@ -296,4 +295,16 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     },
     stop,
   };
+}
+
+/** What `lifeboat version` lists as the server's plugins: its object stores and built-in item actions. */
+function builtinPlugins(): PluginInfo[] {
+  return [
+    ...BUILTIN_PLUGINS,
+    ...builtinBackupItemActions([]).map((a) => ({ name: a.name, kind: 'BackupItemAction' })),
+    ...builtinActions({ namespaceMapping: {}, storageClassMapping: {} }).map((a) => ({
+      name: a.name,
+      kind: 'RestoreItemAction',
+    })),
+  ];
 }

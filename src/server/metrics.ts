@@ -40,6 +40,7 @@ export interface RestoreFinish extends RunLabelValues {
 
 export class ServerMetrics {
   readonly registry = new Registry();
+  #counts: (() => { backups: number; restores: number }) | undefined;
 
   readonly backupTotal: Gauge;
   readonly backupAttempt: Counter<RunLabels>;
@@ -72,10 +73,14 @@ export class ServerMetrics {
     const labelNames: RunLabels[] = ['schedule', 'backup_location_name'];
     const counter = (name: string, help: string) => new Counter({ name, help, labelNames, registers });
     const gauge = (name: string, help: string) => new Gauge({ name, help, labelNames, registers });
+    const counts = () => this.#counts?.() ?? { backups: 0, restores: 0 };
     this.backupTotal = new Gauge({
       name: 'lifeboat_backup_total',
       help: 'Current number of Backups',
       registers,
+      collect() {
+        this.set(counts().backups);
+      },
     });
     this.backupAttempt = counter('lifeboat_backup_attempt_total', 'Backups attempted');
     this.backupSuccess = counter('lifeboat_backup_success_total', 'Backups that completed');
@@ -132,6 +137,9 @@ export class ServerMetrics {
       name: 'lifeboat_restore_total',
       help: 'Current number of Restores',
       registers,
+      collect() {
+        this.set(counts().restores);
+      },
     });
     this.restoreAttempt = counter('lifeboat_restore_attempt_total', 'Restores attempted');
     this.restoreSuccess = counter('lifeboat_restore_success_total', 'Restores that completed');
@@ -152,6 +160,11 @@ export class ServerMetrics {
       registers,
     });
     this.restoreItemsTotal = gauge('lifeboat_restore_items_total', 'Items of the last restore');
+  }
+
+  /** Where `lifeboat_backup_total` and `lifeboat_restore_total` come from, read at each scrape. */
+  countResources(counts: (() => { backups: number; restores: number }) | undefined): void {
+    this.#counts = counts;
   }
 
   /** The exposition text and its content type, for `/metrics`. */

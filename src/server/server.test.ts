@@ -129,11 +129,22 @@ describe('lifeboat server against kubesim', () => {
       await create('ServerStatusRequest', { metadata: { name: 'status' }, spec: {} });
       const ssr = await phaseOf('ServerStatusRequest', 'status', ['Processed']);
       assert.ok(ssr.serverVersion);
+      const plugins = (ssr.plugins as { name: string; kind: string }[]).map((p) => `${p.kind} ${p.name}`);
+      assert.ok(plugins.includes('ObjectStore lifeboat.io/fs'), plugins.join(', '));
+      assert.ok(
+        plugins.some((p) => p.startsWith('BackupItemAction ')) &&
+          plugins.some((p) => p.startsWith('RestoreItemAction ')),
+      );
 
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
       assert.match(metrics, /lifeboat_backup_attempt_total\{schedule="",backup_location_name="default"\} 1/);
       assert.match(metrics, /lifeboat_backup_success_total\{schedule="",backup_location_name="default"\} 1/);
       assert.match(metrics, /lifeboat_restore_success_total\{schedule="",backup_location_name="default"\} 1/);
+      assert.match(
+        metrics,
+        /lifeboat_backup_tarball_size_bytes\{schedule="",backup_location_name="default"\} [1-9]/,
+      );
+      assert.match(metrics, /lifeboat_backup_total 1/);
       assert.match(metrics, /lifeboat_backup_location_status_gauge\{backup_location_name="default"\} 1/);
     } finally {
       await server.stop();
