@@ -31,6 +31,9 @@ describe('validateBackup', () => {
     assert.deepEqual(check({ includedNamespaces: ['shop'], excludedNamespaces: ['shop'] }), [
       'spec.excludedNamespaces[0]: namespace "shop" is both included and excluded',
     ]);
+    assert.deepEqual(check({ includedResources: ['pods'], excludedResources: ['po'] }), [
+      'spec.excludedResources[0]: resource "po" is both included and excluded',
+    ]);
     assert.deepEqual(check({ excludedNamespaces: ['*'] }), [
       'spec.excludedNamespaces[0]: "*" is not allowed in excludes',
     ]);

@@ -55,30 +55,22 @@ export function validateBackup(backup: Backup, ctx: BackupValidationContext): st
     spec.includedNamespaceScopedResources,
     ctx.catalog,
   );
-  checkIncludesExcludes(
-    errors,
-    'Resources',
-    spec.includedResources,
-    spec.excludedResources,
-    'resource',
-    false,
-  );
-  checkIncludesExcludes(
-    errors,
-    'ClusterScopedResources',
-    spec.includedClusterScopedResources,
-    spec.excludedClusterScopedResources,
-    'resource',
-    true,
-  );
-  checkIncludesExcludes(
-    errors,
-    'NamespaceScopedResources',
-    spec.includedNamespaceScopedResources,
-    spec.excludedNamespaceScopedResources,
-    'resource',
-    true,
-  );
+  // Resources are compared as resolved (`po` and `pods` are the same resource).
+  const resolved = (list: readonly string[] | null | undefined) => resolveResourceNames(list, ctx.catalog);
+  for (const suffix of ['Resources', 'ClusterScopedResources', 'NamespaceScopedResources'] as const) {
+    const includes = spec[`included${suffix}`];
+    const excludes = spec[`excluded${suffix}`];
+    const starExcludes = suffix !== 'Resources';
+    checkIncludesExcludes(
+      errors,
+      suffix,
+      resolved(includes),
+      resolved(excludes),
+      'resource',
+      starExcludes,
+      excludes,
+    );
+  }
 
   if (spec.labelSelector && (spec.orLabelSelectors?.length ?? 0) > 0)
     errors.push('spec.orLabelSelectors: cannot be combined with spec.labelSelector; use one or the other');
@@ -108,7 +100,10 @@ function checkResourceNames(
   );
 }
 
-/** Velero's include/exclude rules: nothing in both lists; `*` only in includes unless `starExcludes`. */
+/**
+ * Velero's include/exclude rules: nothing in both lists; `*` only in includes unless `starExcludes`.
+ * `written` is the exclude list as the user wrote it, for the messages.
+ */
 function checkIncludesExcludes(
   errors: string[],
   suffix: string,
@@ -116,6 +111,7 @@ function checkIncludesExcludes(
   excludes: readonly string[] | null | undefined,
   what: string,
   starExcludes: boolean,
+  written: readonly string[] | null | undefined = excludes,
 ): void {
   const inc = includes ?? [];
   const exc = excludes ?? [];
@@ -124,7 +120,7 @@ function checkIncludesExcludes(
       errors.push(`spec.excluded${suffix}[${i}]: "*" is not allowed in excludes`);
     if (name !== '*' && inc.includes(name))
       errors.push(
-        `spec.excluded${suffix}[${i}]: ${what} ${JSON.stringify(name)} is both included and excluded`,
+        `spec.excluded${suffix}[${i}]: ${what} ${JSON.stringify(written?.[i] ?? name)} is both included and excluded`,
       );
     if (name.trim() === '') errors.push(`spec.excluded${suffix}[${i}]: empty ${what} name`);
   }
