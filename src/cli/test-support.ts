@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { ResourceKind } from '../api/index.ts';
-import { lifeboatResource } from '../controllers/resources.ts';
 import { systemClock } from '../core/clock.ts';
-import { connect, createDynamicClient, type DynamicClient } from '../kube/index.ts';
+import { connect, createDynamicClient, type DynamicClient, lifeboatResource } from '../kube/index.ts';
 import { runCli } from './program.ts';
 import type { CliRuntime } from './runtime.ts';
 

@@ -1,13 +1,15 @@
 import type { ResourceKind, ResourceTypes } from '../../api/index.ts';
 import { API_VERSION } from '../../api/index.ts';
-import { lifeboatResource } from '../../controllers/resources.ts';
-import { isLifeboatError } from '../../core/errors.ts';
-import { createDynamicClient, type KubeConnection, type KubeObject } from '../../kube/index.ts';
+import {
+  createDynamicClient,
+  type KubeConnection,
+  LifeboatClient as TypedLifeboatClient,
+} from '../../kube/index.ts';
 
 /**
  * The CLI's access to Lifeboat's resources in one namespace (the server's). Objects come back as the API
- * server sent them (plain JSON). Errors are LifeboatErrors with the API Status code (`NotFound`,
- * `AlreadyExists`, `Invalid`, …); transient failures are retried by the dynamic client underneath.
+ * server sent them, read through the kinds' schemas (defaults applied). Errors are LifeboatErrors with the
+ * API Status code (`NotFound`, `AlreadyExists`, `Invalid`, …); transient failures are retried underneath.
  */
 export interface LifeboatClient {
   readonly namespace: string;
@@ -21,39 +23,22 @@ export interface LifeboatClient {
   delete(kind: ResourceKind, name: string): Promise<void>;
 }
 
-/** A LifeboatClient over K's dynamic client, with the resource infos the CRDs declare (no discovery needed). */
+/** The CLI's LifeboatClient: K's typed lifeboat.io client, bound to the server's namespace. */
 export function createLifeboatClient(conn: KubeConnection, namespace: string): LifeboatClient {
-  const client = createDynamicClient(conn, { fieldManager: 'lifeboat' });
-  const as = <T>(object: KubeObject): T => object as unknown as T;
+  const typed = new TypedLifeboatClient(createDynamicClient(conn, { fieldManager: 'lifeboat' }));
   return {
     namespace,
-    async create(kind, object) {
-      const body = { ...object, apiVersion: API_VERSION, kind, metadata: { ...object.metadata, namespace } };
-      return as(await client.create(lifeboatResource(kind), body as unknown as KubeObject));
-    },
-    async get(kind, name) {
-      const object = await client.get(lifeboatResource(kind), namespace, name);
-      return object === undefined ? undefined : as(object);
-    },
+    create: (kind, object) =>
+      typed.create(kind, { ...object, metadata: { ...object.metadata, namespace } } as typeof object),
+    get: (kind, name) => typed.get(kind, namespace, name),
     async list(kind, options = {}) {
-      const items: KubeObject[] = [];
-      for await (const page of client.listPages(lifeboatResource(kind), {
-        namespace,
-        labelSelector: options.labelSelector,
-      }))
-        items.push(...page.items);
       // List items lack apiVersion and kind; printed objects should carry them as `get` ones do.
-      return items.map((item) => as({ apiVersion: API_VERSION, kind, ...item }));
+      const items = await typed.list(kind, namespace, options);
+      return items.map((item) => ({ apiVersion: API_VERSION, kind, ...item }));
     },
-    async patch(kind, name, patch) {
-      return as(await client.patch(lifeboatResource(kind), namespace, name, 'merge', patch));
-    },
+    patch: (kind, name, patch) => typed.patch(kind, namespace, name, patch as Record<string, unknown>),
     async delete(kind, name) {
-      try {
-        await client.delete(lifeboatResource(kind), namespace, name);
-      } catch (err) {
-        if (!isLifeboatError(err, 'NotFound')) throw err;
-      }
+      await typed.delete(kind, namespace, name);
     },
   };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { lifeboatResource } from '../../../controllers/resources.ts';
+import { lifeboatResource } from '../../../kube/index.ts';
 import { startKubesim } from '../../../kubesim/index.ts';
 import { type CliEnv, startCliEnv } from '../../test-support.ts';
 

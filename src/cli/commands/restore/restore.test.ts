@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
-import { lifeboatResource } from '../../../controllers/resources.ts';
+import { lifeboatResource } from '../../../kube/index.ts';
 import { startKubesim } from '../../../kubesim/index.ts';
 import { type CliEnv, runCaptured, serveDownloads, startCliEnv } from '../../test-support.ts';
 
