@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { Condition } from '../api/index.ts';
 import type { Clock } from '../core/clock.ts';
 import type { ApiResourceInfo, DynamicClient, KubeObject, ResourceCatalog } from '../kube/types.ts';
 import type { StorageLocations } from './storage-locations.ts';
@@ -85,25 +84,8 @@ export async function patchStatus(
   return ctx.client.patch(resource, ctx.namespace, name, 'merge', { status }, { subresource: 'status' });
 }
 
-/**
- * `conditions` with `next` put in place of the condition of the same type. `lastTransitionTime` moves only
- * when the status changes, as Kubernetes conditions require.
- */
-export function setCondition(
-  conditions: readonly Condition[] | undefined,
-  next: Omit<Condition, 'lastTransitionTime'>,
-  now: Date,
-): Condition[] {
-  const list = [...(conditions ?? [])];
-  const index = list.findIndex((c) => c.type === next.type);
-  const previous = index >= 0 ? list[index] : undefined;
-  const lastTransitionTime =
-    previous && previous.status === next.status ? previous.lastTransitionTime : now.toISOString();
-  const condition: Condition = { ...next, lastTransitionTime };
-  if (index >= 0) list[index] = condition;
-  else list.push(condition);
-  return list;
-}
+/** The runtime's condition helper (lastTransitionTime moves only when the status changes). */
+export { setCondition } from './runtime/index.ts';
 
 /** Kubernetes timestamps are whole seconds. */
 export function timestamp(date: Date): string {

@@ -54,8 +54,8 @@ export const serverConfigSchema = z.object({
   /** The Secret (`name`, `key`) holding credentials for locations without `spec.credential`. */
   defaultCredentialsSecret: z.string().default('cloud-credentials'),
   defaultCredentialsKey: z.string().default('cloud'),
-  /** Items an engine handles at once (lists, creates). */
-  itemConcurrency: positiveInt(16),
+  /** Work an engine does at once (a backup's lists, a restore's creates); unset leaves each engine's default. */
+  itemConcurrency: z.coerce.number().int().min(1).optional(),
   /** Backups (and, separately, restores) run at once. */
   concurrentBackups: positiveInt(1),
   concurrentRestores: positiveInt(1),

@@ -14,6 +14,7 @@ interface ServerFlags {
   defaultBackupTtl?: string;
   defaultBackupStorageLocation?: string;
   storeValidationFrequency?: string;
+  backupSyncPeriod?: string;
   itemConcurrency?: string;
   concurrentBackups?: string;
   concurrentRestores?: string;
@@ -46,7 +47,15 @@ export function registerServer(program: Command, runtime: CliRuntime): void {
       'default',
     )
     .option('--store-validation-frequency <duration>', 'how often storage locations are checked', '1m')
-    .option('--item-concurrency <n>', 'items a backup or restore handles at once', '16')
+    .option(
+      '--backup-sync-period <duration>',
+      'how often backups in storage are synced into the cluster (0: never)',
+      '1m',
+    )
+    .option(
+      '--item-concurrency <n>',
+      'lists a backup or creates a restore runs at once (default: the engine’s)',
+    )
     .option('--concurrent-backups <n>', 'backups run at once', '1')
     .option('--concurrent-restores <n>', 'restores run at once', '1')
     .option('--no-leader-elect', 'run the controllers without leader election (one replica only)')
@@ -88,6 +97,7 @@ async function runServerCommand(
     defaultBackupTtl: flags.defaultBackupTtl,
     defaultBackupLocation: flags.defaultBackupStorageLocation,
     storeValidationFrequency: flags.storeValidationFrequency,
+    backupSyncPeriod: flags.backupSyncPeriod,
     itemConcurrency: flags.itemConcurrency,
     concurrentBackups: flags.concurrentBackups,
     concurrentRestores: flags.concurrentRestores,
