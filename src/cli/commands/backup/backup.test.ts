@@ -182,6 +182,9 @@ describe('lifeboat backup against kubesim', () => {
     const backup = JSON.parse((await env.run('backup', 'get', name, '-o', 'json')).stdout);
     assert.deepEqual(backup.spec, { includedNamespaces: ['shop'], ttl: '48h' });
     assert.deepEqual(backup.metadata.labels, { tier: 'gold', 'lifeboat.io/schedule-name': 'daily' });
+    const nowhere = await env.run('backup', 'create', 'lost', '--storage-location', 'nowhere');
+    assert.equal(nowhere.code, 1);
+    assert.match(nowhere.stderr, /backup storage location "nowhere" not found/);
     const missing = await env.run('backup', 'create', '--from-schedule', 'weekly');
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /schedule "weekly" not found/);

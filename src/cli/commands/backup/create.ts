@@ -233,6 +233,13 @@ async function runBackupCreate(
   const name = nameArg ?? timestampedName(flags.fromSchedule ?? '', runtime.clock.now());
   const backup = checkResource('Backup', buildBackup(name, flags, template), BACKUP_FLAG_OF_FIELD);
   if (flags.output) return printBackup(runtime, flags.output, backup);
+  // As Velero: a location that does not exist is reported now rather than as FailedValidation later.
+  const location = backup.spec.storageLocation;
+  if (location && !(await session.client.get('BackupStorageLocation', location)))
+    throw new LifeboatError(
+      'NotFound',
+      `backup storage location "${location}" not found in namespace ${session.namespace}`,
+    );
   await session.client.create('Backup', backup);
   if (flags.dryRun) {
     const done = await waitForBackup(session.client, name, runtime);

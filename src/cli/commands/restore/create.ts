@@ -223,6 +223,11 @@ async function runRestoreCreate(
       'NotFound',
       `backup "${flags.fromBackup}" not found in namespace ${client.namespace}`,
     );
+  if (flags.fromSchedule && !(await client.get('Schedule', flags.fromSchedule)))
+    throw new LifeboatError(
+      'NotFound',
+      `schedule "${flags.fromSchedule}" not found in namespace ${client.namespace}`,
+    );
   if (flags.fromSchedule && flags.allowPartiallyFailed) {
     const backup = await latestBackupOfSchedule(client, flags.fromSchedule);
     restore = checkResource(

@@ -110,6 +110,9 @@ describe('lifeboat restore against kubesim', () => {
     const missing = await env.run('restore', 'create', 'x', '--from-backup', 'nope');
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /backup "nope" not found/);
+    const noSchedule = await env.run('restore', 'create', 'x', '--from-schedule', 'nightly');
+    assert.equal(noSchedule.code, 1);
+    assert.match(noSchedule.stderr, /schedule "nightly" not found/);
   });
 
   test('--dry-run waits, downloads the plan and prints it with the restore engine’s formatter', async () => {
