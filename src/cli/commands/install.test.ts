@@ -139,6 +139,11 @@ describe('lifeboat install', () => {
         .map((l) => l.split(': ')[1]);
       assert.ok(actions.length >= crdManifests().length + 3);
       assert.deepEqual(new Set(actions), new Set(['unchanged']));
+
+      const changed = await runCaptured([...args.map((a) => (a === 'prod' ? 'staging' : a))]);
+      assert.equal(changed.code, 0, changed.stderr);
+      assert.match(changed.stdout, /^BackupStorageLocation\/default: configured$/m);
+      assert.match(changed.stdout, /^Secret\/cloud-credentials: unchanged$/m);
     });
   });
 });
