@@ -83,6 +83,14 @@ describe('the CLI with the lifeboat server running (kubesim, fs location)', () =
     assert.equal(restore.code, 0, restore.stdout + restore.stderr);
     const copied = await env.client.get(catalog.resolve('configmaps')!, 'app-copy', 'cm-3');
     assert.deepEqual((copied as { data?: unknown } | undefined)?.data, { index: '3' });
+    const restoreLogs = await env.run('restore', 'logs', 'copy');
+    assert.equal(restoreLogs.code, 0, restoreLogs.stderr);
+    assert.ok(restoreLogs.stdout.length > 0, 'the restore log is not empty');
+    const rd = await env.run('restore', 'describe', 'copy', '--details');
+    assert.equal(rd.code, 0, rd.stderr);
+    assert.match(rd.stdout, /^Namespace mappings:\s+app:app-copy$/m);
+    assert.match(rd.stdout, /^Resource List:$/m);
+    assert.match(rd.stdout, /app-copy\/cm-3/);
 
     const plan = await env.run('restore', 'create', 'preview', '--from-backup', 'app-1', '--dry-run');
     assert.equal(plan.code, 0, plan.stdout + plan.stderr);
