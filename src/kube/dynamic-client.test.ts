@@ -154,6 +154,14 @@ describe('createDynamicClient against kubesim', () => {
     assert.match(invalid.message, /spec\.size/);
     assert.equal(invalid.field, 'spec.size');
 
+    // A namespace being deleted refuses new objects with 403 Forbidden.
+    const namespaces = catalog.resolve('ns')!;
+    await client.create(namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'closing' } });
+    await client.delete(namespaces, undefined, 'closing');
+    const forbidden = await rejection(client.create(configmaps, configMap('closing', 'late')));
+    assert.equal(forbidden.code, 'PermissionDenied');
+    assert.match(forbidden.message, /terminat/);
+
     const badName = await rejection(client.create(configmaps, configMap('a', 'Not_A_Name')));
     assert.equal(badName.code, 'Invalid');
 
