@@ -84,6 +84,9 @@ export const sampleCrd: Manifest = {
   },
 };
 
+/** The namespaces the sample application lives in. */
+export const SAMPLE_NAMESPACES: readonly string[] = ['shop', 'shop-data'];
+
 /** Everything except the CRD, which must be Established before its custom resources are created. */
 export function sampleApp(): Manifest[] {
   const shop = 'shop';
