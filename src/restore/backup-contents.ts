@@ -1,3 +1,4 @@
+import { LifeboatError } from '../core/errors.ts';
 import type { ApiResourceInfo, ResourceCatalog } from '../kube/types.ts';
 import type { IndexedItem, TarballIndex } from './tarball-reader.ts';
 
@@ -78,14 +79,25 @@ function pickCopies(
   const legacy = new Map<string, IndexedItem>();
   for (const item of items) {
     const key = `${item.namespace ?? ''}/${item.name}`;
-    if (item.version === undefined) legacy.set(key, item);
-    else if (item.version === version) {
+    if (item.version === undefined) {
+      if (legacy.has(key)) throw duplicate(item);
+      legacy.set(key, item);
+    } else if (item.version === version) {
       // Both `v1/` and `v1-preferredversion/` may exist; they hold the same bytes, keep the first.
-      if (!chosen.has(key) || (item.preferred && version === sourcePreferred)) chosen.set(key, item);
+      const earlier = chosen.get(key);
+      if (earlier && earlier.preferred === item.preferred) throw duplicate(item);
+      if (!earlier || (item.preferred && version === sourcePreferred)) chosen.set(key, item);
     }
   }
   for (const [key, item] of legacy) if (!chosen.has(key)) chosen.set(key, item);
   return [...chosen.values()].sort(compareItems);
+}
+
+function duplicate(item: IndexedItem): LifeboatError {
+  return new LifeboatError(
+    'Corrupt',
+    `backup tarball holds ${item.groupResource} ${item.namespace ? `${item.namespace}/` : ''}${item.name} twice at the same path`,
+  );
 }
 
 function compareItems(a: IndexedItem, b: IndexedItem): number {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
  */
 const BATCH_BYTES = 1024 * 1024;
 const SLAB_BYTES = 1024 * 1024;
+const RECENT_DIGESTS = 256;
 
 export class ItemSpool {
   readonly #memoryBudget: number;
@@ -17,7 +18,7 @@ export class ItemSpool {
   readonly #memory: Buffer[] = [];
   #memoryBytes = 0;
   #slabUsed = 0;
-  readonly #byDigest = new Map<string, SpoolSlot>();
+  readonly #recent = new Map<string, SpoolSlot>();
   #dir: string | undefined;
   #file: FileHandle | undefined;
   #fileBytes = 0;
@@ -34,17 +35,22 @@ export class ItemSpool {
   /** Stores a body; returns the slot to read it back with. Slots with `memoryIndex` -1 live in the file. */
   async add(body: Buffer): Promise<SpoolSlot> {
     // Format 1.1.0 stores every object twice (legacy and preferred-version paths, same bytes): keep one copy.
+    // Writers put the two copies next to each other, so a short memory of recent digests finds them.
     const digest = createHash('sha1').update(body).digest('base64');
-    const known = this.#byDigest.get(digest);
+    const known = this.#recent.get(digest);
     if (known && known.length === body.length) return known;
     const slot = await this.#store(body);
-    this.#byDigest.set(digest, slot);
+    this.#recent.set(digest, slot);
+    if (this.#recent.size > RECENT_DIGESTS) {
+      const oldest = this.#recent.keys().next().value;
+      if (oldest !== undefined) this.#recent.delete(oldest);
+    }
     return slot;
   }
 
   /** Forgets the content index once everything is added (reads do not need it). */
   async seal(): Promise<void> {
-    this.#byDigest.clear();
+    this.#recent.clear();
     await this.#flushBatch();
   }
 

@@ -333,3 +333,30 @@ test('formatPlan groups by namespace, cluster-scoped first, with diff excerpts',
   assert.match(text, /= skip +v1\/Pod p +\(pod is Succeeded\)/);
   assert.doesNotMatch(formatPlan(plan, { showSkipped: false }), /v1\/Pod/);
 });
+
+test('the same item twice at the same path is refused before anything is restored', async () => {
+  const { readTarball, DEFAULT_TARBALL_LIMITS } = await import('./tarball-reader.ts');
+  const { rawTarball, streamOf } = await import('./test-support.ts');
+  const { backupResources } = await import('./backup-contents.ts');
+  const body = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' } });
+  const index = await readTarball(
+    streamOf(
+      await rawTarball([
+        { name: 'resources/pods/cluster/x.json', body },
+        { name: 'resources/pods/cluster/x.json', body: `${body} ` },
+      ]),
+    ),
+    DEFAULT_TARBALL_LIMITS,
+  );
+  const catalog = {
+    preferred: () => [],
+    versionsOf: () => [],
+    resolve: () => undefined,
+    forKind: () => undefined,
+  };
+  try {
+    assert.throws(() => backupResources(index, catalog), /holds pods x twice at the same path/);
+  } finally {
+    await index.close();
+  }
+});

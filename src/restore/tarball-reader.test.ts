@@ -85,14 +85,7 @@ test('refuses an oversized entry and an archive that inflates past the limit', a
   });
 });
 
-test('refuses duplicate entries and data that is not gzip', async () => {
-  await expectCorrupt(
-    await rawTarball([
-      { name: 'resources/pods/cluster/x.json', body: '{}' },
-      { name: 'resources/pods/cluster/x.json', body: '{"a":1}' },
-    ]),
-    /twice/,
-  );
+test('refuses data that is not gzip or tar', async () => {
   await expectCorrupt(Buffer.from('this is not a tarball at all'), /not a valid gzip tar/);
   await expectCorrupt(gzipSync(Buffer.alloc(2048, 7)), /not a valid gzip tar|invalid/i);
 });

@@ -100,7 +100,6 @@ export async function readTarball(
 ): Promise<TarballIndex> {
   const spool = new ItemSpool({ memoryBytes: limits.memoryBytes, tempDir: options.tempDir });
   const index = new TarballIndex(spool);
-  const seen = new Set<string>();
   // Resource, version and namespace names repeat across thousands of entries: keep one copy of each.
   const interned = new Map<string, string>();
   const intern = (value: string): string => {
@@ -131,9 +130,6 @@ export async function readTarball(
       return;
     }
     checkHeader(header, limits);
-    if (seen.has(path))
-      throw new LifeboatError('Corrupt', `backup tarball holds entry ${JSON.stringify(path)} twice`);
-    seen.add(path);
     const content = await readEntryBody(body, path, limits.maxEntryBytes);
     if (path === 'metadata/version') {
       index.formatVersion = content.toString('utf8').trim();

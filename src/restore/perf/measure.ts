@@ -178,6 +178,15 @@ async function restorePhase(root: string): Promise<void> {
     logger: pino({ level: 'silent' }),
     clock: systemClock,
     concurrency: 32,
+    onProgress: verbose
+      ? (p) => {
+          const m = process.memoryUsage();
+          console.error(
+            `${p.itemsRestored}/${p.totalItems} rss ${(m.rss / MiB).toFixed(0)} heapUsed ${(m.heapUsed / MiB).toFixed(0)} heapTotal ${(m.heapTotal / MiB).toFixed(0)} external ${(m.external / MiB).toFixed(0)}`,
+          );
+        }
+      : undefined,
+    progressIntervalMs: 5000,
   });
   const seconds = (performance.now() - t) / 1000;
   const peak = rss.stop();
@@ -188,6 +197,7 @@ async function restorePhase(root: string): Promise<void> {
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
+const verbose = Boolean(process.env.RESTORE_MEASURE_VERBOSE);
 if (values.phase === 'write') {
   const root = values.root ?? '';
   const { mkdirSync } = await import('node:fs');
