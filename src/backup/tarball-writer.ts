@@ -18,6 +18,13 @@ export const DEFAULT_GZIP_LEVEL = 3;
 /** Entries are gathered into chunks of about this size before gzip: zlib pays a thread hop per write. */
 const CHUNK_BYTES = 256 * 1024;
 
+/**
+ * How much uncompressed tar may wait for gzip before writers are held back. Waiting at gzip's own 16 KiB
+ * mark made every page of items wait until gzip had compressed all of it, so serializing and compressing
+ * took turns instead of overlapping.
+ */
+const GZIP_BUFFER_BYTES = 8 * 1024 * 1024;
+
 /** Velero writes every entry with mode 0755 (reference §2). */
 const ENTRY_MODE = 0o755;
 
@@ -100,10 +107,12 @@ export class TarballWriter {
     if (this.#used >= CHUNK_BYTES) this.#emit();
   }
 
-  /** Resolves once gzip can take more (its buffer below the high-water mark); rejects if the stream failed. */
+  /** Resolves at once while gzip has less than 8 MiB waiting, else when it has caught up; rejects if the stream failed. */
   flushed(): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
-    if (!this.#gzip.writableNeedDrain) return Promise.resolve();
+    // 'drain' follows any write past gzip's 16 KiB mark, once everything buffered is consumed.
+    if (this.#gzip.writableLength < GZIP_BUFFER_BYTES || !this.#gzip.writableNeedDrain)
+      return Promise.resolve();
     return new Promise((resolve, reject) => this.#drainWaiters.push({ resolve, reject }));
   }
 
