@@ -9,7 +9,7 @@ import {
 } from '../api/index.ts';
 import { parseDuration } from '../core/duration.ts';
 import { errorMessage } from '../core/errors.ts';
-import type { KubeObject } from '../kube/types.ts';
+import type { KubeObject, ResourceCatalog } from '../kube/types.ts';
 import { backupKeys, type ObjectStore } from '../storage/index.ts';
 import {
   type ControllerContext,
@@ -110,7 +110,7 @@ export class BackupReconciler implements Reconciler {
     }
     const backup = parsed.value;
     const location = await ctx.locations.resolveName(backup.spec.storageLocation);
-    const problems = await this.#validate(backup, location);
+    const { problems, catalog } = await this.#validate(backup, location);
     if (problems.length > 0) {
       await this.#failValidation(object, location, problems, log);
       return;
@@ -166,7 +166,6 @@ export class BackupReconciler implements Reconciler {
       const bsl = await ctx.locations.get(location);
       if (bsl === undefined) throw new Error(`backup storage location ${location} disappeared`);
       store = await ctx.locations.store(bsl);
-      const catalog = await ctx.discover();
       const outcome = await this.#options.engine.runBackup(running, {
         catalog,
         client: ctx.client,
@@ -226,7 +225,10 @@ export class BackupReconciler implements Reconciler {
     log.info({ phase: outcome, failureReason: status.failureReason }, 'backup finished');
   }
 
-  async #validate(backup: Backup, location: string): Promise<string[]> {
+  async #validate(
+    backup: Backup,
+    location: string,
+  ): Promise<{ problems: string[]; catalog: ResourceCatalog }> {
     const ctx = this.#ctx;
     const problems: string[] = [];
     const bsl = await ctx.locations.get(location);
@@ -248,7 +250,7 @@ export class BackupReconciler implements Reconciler {
     }))
       if (!problems.includes(message) && !(bsl === undefined && message.startsWith('spec.storageLocation')))
         problems.push(message);
-    return problems;
+    return { problems, catalog };
   }
 
   async #failValidation(

@@ -239,7 +239,11 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       readiness.fail('shutdown', 'shutting down');
-      await leading;
+      // Controllers still starting (an API server that does not answer) are stopped all the same.
+      await Promise.race([
+        leading,
+        new Promise((resolve) => setTimeout(resolve, config.shutdownTimeout).unref()),
+      ]);
       await stopLeading(config.shutdownTimeout);
       await elector?.stop();
       soleLeader = false;

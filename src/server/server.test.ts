@@ -211,7 +211,7 @@ describe('lifeboat server against kubesim', () => {
   });
 
   test('SIGTERM-style stop cuts a slow backup short: Failed, and nothing complete in storage', async () => {
-    const slow = sim.faults.add({ resource: 'configmaps', verb: 'list', latencyMs: 1500 });
+    const slow = sim.faults.add({ resource: 'configmaps', verb: 'list', latencyMs: 4000 });
     const server = await startServer(config({ leaderElection: false, shutdownTimeout: '100ms' }), { logger });
     try {
       await create('Backup', { metadata: { name: 'cut-short' }, spec: { includedNamespaces: ['app'] } });
