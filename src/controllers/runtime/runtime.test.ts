@@ -104,7 +104,7 @@ describe('controller runtime against kubesim', () => {
   });
 
   test('leader election: one leader at a time; release hands over at once; a dead leader is replaced after the lease', async () => {
-    const timing = { leaseDurationMs: 1000, renewDeadlineMs: 600, retryPeriodMs: 100 };
+    const timing = { leaseDurationMs: 2000, renewDeadlineMs: 1200, retryPeriodMs: 100 };
     const lease = { client, namespace: 'rt', name: 'lifeboat-server', logger, ...timing };
     const leading: string[] = [];
     const make = (identity: string) => new LeaderElector({ ...lease, identity });
@@ -123,14 +123,14 @@ describe('controller runtime against kubesim', () => {
     const runA = campaign(a, 'a');
     await until('a to lead', () => a.isLeader);
     const runB = campaign(b, 'b');
-    await new Promise((r) => setTimeout(r, 1500)); // more than a lease duration: a keeps renewing
+    await new Promise((r) => setTimeout(r, 2300)); // more than a lease duration: a keeps renewing
     assert.equal(b.isLeader, false);
     assert.equal(b.leader, 'a');
     const held = (await client.get(LEASES_RESOURCE, 'rt', 'lifeboat-server')) as KubeObject & {
       spec: Record<string, unknown>;
     };
     assert.equal(held.spec.holderIdentity, 'a');
-    assert.equal(held.spec.leaseDurationSeconds, 1);
+    assert.equal(held.spec.leaseDurationSeconds, 2);
     assert.match(String(held.spec.renewTime), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
 
     // a stops: it releases the Lease, and b takes it within a retry period or two.
@@ -138,7 +138,7 @@ describe('controller runtime against kubesim', () => {
     await a.stop();
     await runA;
     await until('b to lead', () => b.isLeader);
-    assert.ok(Date.now() - handover < 900, 'b did not wait out the lease');
+    assert.ok(Date.now() - handover < 1000, 'b did not wait out the lease (2 s)');
     const taken = (await client.get(LEASES_RESOURCE, 'rt', 'lifeboat-server')) as KubeObject & {
       spec: Record<string, unknown>;
     };
@@ -160,7 +160,8 @@ describe('controller runtime against kubesim', () => {
     await b.stop(); // b no longer leads, so nothing is released
     await runB;
     await until('c to lead', () => c.isLeader);
-    assert.ok(Date.now() - died >= 900, 'c waited for the lease to run out');
+    // c last saw b renew at most a retry period before the cut, so it waits nearly the whole lease (2 s).
+    assert.ok(Date.now() - died >= 1600, 'c waited for the lease to run out');
     await c.stop();
     await runC;
     assert.deepEqual(leading, ['a leads', 'a stops', 'b leads', 'b stops', 'c leads', 'c stops']);
