@@ -231,6 +231,18 @@ describe('runBackup against kubesim and the fs store', () => {
     assert.deepEqual(left, [keys.log], 'only the log is kept');
   });
 
+  test('a tarball upload that fails stops the collection and fails the backup', async () => {
+    const inner = freshStore();
+    const keys = backupKeys('no-upload');
+    const store = createFaultyObjectStore(inner, [{ method: 'put', key: keys.contents, action: 'throw' }]);
+    const { status } = await runBackup(backup('no-upload'), deps(cluster, store, { pageSize: 1 }));
+    assert.equal(status.phase, 'Failed');
+    assert.match(status.failureReason ?? '', /.+/);
+    assert.equal(await inner.exists(keys.metadata), false);
+    assert.equal(await inner.exists(keys.contents), false);
+    assert.equal(await inner.exists(keys.resourceList), false);
+  });
+
   test('a backup whose name already exists in storage fails without touching it', async () => {
     const store = freshStore();
     const keys = backupKeys('twice');
