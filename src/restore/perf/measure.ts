@@ -3,6 +3,11 @@
  *
  *   node --expose-gc --import tsx src/restore/perf/measure.ts [--namespaces 1000] [--per-kind 50] [--bytes 1024]
  *
+ * Run from the repository root. For figures without tsx in the restoring process (as the built server runs),
+ * bundle first: npx esbuild src/restore/perf/measure.ts --bundle --platform=node --format=esm
+ *   --outfile=/tmp/measure.mjs --banner:js="import {createRequire} from 'node:module';const require=createRequire(import.meta.url);"
+ * and run node --expose-gc /tmp/measure.mjs (the kubesim children still run through tsx).
+ *
  * Writes a backup of `namespaces × per-kind` ConfigMaps plus as many Secrets (~1 KiB each, format 1.1.0 with
  * the preferred-version copies) to an fs location, then, each against a fresh bare kubesim in its own process:
  * (c) bare creation of the same objects at concurrency 32 through the dynamic client — the floor — and
@@ -105,7 +110,7 @@ async function writeTarball(path: string): Promise<void> {
 async function startSim(): Promise<{ child: ChildProcess; kubeconfig: string }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', new URL('./kubesim-process.ts', import.meta.url).pathname],
+    ['--import', 'tsx', join(process.cwd(), 'src/restore/perf/kubesim-process.ts')],
     {
       stdio: ['pipe', 'pipe', 'inherit'],
     },
@@ -263,8 +268,7 @@ try {
     process.execPath,
     [
       '--expose-gc',
-      '--import',
-      'tsx',
+      ...(import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : []),
       new URL(import.meta.url).pathname,
       '--phase',
       'restore',
