@@ -578,4 +578,56 @@ describe('restore engine against kubesim', () => {
     assert.deepEqual(cm?.data, { v: 'new' });
     assert.equal(cm?.metadata?.labels?.[LABELS.backupName], 'nightly-2');
   });
+
+  test('with a namespace filter and includeClusterResources unset, the CRDs of restored custom resources come too', async () => {
+    const crd = widgetCrd();
+    const spec = crd.spec as { group: string; names: Record<string, unknown> };
+    const gadgets = {
+      ...crd,
+      metadata: { name: 'gadgets.example.com' },
+      spec: {
+        ...spec,
+        names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget', listKind: 'GadgetList' },
+      },
+    };
+    const other = {
+      ...gadgets,
+      metadata: { name: 'others.example.com' },
+      spec: {
+        ...gadgets.spec,
+        names: { plural: 'others', singular: 'other', kind: 'Other', listKind: 'OtherList' },
+      },
+    };
+    await fx.writeBackup('b13', [
+      { groupResource: 'customresourcedefinitions.apiextensions.k8s.io', object: gadgets },
+      { groupResource: 'customresourcedefinitions.apiextensions.k8s.io', object: other },
+      {
+        groupResource: 'gadgets.example.com',
+        object: {
+          apiVersion: 'example.com/v1',
+          kind: 'Gadget',
+          metadata: { namespace: 'g1', name: 'g' },
+          spec: { size: 1 },
+        },
+      },
+      {
+        groupResource: 'others.example.com',
+        object: {
+          apiVersion: 'example.com/v1',
+          kind: 'Other',
+          metadata: { namespace: 'g2', name: 'o' },
+          spec: { size: 1 },
+        },
+      },
+    ]);
+    const { status } = await fx.run('r13', { backupName: 'b13', includedNamespaces: ['g1'] });
+    assert.equal(status.phase, 'Completed', status.failureReason);
+    assert.ok(await fx.get('crd', undefined, 'gadgets.example.com'));
+    assert.equal(
+      await fx.get('crd', undefined, 'others.example.com'),
+      undefined,
+      'only the CRDs that are needed',
+    );
+    assert.ok(await fx.get('gadgets.example.com', 'g1', 'g'));
+  });
 });

@@ -139,6 +139,11 @@ export class RestoreSelection {
    * false → no, unset → only when every namespace is restored (Velero's "auto"). Namespaces themselves are
    * decided by the namespace filter instead; CRDs named explicitly in includedResources always pass unless false.
    */
+  /** True when `includeClusterResources` is unset (Velero's "auto"). */
+  get clusterResourcesAuto(): boolean {
+    return this.#includeClusterResources === null || this.#includeClusterResources === undefined;
+  }
+
   clusterScopedAllowed(groupResource: string): boolean {
     if (this.#includeClusterResources === true) return true;
     if (this.#includeClusterResources === false) return false;

@@ -72,6 +72,7 @@ export class RestoreRun {
   readonly #planWarnings: string[] = [];
   readonly #planErrors: string[] = [];
   #excluded = 0;
+  #neededCrds = new Set<string>();
   readonly #resourceMatches = new Map<string, boolean>();
   readonly #targets = new Map<string, ApiResourceInfo | undefined>();
   readonly #summary = { create: 0, update: 0, skip: 0, conflict: 0 };
@@ -94,6 +95,7 @@ export class RestoreRun {
   async execute(): Promise<RestorePlan | undefined> {
     const { deps, index, log } = this.#o;
     this.#index(backupResources(index, this.#catalog));
+    this.#neededCrds = this.#resourcesInSelectedNamespaces();
     if (this.#resources.size === 0)
       this.#o.results.warning({ kind: 'velero' }, 'the backup holds zero items');
     const priorities = deps.resourcePriorities ?? DEFAULT_RESTORE_PRIORITIES;
@@ -185,7 +187,27 @@ export class RestoreRun {
   #selected(groupResource: string, item: IndexedItem): boolean {
     if (item.namespace !== undefined) return this.#selection.namespaces.matches(item.namespace);
     if (groupResource === 'namespaces') return this.#selection.namespaces.matches(item.name);
-    return this.#selection.clusterScopedAllowed(groupResource);
+    if (this.#selection.clusterScopedAllowed(groupResource)) return true;
+    // "Auto" with a namespace filter leaves cluster-scoped objects out, but a CRD whose custom resources are
+    // restored must come too, or they cannot be created. (A CRD's name is its resources' `resource.group`.)
+    return (
+      groupResource === CRD_RESOURCE &&
+      this.#selection.clusterResourcesAuto &&
+      this.#neededCrds.has(item.name)
+    );
+  }
+
+  /** The resources with objects in the selected namespaces. */
+  #resourcesInSelectedNamespaces(): Set<string> {
+    const out = new Set<string>();
+    for (const [groupResource, resource] of this.#resources)
+      if (
+        resource.items.some(
+          (i) => i.namespace !== undefined && this.#selection.namespaces.matches(i.namespace),
+        )
+      )
+        out.add(groupResource);
+    return out;
   }
 
   async #restoreItem(item: IndexedItem, resource: BackupResource, chain: Set<string>): Promise<void> {
