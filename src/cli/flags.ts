@@ -75,7 +75,7 @@ export function optionalBool(flag: string) {
   };
 }
 
-/** A positive whole number of seconds or a Go-style duration is left to the schema; this is for plain counts. */
+/** A positive whole number (counts, seconds); durations in Go syntax are left to the schema. */
 export function positiveInt(flag: string) {
   return (value: string): number => {
     const n = Number(value);
