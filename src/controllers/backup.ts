@@ -13,6 +13,7 @@ import type { KubeObject, ResourceCatalog } from '../kube/types.ts';
 import { backupKeys, type ObjectStore } from '../storage/index.ts';
 import {
   type ControllerContext,
+  patchFinalStatus,
   patchStatus,
   type ReconcileResult,
   type Reconciler,
@@ -197,7 +198,7 @@ export class BackupReconciler implements Reconciler {
       status.phase === 'Completed' || status.phase === 'PartiallyFailed' ? status.phase : 'Failed';
     status.phase = outcome;
     conditions = setCondition(conditions, completedCondition(status), end);
-    await patchStatus(ctx, this.resource, name, { ...status, conditions });
+    await patchFinalStatus(ctx, this.resource, name, { ...status, conditions });
 
     const summary = `${status.progress?.itemsBackedUp ?? 0} items, ${status.warnings ?? 0} warnings, ${status.errors ?? 0} errors`;
     if (outcome === 'Completed')

@@ -84,6 +84,27 @@ export async function patchStatus(
   return ctx.client.patch(resource, ctx.namespace, name, 'merge', { status }, { subresource: 'status' });
 }
 
+/**
+ * `patchStatus` that tries again (5 times, from 200 ms doubling) when the write fails: for a run's final
+ * status, which would otherwise leave the object InProgress until the next server start.
+ */
+export async function patchFinalStatus(
+  ctx: ControllerContext,
+  resource: ApiResourceInfo,
+  name: string,
+  status: Record<string, unknown>,
+): Promise<KubeObject> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await patchStatus(ctx, resource, name, status);
+    } catch (err) {
+      if (attempt >= 4) throw err;
+      ctx.logger.warn({ kind: resource.kind, name, attempt }, 'final status not recorded yet; retrying');
+      await ctx.clock.sleep(200 * 2 ** attempt);
+    }
+  }
+}
+
 /** The runtime's condition helper (lastTransitionTime moves only when the status changes). */
 export { setCondition } from './runtime/index.ts';
 

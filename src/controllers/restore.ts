@@ -13,6 +13,7 @@ import { completedCondition } from './backup.ts';
 import type { BackupSync } from './backup-sync.ts';
 import {
   type ControllerContext,
+  patchFinalStatus,
   patchStatus,
   type ReconcileResult,
   type Reconciler,
@@ -147,7 +148,7 @@ export class RestoreReconciler implements Reconciler {
       status.phase === 'Completed' || status.phase === 'PartiallyFailed' ? status.phase : 'Failed';
     status.phase = outcome;
     conditions = setCondition(conditions, completedCondition(status), end);
-    await patchStatus(ctx, this.resource, name, { ...status, conditions });
+    await patchFinalStatus(ctx, this.resource, name, { ...status, conditions });
 
     const summary = `${status.progress?.itemsRestored ?? 0} items, ${status.warnings ?? 0} warnings, ${status.errors ?? 0} errors`;
     if (outcome === 'Completed')

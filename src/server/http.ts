@@ -102,7 +102,8 @@ async function handle(
     return;
   }
   if (path.startsWith(DOWNLOAD_PATH)) {
-    await download(decodeURIComponent(path.slice(DOWNLOAD_PATH.length)), req, res, options);
+    // Tokens are base64url and a dot: nothing to decode, and anything else is simply not a token.
+    await download(path.slice(DOWNLOAD_PATH.length), req, res, options);
     return;
   }
   send(res, 404, 'not found\n');
