@@ -93,3 +93,19 @@ test('decryptForHashCheck decrypts like open, and leaves rejecting a changed cip
     (e) => isLifeboatError(e, 'Corrupt'),
   );
 });
+
+test('blobs larger than one CTR slice seal and open whole; decrypting into a reused buffer gives each plaintext', () => {
+  const key = CryptoKey.random();
+  const out = Buffer.alloc(300_000, 0xaa);
+  // Across slice boundaries (32 KiB), with and without a partial last block, and one shorter than a slice.
+  for (const n of [100_001, 65_536, 32_768 + 15, 1000]) {
+    const plain = randomBytes(n);
+    const sealed = key.seal(plain);
+    assert.equal(sealed.length, n + 32);
+    assert.deepEqual(key.open(sealed), plain, `open, ${n} bytes`);
+    const got = key.decryptForHashCheckInto(sealed, out);
+    assert.equal(got.buffer, out.buffer, 'a view of the buffer given');
+    assert.deepEqual(got, plain, `into, ${n} bytes`);
+  }
+  assert.throws(() => key.decryptForHashCheckInto(key.seal(randomBytes(10)), Buffer.alloc(9)), RangeError);
+});

@@ -34,6 +34,8 @@ let key: CryptoKey | undefined;
 let zeros = Buffer.alloc(0);
 /** Decompressed blobs land here (written out before the next blob is opened). */
 let scratch = Buffer.alloc(0);
+/** Raw blobs are decrypted here, likewise (a fresh buffer per blob cost page faults and zeroing). */
+let plainBuffer = Buffer.alloc(0);
 const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT;
 
 function isZero(b: Buffer): boolean {
@@ -62,8 +64,10 @@ function openBlob(job: RestoreJob, index: number): Buffer {
   const sealed = sealedBlob(job, b.offset, b.length);
   const k = key as CryptoKey;
   let plain: Buffer;
-  if (b.uncompressedLength < 0) plain = k.decryptForHashCheck(sealed);
-  else {
+  if (b.uncompressedLength < 0) {
+    if (plainBuffer.length < sealed.length) plainBuffer = Buffer.allocUnsafeSlow(sealed.length);
+    plain = k.decryptForHashCheckInto(sealed, plainBuffer);
+  } else {
     if (scratch.length < b.uncompressedLength) scratch = Buffer.allocUnsafeSlow(b.uncompressedLength);
     plain = scratch.subarray(0, b.uncompressedLength);
     if (decompressInto(k.open(sealed), plain) !== plain.length)
