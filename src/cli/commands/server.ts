@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { type Command, Option } from 'commander';
 import { pino } from 'pino';
-import { LifeboatError } from '../../core/errors.ts';
+import { isLifeboatError, LifeboatError, UsageError } from '../../core/errors.ts';
 import { parseServerConfig, type ServerConfigInput } from '../../server/config.ts';
 import { startServer } from '../../server/index.ts';
 import { type GlobalOptions, kubeconfigPath, serverNamespace } from '../kube/session.ts';
@@ -114,7 +114,7 @@ async function runServerCommand(
       : [],
     identity: flags.identity ?? `${hostname()}_${process.pid}`,
   };
-  const config = parseServerConfig(input);
+  const config = parseForFlags(input);
   const logger = pino({ level: config.logLevel, base: { service: 'lifeboat-server' } }, pino.destination(2));
   const server = await startServer(config, { logger, env: runtime.env });
   const signals = ['SIGTERM', 'SIGINT'] as const;
@@ -129,4 +129,25 @@ async function runServerCommand(
   await server.stop();
   for (const signal of signals) process.removeAllListeners(signal);
   if (server.failure) throw new LifeboatError('Unavailable', `server stopped: ${server.failure}`);
+}
+
+/** Config fields whose flag is not simply the field in kebab case. */
+const FLAG_OF: Record<string, string> = {
+  defaultBackupLocation: '--default-backup-storage-location',
+  leaderElection: '--leader-elect',
+  kubeContext: '--kube-context',
+};
+
+/** `parseServerConfig`, with a refusal naming the flag the user typed rather than the config field. */
+function parseForFlags(input: ServerConfigInput): ReturnType<typeof parseServerConfig> {
+  try {
+    return parseServerConfig(input);
+  } catch (err) {
+    if (!isLifeboatError(err, 'Usage') || !err.field) throw err;
+    const field = err.field.split('.')[0];
+    const flag = FLAG_OF[field] ?? `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new UsageError(err.message.replace(`server configuration ${err.field}`, flag), {
+      field: err.field,
+    });
+  }
 }
