@@ -49,6 +49,10 @@ export async function runBackup(backup: Backup, deps: BackupDeps): Promise<Backu
   const results = new ResultsCollector();
   const progress = new ProgressTracker(deps.clock, safeReporter(deps));
   log.info({ storageLocation: spec.storageLocation, dryRun: spec.dryRun === true }, 'backup started');
+  for (const message of notYetSupported(spec)) {
+    results.warning({ kind: 'velero' }, message);
+    log.warn({}, message);
+  }
 
   const finish = (phase: BackupStatus['phase'], failureReason?: string): BackupStatus => {
     progress.flush();
@@ -282,6 +286,15 @@ async function removeWritten(
       log.warn({ key, err: errorMessage(err) }, 'cannot remove what a failed backup wrote');
     }
   }
+}
+
+/** Spec fields this engine accepts but does not act on yet: said once, as warnings, rather than ignored. */
+export function notYetSupported(spec: Backup['spec']): string[] {
+  const out: string[] = [];
+  if ((spec?.hooks?.resources?.length ?? 0) > 0)
+    out.push('spec.hooks: backup hooks are not run yet; none ran');
+  if (spec?.resourcePolicy) out.push('spec.resourcePolicy: resource policies are not applied yet');
+  return out;
 }
 
 function ttlOf(ttl: string | undefined): number {
