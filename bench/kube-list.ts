@@ -6,14 +6,14 @@
  * Both again with the caller serializing every item before asking for more, where the client's read-ahead of
  * the next page shows.
  *
- *   node --expose-gc --import tsx src/kube/list.bench.ts [objects=100000] [rounds=3]
+ *   node --expose-gc --import tsx bench/kube-list.ts [objects=100000] [rounds=3]
  */
 import * as http from 'node:http';
-import { startKubesim } from '../kubesim/index.ts';
-import { connect } from './client.ts';
-import { discoverResources } from './discovery.ts';
-import { createDynamicClient } from './dynamic-client.ts';
-import { transportFor } from './transport.ts';
+import { connect } from '../src/kube/client.ts';
+import { discoverResources } from '../src/kube/discovery.ts';
+import { createDynamicClient } from '../src/kube/dynamic-client.ts';
+import { transportFor } from '../src/kube/transport.ts';
+import { startKubesim } from '../src/kubesim/index.ts';
 
 const objects = Number(process.argv[2] ?? 100_000);
 const rounds = Number(process.argv[3] ?? 3);
