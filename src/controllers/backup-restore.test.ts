@@ -172,6 +172,27 @@ describe('Backup and Restore reconcilers with the real engines', () => {
     assert.equal(imported?.metadata?.labels?.['lifeboat.io/storage-location'], 'default');
   });
 
+  test('a Restore waits for a Backup created a moment ago to get its status, then decides', async () => {
+    await env.create('Backup', { metadata: { name: 'fresh' }, spec: { storageLocation: 'default' } });
+    await env.create('Restore', { metadata: { name: 'r-fresh' }, spec: { backupName: 'fresh' } });
+    await assert.rejects(restores.reconcile('r-fresh'), /backup "fresh" has no status yet/);
+    assert.equal((await statusOf('Restore', 'r-fresh')).phase, undefined);
+    await env.client.patch(
+      LIFEBOAT_RESOURCES.Backup,
+      env.namespace,
+      'fresh',
+      'merge',
+      { status: { phase: 'Failed' } },
+      {
+        subresource: 'status',
+      },
+    );
+    await restores.reconcile('r-fresh');
+    const status = await statusOf('Restore', 'r-fresh');
+    assert.equal(status.phase, 'FailedValidation');
+    assert.match(status.validationErrors?.[0] ?? '', /backup "fresh" is Failed/);
+  });
+
   test('runs left InProgress by a dead server become Failed with a reason', async () => {
     await env.create('Backup', { metadata: { name: 'orphan' }, spec: {} });
     await env.client.patch(

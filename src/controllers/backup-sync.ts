@@ -132,7 +132,8 @@ export class BackupSync {
         spec: { ...stored.spec, storageLocation: location },
       });
     } catch (err) {
-      if (isLifeboatError(err, 'AlreadyExists')) return false;
+      // Imported meanwhile by another pass (the periodic sync and a Restore's look-up can meet).
+      if (isLifeboatError(err, 'AlreadyExists')) return true;
       throw err;
     }
     await patchStatus(ctx, LIFEBOAT_RESOURCES.Backup, name, status);

@@ -7,7 +7,7 @@ import {
   type RestoreStatus,
   validateResource,
 } from '../api/index.ts';
-import { errorMessage } from '../core/errors.ts';
+import { errorMessage, LifeboatError } from '../core/errors.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { completedCondition } from './backup.ts';
 import type { BackupSync } from './backup-sync.ts';
@@ -33,6 +33,9 @@ export interface RestoreReconcilerOptions {
 }
 
 const RESTORABLE_BACKUP_PHASES: readonly string[] = ['Completed', 'PartiallyFailed'];
+
+/** How long a Backup without a phase is waited for rather than refused. */
+const JUST_CREATED_MS = 30_000;
 
 /** Why a restore cut short by the server's shutdown failed. */
 export const RESTORE_SHUTDOWN_REASON = 'the server shut down before the restore finished';
@@ -225,15 +228,20 @@ export class RestoreReconciler implements Reconciler {
   async #resolveBackup(restore: Restore): Promise<{ backup?: Backup; problems: string[] }> {
     const ctx = this.#ctx;
     if (restore.spec.backupName) {
-      let object = await ctx.client.get(LIFEBOAT_RESOURCES.Backup, ctx.namespace, restore.spec.backupName);
-      if (object === undefined && (await this.#options.sync?.findAndImport(restore.spec.backupName)))
-        object = await ctx.client.get(LIFEBOAT_RESOURCES.Backup, ctx.namespace, restore.spec.backupName);
-      if (object === undefined)
-        return { problems: [`spec.backupName: backup "${restore.spec.backupName}" not found`] };
+      const name = restore.spec.backupName;
+      let object = await ctx.client.get(LIFEBOAT_RESOURCES.Backup, ctx.namespace, name);
+      if (object === undefined && this.#options.sync) {
+        // The periodic sync may be importing it at this very moment: look again whatever the import said.
+        await this.#options.sync.findAndImport(name);
+        object = await ctx.client.get(LIFEBOAT_RESOURCES.Backup, ctx.namespace, name);
+      }
+      if (object === undefined) return { problems: [`spec.backupName: backup "${name}" not found`] };
       const parsed = validateResource('Backup', object);
-      if (!parsed.ok)
-        return { problems: [`spec.backupName: backup "${restore.spec.backupName}" is not valid`] };
+      if (!parsed.ok) return { problems: [`spec.backupName: backup "${name}" is not valid`] };
       const phase = parsed.value.status?.phase ?? 'New';
+      if (phase === 'New' && this.#justCreated(parsed.value))
+        // A Backup just created (by a sync, whose status write follows its create) has no phase for a moment.
+        throw new LifeboatError('Unavailable', `backup "${name}" has no status yet`, { retryable: true });
       if (!RESTORABLE_BACKUP_PHASES.includes(phase))
         return {
           problems: [
@@ -251,6 +259,11 @@ export class RestoreReconciler implements Reconciler {
       return { backup: latest, problems: [] };
     }
     return { problems: ['spec.backupName: either backupName or scheduleName must be set'] };
+  }
+
+  #justCreated(backup: Backup): boolean {
+    const created = Date.parse(backup.metadata.creationTimestamp ?? '');
+    return !Number.isNaN(created) && this.#ctx.clock.now().getTime() - created < JUST_CREATED_MS;
   }
 
   /** The Completed backup of `schedule` that started last. */
