@@ -9,7 +9,8 @@
  * restic, with the peak RSS of the whole process (all threads) from /usr/bin/time. Each step runs restic and
  * Lifeboat back to back, each after a `sync`, so both see the same machine load and a clean page cache;
  * BENCH_ROUNDS > 1 repeats everything on fresh repositories, alternating which tool goes first, and reports
- * medians.
+ * medians. Each run's CPU time (user + system, all threads, from /usr/bin/time) is reported beside its wall
+ * time: on a shared machine the wall time follows the other work's load, the CPU time much less.
  *
  * Run: node --import tsx bench/repository.ts   (BENCH_DIR=/tmp/lifeboat-bench by default; needs ~6 GB free)
  * Not part of the test suite.
@@ -36,6 +37,8 @@ const HOST = 'bench';
 
 interface Run {
   seconds: number;
+  /** User + system CPU seconds of the whole process (all threads): robust where wall time follows the load. */
+  cpu: number;
   rssMiB: number;
   out: string;
 }
@@ -63,7 +66,7 @@ function build(base: string): string {
 
 function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): Run {
   const t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M', cmd, ...args], {
+  const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M CPU %U %S', cmd, ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
     maxBuffer: 64 << 20,
@@ -71,7 +74,8 @@ function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): Run {
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
   const rss = Number(/MAXRSS (\d+)/.exec(r.stderr)?.[1] ?? 0) / 1024;
-  return { seconds, rssMiB: rss, out: r.stdout };
+  const cpu = /CPU ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  return { seconds, cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : 0, rssMiB: rss, out: r.stdout };
 }
 
 let cliPath = '';
@@ -159,6 +163,9 @@ interface Row {
   label: string;
   lifeboat: number[];
   restic: number[];
+  /** CPU seconds (user + system) of each run. */
+  lifeboatCpu: number[];
+  resticCpu: number[];
   /** Bytes processed, for MB/s. */
   bytes?: number;
 }
@@ -245,12 +252,21 @@ class Bench {
     }
     this.#rss.restic = Math.max(this.#rss.restic, a.rssMiB);
     this.#rss.lifeboat = Math.max(this.#rss.lifeboat, b.rssMiB);
-    const row = this.#rows.get(label) ?? { label, lifeboat: [], restic: [], bytes };
+    const row = this.#rows.get(label) ?? {
+      label,
+      lifeboat: [],
+      restic: [],
+      lifeboatCpu: [],
+      resticCpu: [],
+      bytes,
+    };
     row.lifeboat.push(b.seconds);
     row.restic.push(a.seconds);
+    row.lifeboatCpu.push(b.cpu);
+    row.resticCpu.push(a.cpu);
     this.#rows.set(label, row);
     console.log(
-      `${label}: lifeboat ${fmt(b.seconds)} s (${fmt(b.rssMiB, 0)} MiB), restic ${fmt(a.seconds)} s (${fmt(a.rssMiB, 0)} MiB), restic/lifeboat ${fmt(a.seconds / b.seconds)}x  [load ${fmt(loadavg()[0], 1)}]`,
+      `${label}: lifeboat ${fmt(b.seconds)} s ${fmt(b.cpu)} CPU-s (${fmt(b.rssMiB, 0)} MiB), restic ${fmt(a.seconds)} s ${fmt(a.cpu)} CPU-s (${fmt(a.rssMiB, 0)} MiB), restic/lifeboat ${fmt(a.seconds / b.seconds)}x wall, ${fmt(a.cpu / b.cpu)}x CPU  [load ${fmt(loadavg()[0], 1)}]`,
     );
   }
 
@@ -335,9 +351,9 @@ class Bench {
       `(6) peak RSS: lifeboat ${fmt(this.#rss.lifeboat, 0)} MiB, restic ${fmt(this.#rss.restic, 0)} MiB`,
     );
     console.log(
-      `\n| step | lifeboat s | restic s | restic/lifeboat |${rounds > 1 ? ` (medians of ${rounds} rounds; ratio: median of the per-round ratios, listed)` : ''}`,
+      `\n| step | lifeboat s | restic s | restic/lifeboat | lifeboat CPU-s | restic CPU-s | CPU ratio |${rounds > 1 ? ` (medians of ${rounds} rounds; ratios: medians of the per-round ratios, wall ones listed)` : ''}`,
     );
-    console.log('|---|---|---|---|');
+    console.log('|---|---|---|---|---|---|---|');
     for (const r of this.#rows.values()) {
       const lb = median(r.lifeboat);
       const rs = median(r.restic);
@@ -345,7 +361,10 @@ class Bench {
       const ratio = median(r.lifeboat.map((l, i) => r.restic[i] / l));
       const speed = r.bytes ? ` (${fmt(mb(r.bytes) / lb, 0)} vs ${fmt(mb(r.bytes) / rs, 0)} MB/s)` : '';
       const all = rounds > 1 ? ` [${r.lifeboat.map((l, i) => fmt(r.restic[i] / l)).join(', ')}]` : '';
-      console.log(`| ${r.label} | ${fmt(lb)} | ${fmt(rs)} | ${fmt(ratio)}x${all}${speed} |`);
+      const cpuRatio = median(r.lifeboatCpu.map((l, i) => r.resticCpu[i] / l));
+      console.log(
+        `| ${r.label} | ${fmt(lb)} | ${fmt(rs)} | ${fmt(ratio)}x${all}${speed} | ${fmt(median(r.lifeboatCpu))} | ${fmt(median(r.resticCpu))} | ${fmt(cpuRatio)}x |`,
+      );
     }
     console.log(
       `\ncommand: ${rounds > 1 ? `BENCH_ROUNDS=${rounds} ` : ''}node --import tsx bench/repository.ts`,
