@@ -41,6 +41,12 @@ const allowed: Record<string, Set<string>> = {
 /** Files allowed to import kubesim besides tests: the `dev` command that starts the embedded environment. */
 const kubesimImporters = [/^cli\/commands\/dev(\/|\.ts$)/];
 
+/**
+ * Test support beside the code it serves (`test-support.ts`, `testing.ts`, `*-fixture.ts`): counted as test code,
+ * so it may start a kubesim, and for that reason only tests may import it.
+ */
+const TEST_SUPPORT = /(^|\/)(test-support|testing)\.ts$|-fixture\.ts$/;
+
 function sourceFiles(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
@@ -65,7 +71,7 @@ test('imports point only downward, as ARCHITECTURE.md lays out', () => {
   for (const file of sourceFiles(src)) {
     const rel = relative(src, file);
     const layer = rel.split('/')[0];
-    const isTest = rel.endsWith('.test.ts');
+    const isTest = rel.endsWith('.test.ts') || TEST_SUPPORT.test(rel);
     const rules = allowed[layer];
     if (!rules) {
       if (rel.includes('/')) violations.push(`${rel}: src/${layer}/ is not a folder ARCHITECTURE.md knows`);
@@ -76,6 +82,10 @@ test('imports point only downward, as ARCHITECTURE.md lays out', () => {
       const target = relative(src, resolve(dirname(file), spec));
       if (target.startsWith('..')) {
         if (!isTest) violations.push(`${rel} imports ${spec}, outside src/`);
+        continue;
+      }
+      if (TEST_SUPPORT.test(target) && !isTest) {
+        violations.push(`${rel} imports ${target}, which is test support`);
         continue;
       }
       const targetLayer = target.split('/')[0];
