@@ -630,4 +630,54 @@ describe('restore engine against kubesim', () => {
     );
     assert.ok(await fx.get('gadgets.example.com', 'g1', 'g'));
   });
+
+  test('jobs and service accounts restore into a fresh namespace without their generated fields', async () => {
+    const uid = 'a1b2c3d4-0000-0000-0000-000000000001';
+    await fx.writeBackup('b14', [
+      {
+        groupResource: 'jobs.batch',
+        object: {
+          apiVersion: 'batch/v1',
+          kind: 'Job',
+          metadata: {
+            namespace: 'jobs',
+            name: 'migrate',
+            uid,
+            labels: { 'batch.kubernetes.io/controller-uid': uid },
+          },
+          spec: {
+            selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } },
+            template: {
+              metadata: {
+                labels: {
+                  'batch.kubernetes.io/controller-uid': uid,
+                  'controller-uid': uid,
+                  'job-name': 'migrate',
+                },
+              },
+              spec: { restartPolicy: 'Never', containers: [{ name: 'm', image: 'busybox' }] },
+            },
+          },
+          status: { active: 1 },
+        },
+      },
+      {
+        groupResource: 'serviceaccounts',
+        object: {
+          apiVersion: 'v1',
+          kind: 'ServiceAccount',
+          metadata: { namespace: 'jobs', name: 'runner' },
+          secrets: [{ name: 'runner-token-abcde' }],
+        },
+      },
+    ]);
+    const { status } = await fx.run('r14', { backupName: 'b14' });
+    assert.equal(status.phase, 'Completed', status.failureReason);
+    const job = await fx.get('jobs.batch', 'jobs', 'migrate');
+    const labels = (job?.spec as { template: { metadata: { labels: Record<string, string> } } } | undefined)
+      ?.template.metadata.labels;
+    assert.notEqual(labels?.['batch.kubernetes.io/controller-uid'], uid, 'the old controller uid is gone');
+    const sa = await fx.get('serviceaccounts', 'jobs', 'runner');
+    assert.equal(sa?.secrets, undefined);
+  });
 });
