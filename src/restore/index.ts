@@ -14,6 +14,7 @@
  */
 export { builtinActions } from './actions/builtin.ts';
 export { changeStorageClassAction } from './actions/change-storage-class.ts';
+export { clusterManagedAction } from './actions/cluster-managed.ts';
 export { jobAction } from './actions/job.ts';
 export { persistentVolumeAction, persistentVolumeClaimAction } from './actions/persistent-volumes.ts';
 export { podAction } from './actions/pod.ts';

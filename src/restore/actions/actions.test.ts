@@ -5,6 +5,7 @@ import type { KubeObject } from '../../kube/types.ts';
 import type { RestoreItemAction, RestoreItemActionOutput } from '../types.ts';
 import { builtinActions } from './builtin.ts';
 import { changeStorageClassAction } from './change-storage-class.ts';
+import { clusterManagedAction } from './cluster-managed.ts';
 import { jobAction } from './job.ts';
 import { persistentVolumeAction, persistentVolumeClaimAction } from './persistent-volumes.ts';
 import { podAction } from './pod.ts';
@@ -229,6 +230,32 @@ describe('built-in restore item actions', () => {
       builtinActions({ namespaceMapping: {}, storageClassMapping: {} }).some(
         (a) => a.name === 'lifeboat.io/change-storage-class',
       ),
+    );
+  });
+
+  test('objects the target cluster makes for itself are skipped', async () => {
+    const api = {
+      kind: 'APIService',
+      metadata: { name: 'v1.apps', labels: { 'kube-aggregator.kubernetes.io/automanaged': 'onstart' } },
+    };
+    assert.equal((await run(clusterManagedAction, api)).skipRestore, true);
+    assert.equal(
+      (await run(clusterManagedAction, { ...api, metadata: { name: 'v1.custom' } })).skipRestore,
+      undefined,
+    );
+    assert.equal(
+      (
+        await run(clusterManagedAction, {
+          kind: 'ConfigMap',
+          metadata: { name: 'kube-root-ca.crt', namespace: 'a' },
+        })
+      ).skipRestore,
+      true,
+    );
+    assert.equal(
+      (await run(clusterManagedAction, { kind: 'ConfigMap', metadata: { name: 'app', namespace: 'a' } }))
+        .skipRestore,
+      undefined,
     );
   });
 });

@@ -1,5 +1,6 @@
 import type { RestoreItemAction } from '../types.ts';
 import { changeStorageClassAction } from './change-storage-class.ts';
+import { clusterManagedAction } from './cluster-managed.ts';
 import { jobAction } from './job.ts';
 import { persistentVolumeAction, persistentVolumeClaimAction } from './persistent-volumes.ts';
 import { podAction } from './pod.ts';
@@ -17,6 +18,7 @@ export interface BuiltinActionOptions {
 /** The built-in restore item actions, registered as any plugin's would be, in name order (as Velero runs them). */
 export function builtinActions(options: BuiltinActionOptions): RestoreItemAction[] {
   const actions = [
+    clusterManagedAction,
     jobAction,
     podAction,
     persistentVolumeAction(options.namespaceMapping),
