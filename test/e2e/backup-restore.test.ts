@@ -181,7 +181,8 @@ describe('backup and restore through the CLI and the server (kubesim cluster, fs
     };
     assert.equal(untouched.data.CURRENCY, 'USD');
     const describe_ = await ok('restore', 'describe', 'keep', '--details');
-    assert.match(describe_, /shop-config/, describe_);
+    // The warning says how the live object differs from the backup.
+    assert.match(describe_, /shop-config: it already exists and differs \(.*data\.CURRENCY/, describe_);
 
     await ok(
       'restore',
@@ -288,8 +289,13 @@ describe('backup and restore through the CLI and the server (kubesim cluster, fs
     assert.equal(status.phase, 'PartiallyFailed', broken.stdout + broken.stderr);
     assert.equal(status.errors, 1);
     const described = await ok('restore', 'describe', 'broken', '--details');
-    assert.match(described, /shop-broken/);
-    assert.match(described, /dark-mode/);
+    // Filed under the namespace it happened in, with the API server's reason, and marked in the resource list.
+    assert.match(
+      described,
+      /Namespace shop-broken:\n\s+featureflags\.shop\.example\.com shop-broken\/dark-mode: .*spec\.rollout/,
+    );
+    assert.match(described, /- shop-broken\/dark-mode\(failed\)$/m);
+    assert.match(described, /- shop-data-broken\/postgres\(created\)$/m);
     // The rest of the namespace made it.
     const flags = catalog.resolve('featureflags.shop.example.com')!;
     assert.ok(await env.client.get(flags, 'shop-broken', 'new-checkout'));
@@ -298,7 +304,13 @@ describe('backup and restore through the CLI and the server (kubesim cluster, fs
 
   test('dry runs: a backup counts without writing, a restore prints its plan without changing the cluster', async () => {
     const dry = await ok('backup', 'create', 'would-be', '--include-namespaces', 'shop', '--dry-run');
-    assert.match(dry, /configmaps|ConfigMap/i, dry);
+    assert.match(
+      dry,
+      /Dry run of backup "would-be": \d+ items would be backed up\. Nothing was written/,
+      dry,
+    );
+    assert.match(dry, /^configmaps\s+2$/m, dry);
+    assert.match(dry, /^featureflags\.shop\.example\.com\s+2$/m, dry);
     assert.equal(existsSync(join(storage.root, storage.bucket, 'backups', 'would-be')), false);
 
     const mapping = 'shop:shop-preview';
