@@ -1,5 +1,5 @@
 import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { pino } from 'pino';
 import { systemClock } from '../../../core/clock.ts';
 import { errorMessage, UsageError } from '../../../core/errors.ts';
@@ -166,15 +166,17 @@ export async function runDev(options: DevOptions): Promise<void> {
     say(
       `kubesim, the sample application, Lifeboat and its server are up (${seconds(Date.now() - started)}).`,
     );
+    let backupName: string | undefined;
     if (options.demo && options.sampleApp) {
       say('Demo: back up the sample application, delete it, restore it, restore a copy, compare.');
       const report = await demoOn(env, (step) => say(`  … ${step}`));
       say('');
       process.stdout.write(formatReport(report));
       if (!report.ok) process.exitCode = 1;
+      backupName = report.backupName;
     }
     say('');
-    process.stdout.write(nextSteps(env));
+    process.stdout.write(nextSteps(env, backupName));
   } catch (err) {
     process.stderr.write(`lifeboat dev: ${errorMessage(err)}\n`);
     await env.stop();
@@ -183,9 +185,13 @@ export async function runDev(options: DevOptions): Promise<void> {
   await interrupted;
 }
 
-function nextSteps(env: DevEnvironment): string {
+function nextSteps(env: DevEnvironment, backupName = '<name>'): string {
   const { kubeconfigPath: kubeconfig, apiUrl, serverUrl, logFile, storageRoot } = env;
-  const here = (path: string): string => relative(process.cwd(), path) || '.';
+  // Short paths when under the working directory (the usual `npm start`), absolute ones otherwise.
+  const here = (path: string): string => {
+    const rel = relative(process.cwd(), path);
+    return rel.startsWith('..') || isAbsolute(rel) ? path : rel || '.';
+  };
   const lifeboat = `npx tsx src/cli/main.ts --kubeconfig ${here(kubeconfig)}`;
   const kubectl = `kubectl --kubeconfig ${here(kubeconfig)}`;
   return [
@@ -195,7 +201,8 @@ function nextSteps(env: DevEnvironment): string {
     '',
     'Try, from this directory:',
     `  ${lifeboat} backup get`,
-    `  ${lifeboat} backup describe <name> --details`,
+    `  ${lifeboat} backup describe ${backupName} --details`,
+    `  ${lifeboat} backup logs ${backupName}`,
     `  ${lifeboat} backup create shop-only --include-namespaces shop --wait`,
     `  ${lifeboat} restore create --from-backup shop-only --namespace-mappings shop:shop-2 --dry-run`,
     `  ${lifeboat} restore get`,
