@@ -118,8 +118,13 @@ async function runServerCommand(
   const logger = pino({ level: config.logLevel, base: { service: 'lifeboat-server' } }, pino.destination(2));
   const server = await startServer(config, { logger, env: runtime.env });
   const signals = ['SIGTERM', 'SIGINT'] as const;
+  const handlers = new Map<string, () => void>();
   const stopped = new Promise<string>((resolve) => {
-    for (const signal of signals) process.once(signal, () => resolve(signal));
+    for (const signal of signals) {
+      const handler = (): void => resolve(signal);
+      handlers.set(signal, handler);
+      process.once(signal, handler);
+    }
   });
   const outcome = await Promise.race([
     stopped.then((signal) => ({ signal })),
@@ -127,7 +132,7 @@ async function runServerCommand(
   ]);
   if (outcome.signal) logger.info({ signal: outcome.signal }, 'shutting down');
   await server.stop();
-  for (const signal of signals) process.removeAllListeners(signal);
+  for (const [signal, handler] of handlers) process.off(signal, handler);
   if (server.failure) throw new LifeboatError('Unavailable', `server stopped: ${server.failure}`);
 }
 
