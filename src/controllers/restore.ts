@@ -8,7 +8,7 @@ import {
   validateResource,
 } from '../api/index.ts';
 import { errorMessage, LifeboatError } from '../core/errors.ts';
-import type { KubeObject } from '../kube/types.ts';
+import type { KubeObject, ResourceCatalog } from '../kube/types.ts';
 import { completedCondition } from './backup.ts';
 import type { BackupSync } from './backup-sync.ts';
 import {
@@ -112,11 +112,9 @@ export class RestoreReconciler implements Reconciler {
     const problems = [...resolved.problems];
     if (resolved.backup && location && (await ctx.locations.get(location)) === undefined)
       problems.push(`spec.backupName: the backup's storage location "${location}" not found`);
-    if (problems.length === 0) {
-      const catalog = await ctx.discover();
-      problems.push(...this.#options.engine.validateRestore(restore, { catalog }));
-    }
-    if (problems.length > 0 || !resolved.backup || !location) {
+    const catalog = problems.length === 0 ? await ctx.discover() : undefined;
+    if (catalog) problems.push(...this.#options.engine.validateRestore(restore, { catalog }));
+    if (problems.length > 0 || !resolved.backup || !location || !catalog) {
       await this.#failValidation(object, labels, problems, log);
       return;
     }
@@ -143,7 +141,7 @@ export class RestoreReconciler implements Reconciler {
     if (!restore.spec.dryRun) ctx.metrics.restoreStarted(labels);
     log.info({ backup: backupName, location, dryRun: restore.spec.dryRun === true }, 'restore started');
 
-    const status = await this.#run(restore, location, startTimestamp, signal, log);
+    const status = await this.#run(restore, location, catalog, startTimestamp, signal, log);
     const end = ctx.clock.now();
     status.startTimestamp ??= startTimestamp;
     status.completionTimestamp ??= timestamp(end);
@@ -179,6 +177,7 @@ export class RestoreReconciler implements Reconciler {
   async #run(
     restore: Restore,
     location: string,
+    catalog: ResourceCatalog,
     startTimestamp: string,
     signal: AbortSignal,
     log: ControllerContext['logger'],
@@ -197,7 +196,6 @@ export class RestoreReconciler implements Reconciler {
       const bsl = await ctx.locations.get(location);
       if (bsl === undefined) throw new Error(`backup storage location ${location} disappeared`);
       const store = await ctx.locations.store(bsl);
-      const catalog = await ctx.discover();
       const outcome = await this.#options.engine.runRestore(
         { ...restore, status: { ...restore.status, phase: 'InProgress', startTimestamp } },
         {
