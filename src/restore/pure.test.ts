@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { chooseVersion } from './backup-contents.ts';
+import { backupResources, chooseVersion } from './backup-contents.ts';
 import { diffObjects, mergePatchFor } from './compare.ts';
 import { globMatcher, NamespaceFilter } from './filters.ts';
 import { compileRules, dottedGlob, patchValue } from './modifiers.ts';
@@ -10,6 +10,8 @@ import { DEFAULT_RESTORE_PRIORITIES, orderResources, parseResourcePriorities } f
 import { labelValue } from './restore-labels.ts';
 import { summarizeDiff } from './restore-run.ts';
 import { stripServerFields } from './strip.ts';
+import { DEFAULT_TARBALL_LIMITS, readTarball } from './tarball-reader.ts';
+import { rawTarball, streamOf } from './test-support.ts';
 import type { RestorePlan } from './types.ts';
 
 describe('priorities', () => {
@@ -335,9 +337,6 @@ test('formatPlan groups by namespace, cluster-scoped first, with diff excerpts',
 });
 
 test('the same item twice at the same path is refused before anything is restored', async () => {
-  const { readTarball, DEFAULT_TARBALL_LIMITS } = await import('./tarball-reader.ts');
-  const { rawTarball, streamOf } = await import('./test-support.ts');
-  const { backupResources } = await import('./backup-contents.ts');
   const body = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' } });
   const index = await readTarball(
     streamOf(
