@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
 import { LifeboatError } from '../core/errors.ts';
-import { applyObject, type KubeConnection, waitUntil } from '../kube/client.ts';
-import { apiStatusCode, translateApiError } from './api-errors.ts';
+import { type KubeConnection, waitUntil } from '../kube/client.ts';
+import { ManifestApplier } from '../kube/manifest-applier.ts';
+import type { KubeObject } from '../kube/types.ts';
 import type { InstallObject } from './render.ts';
 
 /** What applying one object did: made it, changed it, or found it already as rendered. */
@@ -37,77 +38,61 @@ export async function applyInstall(
   objects: readonly InstallObject[],
   options: ApplyInstallOptions,
 ): Promise<AppliedObject[]> {
+  const applier = new ManifestApplier(conn);
   const results: AppliedObject[] = [];
   const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
   const rest = objects.filter((o) => o.kind !== 'CustomResourceDefinition');
-  for (const object of crds) results.push(await applyOne(conn, object, options.logger));
-  for (const crd of crds) await waitEstablished(conn, crd.metadata.name, options);
-  for (const object of rest) results.push(await applyOne(conn, object, options.logger));
+  for (const object of crds) results.push(await applyOne(applier, object, options.logger));
+  for (const crd of crds) await waitEstablished(applier, crd, options);
+  for (const object of rest) results.push(await applyOne(applier, object, options.logger));
   return results;
 }
 
-async function applyOne(conn: KubeConnection, object: InstallObject, logger: Logger): Promise<AppliedObject> {
+async function applyOne(
+  applier: ManifestApplier,
+  object: InstallObject,
+  logger: Logger,
+): Promise<AppliedObject> {
   const what = describeObject(object);
-  const before = await resourceVersionOf(conn, object, what);
-  let applied: { metadata?: { resourceVersion?: string } };
-  try {
-    applied = (await applyObject(conn, object)) as typeof applied;
-  } catch (err) {
-    throw translateApiError(err, `apply ${what}`);
-  }
+  const before = await withContext(`read ${what}`, () => applier.get(object));
+  const applied: KubeObject = await withContext(`apply ${what}`, () => applier.apply<KubeObject>(object));
   const action: ApplyAction =
     before === undefined
       ? 'created'
-      : applied.metadata?.resourceVersion === before
+      : applied.metadata?.resourceVersion === before.metadata?.resourceVersion
         ? 'unchanged'
         : 'configured';
   logger.debug({ kind: object.kind, name: object.metadata.name, action }, 'applied');
   return { kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace, action };
 }
 
-async function resourceVersionOf(
-  conn: KubeConnection,
-  object: InstallObject,
-  what: string,
-): Promise<string | undefined> {
-  try {
-    const current = await conn.objects.read({
-      apiVersion: object.apiVersion,
-      kind: object.kind,
-      metadata: { name: object.metadata.name, namespace: object.metadata.namespace },
-    });
-    return current.metadata?.resourceVersion ?? '';
-  } catch (err) {
-    // A 404 is "not there yet"; so is an unknown kind before its CRD exists.
-    if (apiStatusCode(err) === 404) return undefined;
-    throw translateApiError(err, `read ${what}`);
-  }
-}
-
 async function waitEstablished(
-  conn: KubeConnection,
-  name: string,
+  applier: ManifestApplier,
+  crd: InstallObject,
   options: ApplyInstallOptions,
 ): Promise<void> {
-  const timeoutMs = options.crdTimeoutMs ?? 60_000;
+  await waitUntil(
+    `CustomResourceDefinition ${crd.metadata.name} to be Established`,
+    async () => {
+      const live = (await withContext(`read ${describeObject(crd)}`, () => applier.get(crd))) as
+        | { status?: { conditions?: { type: string; status: string }[] } }
+        | undefined;
+      const established = live?.status?.conditions?.some(
+        (c) => c.type === 'Established' && c.status === 'True',
+      );
+      return established ? true : undefined;
+    },
+    { timeoutMs: options.crdTimeoutMs ?? 60_000, intervalMs: 100, clock: options.clock },
+  );
+}
+
+/** The Kubernetes port's errors carry the API's Status message only (never headers or bodies); say what was done. */
+async function withContext<T>(what: string, step: () => Promise<T>): Promise<T> {
   try {
-    await waitUntil(
-      `CustomResourceDefinition ${name} to be Established`,
-      async () => {
-        const crd = (await conn.objects.read({
-          apiVersion: 'apiextensions.k8s.io/v1',
-          kind: 'CustomResourceDefinition',
-          metadata: { name },
-        })) as { status?: { conditions?: { type: string; status: string }[] } };
-        const established = crd.status?.conditions?.some(
-          (c) => c.type === 'Established' && c.status === 'True',
-        );
-        return established ? true : undefined;
-      },
-      { timeoutMs, intervalMs: 100, clock: options.clock },
-    );
+    return await step();
   } catch (err) {
-    if (err instanceof LifeboatError) throw err;
-    throw translateApiError(err, `read CustomResourceDefinition ${name}`);
+    if (err instanceof LifeboatError)
+      throw new LifeboatError(err.code, `${what}: ${err.message}`, { cause: err });
+    throw err;
   }
 }

@@ -4,7 +4,6 @@
  * RBAC and node agent) from one values object validated by `parseInstallValues`. `applyInstall` applies
  * them with server-side apply (field manager `lifeboat`) and waits for the CRDs to be Established.
  */
-export { apiStatusCode, translateApiError } from './api-errors.ts';
 export { type AppliedObject, type ApplyAction, applyInstall, describeObject } from './apply.ts';
 export {
   INSTALL_RENDERERS,

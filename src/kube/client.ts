@@ -1,11 +1,8 @@
-import {
-  KubeConfig,
-  type KubernetesObject,
-  KubernetesObjectApi,
-  PatchStrategy,
-} from '@kubernetes/client-node';
+import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import type { Clock } from '../core/clock.ts';
 import { LifeboatError } from '../core/errors.ts';
+import { ManifestApplier } from './manifest-applier.ts';
+import type { KubeObject } from './types.ts';
 
 /**
  * The Kubernetes port's entry: a connection built from a kubeconfig file, over the real client library.
@@ -37,9 +34,19 @@ export function connect(kubeconfigPath: string, context?: string): KubeConnectio
   return { config, objects: KubernetesObjectApi.makeApiClient(config), server: cluster.server };
 }
 
-/** Server-side apply under Lifeboat's field manager: creates what is missing, updates what it owns. */
-export async function applyObject<T extends KubernetesObject>(conn: KubeConnection, object: T): Promise<T> {
-  return conn.objects.patch(object, undefined, undefined, 'lifeboat', true, PatchStrategy.ServerSideApply);
+const appliers = new WeakMap<KubeConnection, ManifestApplier>();
+
+/**
+ * Server-side apply under Lifeboat's field manager: creates what is missing, updates what it owns. The
+ * manifest's JSON goes out as it is (see ManifestApplier for why not through the library's typed API).
+ */
+export async function applyObject<T extends KubeObject>(conn: KubeConnection, object: T): Promise<T> {
+  let applier = appliers.get(conn);
+  if (!applier) {
+    applier = new ManifestApplier(conn);
+    appliers.set(conn, applier);
+  }
+  return applier.apply(object);
 }
 
 /** Polls `check` until it returns a value, or fails with a Timeout naming `what`. */
