@@ -1,11 +1,10 @@
 /**
- * Restore throughput and memory (not part of `npm test`; named `-fixture` so the build leaves it out and the
- * architecture rules count it as test code, since it starts kubesim — it belongs in bench/ eventually):
+ * The restore engine alone, in this process (bench/resources.ts measures the whole server instead):
  *
- *   node --expose-gc --import tsx src/restore/perf/measure-fixture.ts [--namespaces 1000] [--per-kind 50] [--bytes 1024]
+ *   node --expose-gc --import tsx bench/restore-engine.ts [--namespaces 1000] [--per-kind 50] [--bytes 1024]
  *
  * Run from the repository root. For figures without tsx in the restoring process (as the built server runs),
- * bundle first: npx esbuild src/restore/perf/measure-fixture.ts --bundle --platform=node --format=esm
+ * bundle first: npx esbuild bench/restore-engine.ts --bundle --platform=node --format=esm
  *   --outfile=/tmp/measure.mjs --banner:js="import {createRequire} from 'node:module';const require=createRequire(import.meta.url);"
  * and run node --expose-gc /tmp/measure.mjs (the kubesim children still run through tsx).
  *
@@ -15,7 +14,8 @@
  * (d) `runRestore` of the backup, with this process's peak RSS sampled every 50 ms. Target: d ≤ 1.5 × c,
  * peak RSS ≤ 400 MiB.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+
+import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,18 +24,19 @@ import { parseArgs } from 'node:util';
 import { createGzip } from 'node:zlib';
 import { pino } from 'pino';
 import { pack } from 'tar-stream';
-import { parseResource } from '../../api/validation/validate.ts';
-import { systemClock } from '../../core/clock.ts';
-import { connect } from '../../kube/client.ts';
-import { discoverResources } from '../../kube/discovery.ts';
-import { createDynamicClient } from '../../kube/dynamic-client.ts';
-import { transportFor } from '../../kube/transport.ts';
-import type { KubeObject } from '../../kube/types.ts';
-import { createFsObjectStore } from '../../storage/fs.ts';
-import { backupKeys } from '../../storage/layout.ts';
-import { itemPath } from '../../storage/tarball-paths.ts';
-import { runRestore } from '../engine.ts';
-import { forEachBounded } from '../pool.ts';
+import { parseResource } from '../src/api/validation/validate.ts';
+import { systemClock } from '../src/core/clock.ts';
+import { connect } from '../src/kube/client.ts';
+import { discoverResources } from '../src/kube/discovery.ts';
+import { createDynamicClient } from '../src/kube/dynamic-client.ts';
+import { transportFor } from '../src/kube/transport.ts';
+import type { KubeObject } from '../src/kube/types.ts';
+import { runRestore } from '../src/restore/engine.ts';
+import { forEachBounded } from '../src/restore/pool.ts';
+import { createFsObjectStore } from '../src/storage/fs.ts';
+import { backupKeys } from '../src/storage/layout.ts';
+import { itemPath } from '../src/storage/tarball-paths.ts';
+import { type Child, startChild } from './support/processes.ts';
 
 const MiB = 1024 * 1024;
 const { values } = parseArgs({
@@ -108,29 +109,18 @@ async function writeTarball(path: string): Promise<void> {
   await done;
 }
 
-async function startSim(): Promise<{ child: ChildProcess; kubeconfig: string }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(process.cwd(), 'src/restore/perf/kubesim-process-fixture.ts')],
-    {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
-  const kubeconfig = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('\n')) resolve(out.trim());
-    });
-    child.on('exit', (code) => reject(new Error(`kubesim exited ${code}`)));
-  });
-  return { child, kubeconfig };
+/** An empty kubesim in its own process, so its work is not in this process's memory figure. */
+async function startSim(): Promise<{ sim: Child<{ kubeconfigPath: string }>; kubeconfig: string }> {
+  const sim = await startChild<{ kubeconfigPath: string }>([
+    '--import',
+    'tsx',
+    'bench/support/seeded-kubesim.ts',
+  ]);
+  return { sim, kubeconfig: sim.ready.kubeconfigPath };
 }
 
-async function stopSim(sim: { child: ChildProcess }): Promise<void> {
-  const exited = new Promise((r) => sim.child.on('exit', r));
-  sim.child.stdin?.end();
-  await exited;
+async function stopSim(started: { sim: Child<unknown> }): Promise<void> {
+  await started.sim.stop();
 }
 
 function sampleRss(): { stop(): number } {
