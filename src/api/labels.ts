@@ -6,6 +6,10 @@
 export const LABELS = {
   /** On any object or namespace: `true` leaves it out of every backup. */
   excludeFromBackup: 'lifeboat.io/exclude-from-backup',
+  /** On a ConfigMap in the server's namespace: it configures a built-in plugin (with the plugin's own label). */
+  pluginConfig: 'lifeboat.io/plugin-config',
+  /** With `pluginConfig`, value `RestoreItemAction`: the ConfigMap maps old storage class names to new ones. */
+  changeStorageClass: 'lifeboat.io/change-storage-class',
   /** On a Backup: `true` is a legal hold; garbage collection and retention never delete it. */
   retain: 'lifeboat.io/retain',
   /** On Backups a Schedule created: the schedule's name. */

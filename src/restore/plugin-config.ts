@@ -1,13 +1,13 @@
+import { LABELS } from '../api/labels.ts';
 import { LifeboatError } from '../core/errors.ts';
 import type { DynamicClient, KubeObject, ResourceCatalog } from '../kube/types.ts';
 
 /**
  * Plugin ConfigMaps in the server's namespace, found as Velero finds them: by the label
- * `lifeboat.io/plugin-config` plus `<plugin label>=RestoreItemAction`. LABELS in src/api does not spell these
- * yet; they live here until it does.
+ * `lifeboat.io/plugin-config` plus `<plugin label>=RestoreItemAction`.
  */
-export const PLUGIN_CONFIG_LABEL = 'lifeboat.io/plugin-config';
-export const CHANGE_STORAGE_CLASS_LABEL = 'lifeboat.io/change-storage-class';
+export const PLUGIN_CONFIG_LABEL = LABELS.pluginConfig;
+export const CHANGE_STORAGE_CLASS_LABEL = LABELS.changeStorageClass;
 
 /** The data of the one ConfigMap configuring `pluginLabel`, or undefined when there is none. Throws on two. */
 export async function findPluginConfig(
