@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { pino } from 'pino';
+import { type Azurite, startAzurite } from '../../test/support/azurite.ts';
 import { type S3rver, startS3rver } from '../../test/support/s3rver.ts';
 import { LIFEBOAT_RESOURCES, SECRETS } from '../controllers/resources.ts';
 import { eventually, installCrds } from '../controllers/testing.ts';
@@ -13,11 +15,13 @@ import { startServer } from './index.ts';
 const NS = 'lifeboat';
 let sim: Kubesim;
 let s3: S3rver;
+let azurite: Azurite;
 let client: DynamicClient;
 
 before(async () => {
-  [sim, s3] = await Promise.all([startKubesim({ cluster: false }), startS3rver()]);
+  [sim, s3, azurite] = await Promise.all([startKubesim({ cluster: false }), startS3rver(), startAzurite()]);
   await s3.createBucket('lifeboat-backups');
+  await BlobServiceClient.fromConnectionString(azurite.connectionString).createContainer('lifeboat-blobs');
   const conn = connect(sim.kubeconfigPath);
   client = createDynamicClient(conn);
   const catalog = await discoverResources(conn);
@@ -42,6 +46,25 @@ before(async () => {
     metadata: { namespace: NS, name: 'cloud-credentials' },
     data: { cloud: Buffer.from(file).toString('base64') },
   });
+  await client.create(SECRETS, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { namespace: NS, name: 'azure-credentials' },
+    data: {
+      cloud: Buffer.from(`AZURE_STORAGE_ACCOUNT_ACCESS_KEY=${azurite.accountKey}\n`).toString('base64'),
+    },
+  });
+  await client.create(LIFEBOAT_RESOURCES.BackupStorageLocation, {
+    apiVersion: 'lifeboat.io/v1',
+    kind: 'BackupStorageLocation',
+    metadata: { namespace: NS, name: 'blobs' },
+    spec: {
+      provider: 'azure',
+      objectStorage: { bucket: 'lifeboat-blobs' },
+      credential: { name: 'azure-credentials', key: 'cloud' },
+      config: { storageAccount: azurite.accountName, storageAccountURI: azurite.blobEndpoint },
+    },
+  });
   await client.create(LIFEBOAT_RESOURCES.BackupStorageLocation, {
     apiVersion: 'lifeboat.io/v1',
     kind: 'BackupStorageLocation',
@@ -55,10 +78,10 @@ before(async () => {
 });
 
 after(async () => {
-  await Promise.all([sim.stop(), s3.stop()]);
+  await Promise.all([sim.stop(), s3.stop(), azurite.stop()]);
 });
 
-test('through an S3 location: available, backup completes, contents download through a presigned URL', async () => {
+test('through S3 (s3rver) and Azure (Azurite) locations: available, backups complete, downloads through signed URLs', async () => {
   const server = await startServer(
     parseServerConfig({
       namespace: NS,
@@ -99,6 +122,34 @@ test('through an S3 location: available, backup completes, contents download thr
     assert.equal(res.status, 200);
     const bytes = Buffer.from(await res.arrayBuffer());
     assert.deepEqual([...bytes.subarray(0, 2)], [0x1f, 0x8b]);
+
+    // The same through an Azure location (Azurite), with the location's own credential Secret.
+    assert.equal(
+      (await statusOf('BackupStorageLocation', 'blobs', ['Available', 'Unavailable'])).phase,
+      'Available',
+    );
+    await client.create(LIFEBOAT_RESOURCES.Backup, {
+      apiVersion: 'lifeboat.io/v1',
+      kind: 'Backup',
+      metadata: { namespace: NS, name: 'shop-azure' },
+      spec: { includedNamespaces: ['shop'], storageLocation: 'blobs' },
+    });
+    assert.equal(
+      (await statusOf('Backup', 'shop-azure', ['Completed', 'PartiallyFailed', 'Failed'])).phase,
+      'Completed',
+    );
+    await client.create(LIFEBOAT_RESOURCES.DownloadRequest, {
+      apiVersion: 'lifeboat.io/v1',
+      kind: 'DownloadRequest',
+      metadata: { namespace: NS, name: 'shop-azure-log' },
+      spec: { target: { kind: 'BackupLog', name: 'shop-azure' } },
+    });
+    const azureUrl = String((await statusOf('DownloadRequest', 'shop-azure-log', ['Processed'])).downloadURL);
+    assert.ok(azureUrl.startsWith(`${azurite.blobEndpoint}/lifeboat-blobs/backups/shop-azure/`), azureUrl);
+    assert.match(azureUrl, /[?&]sig=/);
+    const log = await fetch(azureUrl);
+    assert.equal(log.status, 200);
+    assert.deepEqual([...Buffer.from(await log.arrayBuffer()).subarray(0, 2)], [0x1f, 0x8b]);
   } finally {
     await server.stop();
   }
