@@ -18,7 +18,7 @@ import { Controller, EventRecorder, LeaderElector } from '../controllers/runtime
 import { BUILTIN_PLUGINS, ServerStatusRequestReconciler } from '../controllers/server-status-request.ts';
 import { StorageLocations } from '../controllers/storage-locations.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
-import { errorMessage, LifeboatError } from '../core/errors.ts';
+import { errorMessage, isLifeboatError, LifeboatError } from '../core/errors.ts';
 import { connect, createDynamicClient, createInformer, discoverResources } from '../kube/index.ts';
 import { builtinActions, runRestore, validateRestore } from '../restore/index.ts';
 import type { ServerConfig } from './config.ts';
@@ -258,7 +258,11 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
   const lead = (): void => {
     readiness.pass('leader-election');
     leading = startLeading().catch((err: unknown) => {
-      failure = `cannot start the controllers: ${errorMessage(err)}`;
+      // The informers list lifeboat.io resources first: a 404 there means the CRDs are not installed.
+      const hint = isLifeboatError(err, 'NotFound')
+        ? ' (are the lifeboat.io CRDs installed? run `lifeboat install` first)'
+        : '';
+      failure = `cannot start the controllers: ${errorMessage(err)}${hint}`;
       logger.error({ err: errorMessage(err) }, failure);
       void stop();
     });
