@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { buildProgram, nounOf } from './program.ts';
+
+test('the noun is found after global options with values', () => {
+  assert.equal(nounOf(['--kubeconfig', 'backup', 'repo', 'snapshots']), 'repo');
+  assert.equal(nounOf(['-n', 'x', 'backup', 'get']), 'backup');
+  assert.equal(nounOf(['server', '--no-leader-elect']), 'server');
+  assert.equal(nounOf(['--help']), undefined);
+  assert.equal(nounOf(['bakup', 'get']), undefined, 'a typo registers every noun, so commander can suggest');
+});
+
+test('a command line naming one noun builds only that noun; none builds them all', async () => {
+  const names = async (argv: string[]) => (await buildProgram(argv)).commands.map((c) => c.name()).sort();
+  assert.deepEqual(await names(['repo', 'snapshots']), ['repo', 'version']);
+  assert.deepEqual(await names(['--help']), [
+    'backup',
+    'backup-location',
+    'dev',
+    'install',
+    'repo',
+    'restore',
+    'server',
+    'version',
+  ]);
+});
