@@ -88,8 +88,13 @@ async function install(kubeconfig: string): Promise<void> {
 /** Starts `lifeboat server` and waits until /readyz answers 200, so start-up is not part of any figure. */
 async function startServer(kubeconfig: string): Promise<Child<undefined>> {
   const port = await freePort();
+  // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each server run lands there (for finding where the time goes).
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
   const server = await startChild<undefined>(
     [
+      ...profile,
       ...cli,
       'server',
       '--kubeconfig',
