@@ -15,6 +15,7 @@
  * Run: node --import tsx bench/repository.ts   (BENCH_DIR=/tmp/lifeboat-bench by default; needs ~6 GB free)
  * Not part of the test suite.
  */
+
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
@@ -25,12 +26,12 @@ import {
   readdirSync,
   rmSync,
   statSync,
-  symlinkSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { buildCli } from './support/build.ts';
 
 const PASSWORD = 'bench-password';
 const HOST = 'bench';
@@ -43,25 +44,9 @@ interface Run {
   out: string;
 }
 
-/** Compiles the sources as `npm run build` does, into `base/build/dist`, with node_modules reachable. */
+/** The CLI compiled as `npm run build` compiles it, with the chunking worker it loads by path. */
 function build(base: string): string {
-  const root = new URL('..', import.meta.url).pathname;
-  const out = join(base, 'build');
-  rmSync(out, { recursive: true, force: true });
-  mkdirSync(out, { recursive: true });
-  symlinkSync(join(root, 'node_modules'), join(out, 'node_modules'));
-  // tsc emits even when files elsewhere in the tree have type errors (other work in progress); the
-  // repository and CLI files must have been emitted.
-  spawnSync(
-    join(root, 'node_modules/.bin/tsc'),
-    ['-p', join(root, 'tsconfig.build.json'), '--outDir', join(out, 'dist')],
-    { encoding: 'utf8' },
-  );
-  const cli = join(out, 'dist/cli/main.js');
-  for (const f of [cli, join(out, 'dist/repository/workers/chunk-worker.js')]) {
-    if (!existsSync(f)) throw new Error(`build did not produce ${f}`);
-  }
-  return cli;
+  return buildCli(base, ['repository/workers/chunk-worker.js']);
 }
 
 function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): Run {
