@@ -23,6 +23,7 @@ import {
 } from './context.ts';
 import type { BackupEngine } from './engines.ts';
 import { LIFEBOAT_RESOURCES } from './resources.ts';
+import { RunningSet } from './running-set.ts';
 
 export interface BackupReconcilerOptions {
   engine: BackupEngine;
@@ -55,7 +56,7 @@ export class BackupReconciler implements Reconciler {
   readonly resource = LIFEBOAT_RESOURCES.Backup;
   readonly #ctx: ControllerContext;
   readonly #options: BackupReconcilerOptions;
-  readonly #running = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  readonly #running = new RunningSet(SHUTDOWN_REASON);
 
   constructor(ctx: ControllerContext, options: BackupReconcilerOptions) {
     this.#ctx = ctx;
@@ -64,18 +65,17 @@ export class BackupReconciler implements Reconciler {
 
   /** Backups being run by this reconciler now. */
   get inFlight(): string[] {
-    return [...this.#running.keys()];
+    return this.#running.names;
   }
 
   /** Cuts every running backup short (they end `Failed` with `reason`) and waits for their final status. */
   async abortAll(reason = SHUTDOWN_REASON): Promise<void> {
-    for (const run of this.#running.values()) run.abort.abort(new Error(reason));
-    await Promise.all([...this.#running.values()].map((r) => r.done));
+    await this.#running.abortAll(reason);
   }
 
   /** Resolves when no backup is running (or at once). */
   async idle(): Promise<void> {
-    await Promise.all([...this.#running.values()].map((r) => r.done));
+    await this.#running.idle();
   }
 
   async reconcile(name: string): Promise<ReconcileResult | undefined> {
@@ -85,18 +85,7 @@ export class BackupReconciler implements Reconciler {
     const phase = (object.status as BackupStatus | undefined)?.phase;
     if ((phase !== undefined && phase !== 'New') || this.#running.has(name)) return undefined;
 
-    let resolveDone!: () => void;
-    const done = new Promise<void>((resolve) => {
-      resolveDone = resolve;
-    });
-    const abort = new AbortController();
-    this.#running.set(name, { abort, done });
-    try {
-      await this.#process(object, abort.signal);
-    } finally {
-      this.#running.delete(name);
-      resolveDone();
-    }
+    await this.#running.run(name, (signal) => this.#process(object, signal));
     return undefined;
   }
 

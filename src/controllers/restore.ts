@@ -23,6 +23,7 @@ import {
 } from './context.ts';
 import type { RestoreEngine } from './engines.ts';
 import { LIFEBOAT_RESOURCES } from './resources.ts';
+import { RunningSet } from './running-set.ts';
 
 export interface RestoreReconcilerOptions {
   engine: RestoreEngine;
@@ -53,7 +54,7 @@ export class RestoreReconciler implements Reconciler {
   readonly resource = LIFEBOAT_RESOURCES.Restore;
   readonly #ctx: ControllerContext;
   readonly #options: RestoreReconcilerOptions;
-  readonly #running = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  readonly #running = new RunningSet(RESTORE_SHUTDOWN_REASON);
 
   constructor(ctx: ControllerContext, options: RestoreReconcilerOptions) {
     this.#ctx = ctx;
@@ -61,16 +62,15 @@ export class RestoreReconciler implements Reconciler {
   }
 
   get inFlight(): string[] {
-    return [...this.#running.keys()];
+    return this.#running.names;
   }
 
   async abortAll(reason = RESTORE_SHUTDOWN_REASON): Promise<void> {
-    for (const run of this.#running.values()) run.abort.abort(new Error(reason));
-    await Promise.all([...this.#running.values()].map((r) => r.done));
+    await this.#running.abortAll(reason);
   }
 
   async idle(): Promise<void> {
-    await Promise.all([...this.#running.values()].map((r) => r.done));
+    await this.#running.idle();
   }
 
   async reconcile(name: string): Promise<ReconcileResult | undefined> {
@@ -79,18 +79,7 @@ export class RestoreReconciler implements Reconciler {
     if (object === undefined || object.metadata?.deletionTimestamp) return undefined;
     const phase = (object.status as RestoreStatus | undefined)?.phase;
     if ((phase !== undefined && phase !== 'New') || this.#running.has(name)) return undefined;
-    let resolveDone!: () => void;
-    const done = new Promise<void>((resolve) => {
-      resolveDone = resolve;
-    });
-    const abort = new AbortController();
-    this.#running.set(name, { abort, done });
-    try {
-      await this.#process(object, abort.signal);
-    } finally {
-      this.#running.delete(name);
-      resolveDone();
-    }
+    await this.#running.run(name, (signal) => this.#process(object, signal));
     return undefined;
   }
 
