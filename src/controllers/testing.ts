@@ -2,10 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
-import { crdManifests } from '../api/index.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { connect, createDynamicClient, discoverResources, type KubeConnection } from '../kube/index.ts';
-import type { ApiResourceInfo, DynamicClient, KubeObject, ResourceCatalog } from '../kube/types.ts';
+import { ensureCrds } from '../kube/lifeboat-client.ts';
+import type { DynamicClient, KubeObject, ResourceCatalog } from '../kube/types.ts';
 import type { FsUrlSigner } from '../storage/index.ts';
 import type { ControllerContext, EventSink, RunMetrics } from './context.ts';
 import { LIFEBOAT_RESOURCES } from './resources.ts';
@@ -105,7 +105,7 @@ export async function controllerTestEnv(
   const conn = connect(kubeconfigPath);
   const client = createDynamicClient(conn, { retry: { baseDelayMs: 5, maxDelayMs: 50 } });
   const bootstrap = await discoverResources(conn);
-  await installCrds(client, bootstrap.resolve('customresourcedefinitions.apiextensions.k8s.io')!);
+  await ensureCrds(client);
   const namespaces = bootstrap.resolve('namespaces')!;
   if ((await client.get(namespaces, undefined, namespace)) === undefined)
     await client.create(namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
@@ -166,26 +166,6 @@ export async function controllerTestEnv(
       await rm(root, { recursive: true, force: true });
     },
   };
-}
-
-/** Creates Lifeboat's CRDs (those missing) and waits until the API serves every one of them. */
-export async function installCrds(client: DynamicClient, crds: ApiResourceInfo): Promise<void> {
-  for (const crd of crdManifests()) {
-    const name = (crd as unknown as KubeObject).metadata?.name ?? '';
-    if ((await client.get(crds, undefined, name)) === undefined)
-      await client.create(crds, crd as unknown as KubeObject);
-  }
-  for (const resource of Object.values(LIFEBOAT_RESOURCES)) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        for await (const _ of client.listPages(resource, { namespace: 'default', limit: 1 })) break;
-        break;
-      } catch (err) {
-        if (attempt > 100) throw err;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
-  }
 }
 
 /** Polls `check` every 20 ms until it returns a value, failing after `timeoutMs` with `what`. */

@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { ABANDONED_BACKUP_REASON } from '../controllers/abandoned-runs.ts';
 import { LIFEBOAT_RESOURCES } from '../controllers/resources.ts';
-import { eventually, installCrds } from '../controllers/testing.ts';
+import { eventually } from '../controllers/testing.ts';
 import { connect, createDynamicClient, discoverResources } from '../kube/index.ts';
+import { ensureCrds } from '../kube/lifeboat-client.ts';
 import { startKubesim } from '../kubesim/index.ts';
 import { backupKeys, createFsObjectStore } from '../storage/index.ts';
 import { parseServerConfig } from './config.ts';
@@ -24,7 +25,7 @@ test('a server killed mid-backup: after restart the backup is Failed and nothing
   const conn = connect(sim.kubeconfigPath);
   const client = createDynamicClient(conn);
   const catalog = await discoverResources(conn);
-  await installCrds(client, catalog.resolve('customresourcedefinitions.apiextensions.k8s.io')!);
+  await ensureCrds(client);
   for (const name of [NS, 'app'])
     await client.create(catalog.resolve('namespaces')!, {
       apiVersion: 'v1',

@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pino } from 'pino';
 import { LIFEBOAT_RESOURCES } from '../controllers/resources.ts';
-import { eventually, installCrds } from '../controllers/testing.ts';
+import { eventually } from '../controllers/testing.ts';
 import { connect, createDynamicClient, discoverResources } from '../kube/index.ts';
+import { ensureCrds } from '../kube/lifeboat-client.ts';
 import type { DynamicClient, KubeObject, ResourceCatalog } from '../kube/types.ts';
 import { type Kubesim, startKubesim } from '../kubesim/index.ts';
 import { backupKeys, createFsObjectStore } from '../storage/index.ts';
@@ -32,7 +33,7 @@ async function cluster(): Promise<Cluster> {
   const conn = connect(sim.kubeconfigPath);
   const client = createDynamicClient(conn);
   const catalog = await discoverResources(conn);
-  await installCrds(client, catalog.resolve('customresourcedefinitions.apiextensions.k8s.io')!);
+  await ensureCrds(client);
   await client.create(catalog.resolve('namespaces')!, {
     apiVersion: 'v1',
     kind: 'Namespace',

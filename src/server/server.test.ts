@@ -9,8 +9,9 @@ import { ABANDONED_BACKUP_REASON } from '../controllers/abandoned-runs.ts';
 import { SHUTDOWN_REASON } from '../controllers/backup.ts';
 import { LIFEBOAT_RESOURCES } from '../controllers/resources.ts';
 import { EVENTS_RESOURCE as EVENTS, LEASES_RESOURCE as LEASES } from '../controllers/runtime/index.ts';
-import { eventually, installCrds } from '../controllers/testing.ts';
+import { eventually } from '../controllers/testing.ts';
 import { connect, createDynamicClient, discoverResources } from '../kube/index.ts';
+import { ensureCrds } from '../kube/lifeboat-client.ts';
 import type { DynamicClient, KubeObject, ResourceCatalog } from '../kube/types.ts';
 import { type Kubesim, startKubesim } from '../kubesim/index.ts';
 import { backupKeys, createFsObjectStore } from '../storage/index.ts';
@@ -59,7 +60,7 @@ describe('lifeboat server against kubesim', () => {
     const conn = connect(sim.kubeconfigPath);
     client = createDynamicClient(conn);
     catalog = await discoverResources(conn);
-    await installCrds(client, catalog.resolve('customresourcedefinitions.apiextensions.k8s.io')!);
+    await ensureCrds(client);
     root = await mkdtemp(join(tmpdir(), 'lifeboat-server-'));
     const namespaces = catalog.resolve('namespaces')!;
     for (const name of [NS, 'app'])

@@ -5,8 +5,9 @@ import { pino } from 'pino';
 import { type Azurite, startAzurite } from '../../test/support/azurite.ts';
 import { type S3rver, startS3rver } from '../../test/support/s3rver.ts';
 import { LIFEBOAT_RESOURCES, SECRETS } from '../controllers/resources.ts';
-import { eventually, installCrds } from '../controllers/testing.ts';
+import { eventually } from '../controllers/testing.ts';
 import { connect, createDynamicClient, discoverResources } from '../kube/index.ts';
+import { ensureCrds } from '../kube/lifeboat-client.ts';
 import type { DynamicClient, KubeObject } from '../kube/types.ts';
 import { type Kubesim, startKubesim } from '../kubesim/index.ts';
 import { parseServerConfig } from './config.ts';
@@ -25,7 +26,7 @@ before(async () => {
   const conn = connect(sim.kubeconfigPath);
   client = createDynamicClient(conn);
   const catalog = await discoverResources(conn);
-  await installCrds(client, catalog.resolve('customresourcedefinitions.apiextensions.k8s.io')!);
+  await ensureCrds(client);
   for (const name of [NS, 'shop'])
     await client.create(catalog.resolve('namespaces')!, {
       apiVersion: 'v1',
