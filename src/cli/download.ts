@@ -42,6 +42,12 @@ export async function withDownloadUrl<T>(
       const request = await client.get('DownloadRequest', name);
       const url = request?.status?.downloadURL;
       if (url) return await use(url);
+      const refused = request?.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'False');
+      if (request?.status?.phase === 'Processed' && refused)
+        throw new LifeboatError(
+          refused.reason === 'TargetNotFound' ? 'NotFound' : 'Unavailable',
+          `cannot download the ${target.kind} of "${target.name}": ${refused.message ?? refused.reason}`,
+        );
       if (options.clock.now().getTime() >= deadline)
         throw new LifeboatError(
           'Timeout',

@@ -111,4 +111,17 @@ describe('the CLI with the lifeboat server running (kubesim, fs location)', () =
       `the server deleted the backup: ${JSON.stringify(requests.map((r) => r.status))}`,
     );
   });
+  test('backup logs reports at once why the server gives no URL, rather than waiting for the timeout', async () => {
+    await env.client.create(lifeboatResource('Backup'), {
+      apiVersion: 'lifeboat.io/v1',
+      kind: 'Backup',
+      metadata: { namespace: 'lifeboat', name: 'elsewhere' },
+      spec: { storageLocation: 'nowhere' },
+    });
+    const started = Date.now();
+    const logs = await env.run('backup', 'logs', 'elsewhere', '--timeout', '120');
+    assert.notEqual(logs.code, 0);
+    assert.match(logs.stderr, /backup storage location "nowhere" not found/);
+    assert.ok(Date.now() - started < 60_000, 'the CLI did not sit out its 120 s timeout');
+  });
 });
