@@ -93,7 +93,7 @@ export function execUrl(
   return url;
 }
 
-type SocketOptions = WebSocket.ClientOptions & { headers: Record<string, string> };
+type SocketOptions = WebSocket.ClientOptions & { headers: Record<string, string>; servername?: string };
 
 /** TLS material and auth headers from the kubeconfig, as the client library applies them to HTTPS requests. */
 async function connectionOptions(conn: KubeConnection): Promise<SocketOptions> {
