@@ -151,6 +151,18 @@ async function waitFinished(
   }
 }
 
+/** CPU seconds of this process (the bare client of (a) and (c)). */
+function ownCpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+/** CPU per object of one step: the Lifeboat process (or the bare client) and kubesim, in µs. */
+function cpuLine(client: number, sim: number): string {
+  const us = (s: number): string => `${Math.round((s * 1e6) / total)} µs`;
+  return `CPU ${client.toFixed(2)} s (${us(client)}/object), kubesim ${sim.toFixed(2)} s (${us(sim)}/object)`;
+}
+
 async function bareList(client: DynamicClient, kubeconfig: string): Promise<number> {
   const catalog = await discoverResources(connect(kubeconfig));
   let count = 0;
@@ -213,14 +225,18 @@ async function main(): Promise<void> {
   // (a) and (b) on the seeded cluster.
   const source = await startSim(true);
   const sourceClient = createDynamicClient(connect(source.ready.kubeconfigPath));
+  let cpu = ownCpuSeconds();
+  let simCpu = source.cpuSeconds();
   const listMs = await bareList(sourceClient, source.ready.kubeconfigPath);
   console.log(
-    `(a) bare paged list: ${seconds(listMs)} (${Math.round(total / (listMs / 1000))} objects/s)  [load ${load()}]`,
+    `(a) bare paged list: ${seconds(listMs)} (${Math.round(total / (listMs / 1000))} objects/s); ${cpuLine(ownCpuSeconds() - cpu, source.cpuSeconds() - simCpu)}  [load ${load()}]`,
   );
 
   await install(source.ready.kubeconfigPath);
   let server = await startServer(source.ready.kubeconfigPath);
   const sourceLifeboat = new LifeboatClient(sourceClient);
+  cpu = server.cpuSeconds();
+  simCpu = source.cpuSeconds();
   const backupStarted = performance.now();
   await sourceLifeboat.create('Backup', {
     apiVersion: 'lifeboat.io/v1',
@@ -231,16 +247,18 @@ async function main(): Promise<void> {
   const backup = await waitFinished(sourceLifeboat, 'Backup', 'everything', server);
   const backupMs = backup.at - backupStarted;
   console.log(
-    `(b) lifeboat backup: ${seconds(backupMs)} = ${(backupMs / listMs).toFixed(2)} × (a), phase ${backup.phase}, server peak RSS ${Math.round(backup.peak / MiB)} MiB  [load ${load()}]`,
+    `(b) lifeboat backup: ${seconds(backupMs)} = ${(backupMs / listMs).toFixed(2)} × (a), phase ${backup.phase}, server peak RSS ${Math.round(backup.peak / MiB)} MiB; ${cpuLine(server.cpuSeconds() - cpu, source.cpuSeconds() - simCpu)}  [load ${load()}]`,
   );
   await server.stop();
   await source.stop();
 
   // (c) on an empty cluster.
   const bare = await startSim(false);
+  cpu = ownCpuSeconds();
+  simCpu = bare.cpuSeconds();
   const createMs = await bareCreate(bare.ready.kubeconfigPath);
   console.log(
-    `(c) bare create, concurrency 32: ${seconds(createMs)} (${Math.round((total + namespaces) / (createMs / 1000))} objects/s)  [load ${load()}]`,
+    `(c) bare create, concurrency 32: ${seconds(createMs)} (${Math.round((total + namespaces) / (createMs / 1000))} objects/s); ${cpuLine(ownCpuSeconds() - cpu, bare.cpuSeconds() - simCpu)}  [load ${load()}]`,
   );
   await bare.stop();
 
@@ -249,6 +267,8 @@ async function main(): Promise<void> {
   await install(target.ready.kubeconfigPath);
   server = await startServer(target.ready.kubeconfigPath);
   const targetLifeboat = new LifeboatClient(createDynamicClient(connect(target.ready.kubeconfigPath)));
+  cpu = server.cpuSeconds();
+  simCpu = target.cpuSeconds();
   const restoreStarted = performance.now();
   await targetLifeboat.create('Restore', {
     apiVersion: 'lifeboat.io/v1',
@@ -259,7 +279,7 @@ async function main(): Promise<void> {
   const restore = await waitFinished(targetLifeboat, 'Restore', 'everything', server);
   const restoreMs = restore.at - restoreStarted;
   console.log(
-    `(d) lifeboat restore: ${seconds(restoreMs)} = ${(restoreMs / createMs).toFixed(2)} × (c), phase ${restore.phase}, server peak RSS ${Math.round(restore.peak / MiB)} MiB  [load ${load()}]`,
+    `(d) lifeboat restore: ${seconds(restoreMs)} = ${(restoreMs / createMs).toFixed(2)} × (c), phase ${restore.phase}, server peak RSS ${Math.round(restore.peak / MiB)} MiB; ${cpuLine(server.cpuSeconds() - cpu, target.cpuSeconds() - simCpu)}  [load ${load()}]`,
   );
   await server.stop();
   await target.stop();

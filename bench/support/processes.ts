@@ -12,6 +12,8 @@ export interface Child<T> {
   ready: T;
   /** Kernel-recorded peak RSS in bytes (Linux VmHWM); 0 once the process is gone. */
   peakRss(): number;
+  /** CPU seconds (user + system) the process has used so far (Linux /proc); 0 once it is gone. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export async function startChild<T>(
     process: child,
     ready,
     peakRss: () => peakRss(child.pid),
+    cpuSeconds: () => cpuSeconds(child.pid),
     async stop() {
       if (child.exitCode !== null) return;
       child.stdin?.end();
@@ -47,6 +50,21 @@ export async function startChild<T>(
       clearTimeout(timer);
     },
   };
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on every Linux port Node runs on). */
+const TICKS_PER_SECOND = 100;
+
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
 }
 
 function peakRss(pid: number | undefined): number {

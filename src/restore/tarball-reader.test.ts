@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { test } from 'node:test';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { isLifeboatError } from '../core/errors.ts';
 import { DEFAULT_TARBALL_LIMITS, readTarball } from './tarball-reader.ts';
 import { buildTarball, rawTarball, streamOf } from './test-support.ts';
@@ -88,4 +93,85 @@ test('refuses an oversized entry and an archive that inflates past the limit', a
 test('refuses data that is not gzip or tar', async () => {
   await expectCorrupt(Buffer.from('this is not a tarball at all'), /not a valid gzip tar/);
   await expectCorrupt(gzipSync(Buffer.alloc(2048, 7)), /not a valid gzip tar|invalid/i);
+});
+
+/** The archive fed in small slices, so headers and bodies arrive split across chunks. */
+function slicedStream(data: Buffer, size: number): Readable {
+  const slices: Buffer[] = [];
+  for (let i = 0; i < data.length; i += size) slices.push(data.subarray(i, i + size));
+  return Readable.from(slices);
+}
+
+test('reads entries split across chunks, and long names by pax and by GNU long-name records', async () => {
+  const longNs = `ns-${'n'.repeat(60)}`;
+  const longName = `c-${'x'.repeat(120)}`;
+  const items = [
+    { groupResource: 'configmaps', object: cm('a', 'short') },
+    { groupResource: 'configmaps', object: cm(longNs, longName) },
+  ];
+  const data = await buildTarball(items);
+  const index = await readTarball(slicedStream(data, 7), DEFAULT_TARBALL_LIMITS);
+  try {
+    assert.deepEqual(
+      index.items.map((i) => `${i.namespace}/${i.name}/${i.preferred ?? false}`),
+      ['a/short/false', 'a/short/true', `${longNs}/${longName}/false`, `${longNs}/${longName}/true`],
+    );
+    const object = await index.object(index.items[3]);
+    assert.equal((object.metadata as { name: string }).name, longName);
+  } finally {
+    await index.close();
+  }
+
+  // GNU tar's own long names ('L' records) and directories, from the real binary.
+  const dir = mkdtempSync(join(tmpdir(), 'lifeboat-tar-'));
+  try {
+    const path = join('resources', 'configmaps', 'namespaces', longNs);
+    mkdirSync(join(dir, path), { recursive: true });
+    mkdirSync(join(dir, 'metadata'));
+    writeFileSync(join(dir, 'metadata', 'version'), '1.1.0\n');
+    writeFileSync(join(dir, path, `${longName}.json`), JSON.stringify(cm(longNs, longName)));
+    const gnu = execFileSync('tar', ['--format=gnu', '-czf', '-', '-C', dir, 'metadata', 'resources']);
+    const fromGnu = await readTarball(slicedStream(gnu, 100), DEFAULT_TARBALL_LIMITS);
+    try {
+      assert.equal(fromGnu.formatVersion, '1.1.0');
+      assert.deepEqual(
+        fromGnu.items.map((i) => [i.namespace, i.name]),
+        [[longNs, longName]],
+      );
+    } finally {
+      await fromGnu.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('refuses a truncated archive and a header whose checksum does not match', async () => {
+  const tar = gunzipSync(await buildTarball([{ groupResource: 'configmaps', object: cm('a', 'b') }]));
+  await expectCorrupt(gzipSync(tar.subarray(0, 1024 + 100)), /unexpected end of data/);
+  const damaged = Buffer.from(tar);
+  damaged[1024 + 8] ^= 0x01; // inside the second header's name
+  await expectCorrupt(gzipSync(damaged), /checksum does not match/);
+});
+
+test('spilled items read back right when many are read at once, in any order', async () => {
+  const items = Array.from({ length: 400 }, (_, i) => ({
+    groupResource: 'configmaps',
+    object: { ...cm('ns1', `c${String(i).padStart(3, '0')}`), data: { k: `${i}-`.repeat(700 + (i % 13)) } },
+  }));
+  const data = await buildTarball(items);
+  // Nearly everything spills, over several 1 MiB read blocks.
+  const index = await readTarball(streamOf(data), { ...DEFAULT_TARBALL_LIMITS, memoryBytes: 4096 });
+  try {
+    const preferred = index.items.filter((i) => i.preferred);
+    const order = preferred.map((_, i) => (i * 7919) % preferred.length);
+    const objects = await Promise.all(order.map((i) => index.object(preferred[i])));
+    objects.forEach((object, n) => {
+      const i = order[n];
+      assert.equal((object.metadata as { name: string }).name, preferred[i].name);
+      assert.equal((object.data as { k: string }).k, `${i}-`.repeat(700 + (i % 13)));
+    });
+  } finally {
+    await index.close();
+  }
 });

@@ -1,10 +1,14 @@
 import type { Readable } from 'node:stream';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { extract, type Header } from 'tar-stream';
 import { errorMessage, LifeboatError } from '../core/errors.ts';
-import { assertSafeEntryPath, type ItemPathParts, parseItemPath } from '../storage/tarball-paths.ts';
+import {
+  assertSafeEntryPath,
+  FORMAT_VERSION_ENTRY,
+  type ItemPathParts,
+  parseItemPath,
+} from '../storage/tarball-paths.ts';
 import { ItemSpool, type SpoolSlot } from './item-spool.ts';
 import type { TarballLimits } from './types.ts';
 
@@ -57,31 +61,240 @@ export class TarballIndex {
   }
 }
 
-/** An entry's bytes, refusing more than `max` whatever its header claimed. */
-async function readEntryBody(body: AsyncIterable<Buffer>, path: string, max: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > max)
-      throw new LifeboatError(
-        'Corrupt',
-        `backup tarball entry ${JSON.stringify(path)} is over the limit of ${max} bytes`,
-      );
-    chunks.push(chunk);
+/** Entry types by tar typeflag, named as tar-stream and GNU tar name them (for messages). */
+const ENTRY_TYPES: Record<string, string> = {
+  '0': 'file',
+  '\0': 'file',
+  '1': 'link',
+  '2': 'symlink',
+  '3': 'character-device',
+  '4': 'block-device',
+  '5': 'directory',
+  '6': 'fifo',
+  '7': 'contiguous-file',
+  x: 'pax-header',
+  g: 'pax-global-header',
+  L: 'gnu-long-path',
+  K: 'gnu-long-link-path',
+};
+
+/** Largest pax or GNU long-name record accepted (a name needs a few KiB at most). */
+const MAX_LONG_HEADER_BYTES = 1024 * 1024;
+const BLOCK = 512;
+const USTAR_MAGIC = Buffer.from('ustar\u0000', 'latin1');
+
+interface EntryHeader {
+  name: string;
+  /** Undefined for a typeflag tar does not define. */
+  type: string | undefined;
+  size: number;
+}
+
+/**
+ * A tar decoder for the records backup tarballs hold (ustar and GNU headers, pax and GNU long names), fed
+ * chunk by chunk and calling back synchronously: tar-stream builds a stream object per entry, which at
+ * 200,000 entries cost seconds before the first item could be restored. Headers are checked (checksum, a
+ * known format) as tar-stream checks them; bodies are views of the input where an entry fits in one chunk.
+ */
+class TarDecoder {
+  readonly #onEntry: (header: EntryHeader, body: Buffer) => void;
+  readonly #maxEntryBytes: number;
+  /** Bytes gathered for the record being read (a header, a body, a long name). */
+  #parts: Buffer[] = [];
+  #gathered = 0;
+  #need = BLOCK;
+  #state: 'header' | 'body' | 'long' = 'header';
+  #skip = 0;
+  #header: EntryHeader | undefined;
+  #longType = '';
+  #longPath: string | undefined;
+  #pax: Record<string, string> | undefined;
+  #paxGlobal: Record<string, string> | undefined;
+
+  constructor(maxEntryBytes: number, onEntry: (header: EntryHeader, body: Buffer) => void) {
+    this.#maxEntryBytes = maxEntryBytes;
+    this.#onEntry = onEntry;
   }
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+
+  push(chunk: Buffer): void {
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.#skip > 0) {
+        const n = Math.min(this.#skip, chunk.length - offset);
+        this.#skip -= n;
+        offset += n;
+        continue;
+      }
+      const missing = this.#need - this.#gathered;
+      if (this.#gathered === 0 && chunk.length - offset >= missing) {
+        this.#record(chunk.subarray(offset, offset + missing));
+        offset += missing;
+        continue;
+      }
+      const n = Math.min(missing, chunk.length - offset);
+      this.#parts.push(chunk.subarray(offset, offset + n));
+      this.#gathered += n;
+      offset += n;
+      if (this.#gathered === this.#need) {
+        const record = Buffer.concat(this.#parts, this.#gathered);
+        this.#parts = [];
+        this.#gathered = 0;
+        this.#record(record);
+      }
+    }
+  }
+
+  /** Throws when the input stopped inside a record (a truncated archive). */
+  end(): void {
+    if (this.#gathered > 0 || this.#state !== 'header' || this.#skip > 0)
+      throw new LifeboatError('Corrupt', 'backup tarball is not a valid gzip tar: unexpected end of data');
+  }
+
+  #record(record: Buffer): void {
+    if (this.#state === 'header') {
+      this.#onHeader(record);
+      return;
+    }
+    const size = record.length;
+    this.#skip = (BLOCK - (size % BLOCK)) % BLOCK;
+    this.#need = BLOCK;
+    if (this.#state === 'long') {
+      this.#state = 'header';
+      this.#onLongHeader(record);
+      return;
+    }
+    this.#state = 'header';
+    const header = this.#header as EntryHeader;
+    this.#header = undefined;
+    this.#onEntry(header, record);
+  }
+
+  #onHeader(block: Buffer): void {
+    let sum = 8 * 0x20;
+    for (let i = 0; i < 148; i++) sum += block[i];
+    for (let i = 156; i < BLOCK; i++) sum += block[i];
+    // An all-zero block (the end-of-archive marker, or padding some writers add): nothing to read.
+    if (sum === 8 * 0x20) return;
+    if (sum !== readNumber(block, 148, 8)) throw corruptTar('a header checksum does not match');
+    const ustar = block.subarray(257, 263).equals(USTAR_MAGIC);
+    const gnu = block[257] === 0x75 && block.toString('latin1', 257, 265) === 'ustar  \u0000';
+    if (!ustar && !gnu) throw corruptTar('a header is in an unknown format');
+    const flag = block[156] === 0 ? '\0' : String.fromCharCode(block[156]);
+    let name = cString(block, 0, 100);
+    if (ustar && block[345] !== 0) name = `${cString(block, 345, 155)}/${name}`;
+    let size = readNumber(block, 124, 12);
+    const type = ENTRY_TYPES[flag];
+    if (
+      type === 'pax-header' ||
+      type === 'pax-global-header' ||
+      type === 'gnu-long-path' ||
+      type === 'gnu-long-link-path'
+    ) {
+      if (size > MAX_LONG_HEADER_BYTES) throw corruptTar(`a ${type} record of ${size} bytes is too long`);
+      this.#longType = type;
+      this.#beginBody(size, 'long');
+      return;
+    }
+    if (this.#longPath !== undefined) name = this.#longPath;
+    const pax = this.#pax;
+    if (pax?.path) name = pax.path;
+    if (pax?.size) size = Number.parseInt(pax.size, 10);
+    this.#longPath = undefined;
+    this.#pax = undefined;
+    if (!(size >= 0)) throw corruptTar(`the entry ${JSON.stringify(name)} has no valid size`);
+    const header: EntryHeader = { name, type: flag === '0' && name.endsWith('/') ? 'directory' : type, size };
+    if (header.type !== 'file' && header.type !== 'contiguous-file') {
+      // Anything else carries no body worth reading; the entry callback refuses what it must.
+      this.#onEntry(header, Buffer.alloc(0));
+      this.#skip = size + ((BLOCK - (size % BLOCK)) % BLOCK);
+      return;
+    }
+    if (size > this.#maxEntryBytes) {
+      // Refused (by the entry callback) before a byte of it is gathered.
+      this.#onEntry(header, Buffer.alloc(0));
+      this.#skip = size + ((BLOCK - (size % BLOCK)) % BLOCK);
+      return;
+    }
+    this.#header = header;
+    this.#beginBody(size, 'body');
+  }
+
+  #beginBody(size: number, state: 'body' | 'long'): void {
+    this.#state = state;
+    if (size === 0) {
+      this.#record(Buffer.alloc(0));
+      return;
+    }
+    this.#need = size;
+  }
+
+  #onLongHeader(record: Buffer): void {
+    if (this.#longType === 'gnu-long-path') this.#longPath = cString(record, 0, record.length);
+    else if (this.#longType === 'pax-header') this.#pax = { ...this.#paxGlobal, ...parsePax(record) };
+    else if (this.#longType === 'pax-global-header') this.#paxGlobal = parsePax(record);
+    // GNU long link names: links are refused whatever they point at.
+  }
+}
+
+/** A NUL-terminated UTF-8 field. */
+function cString(block: Buffer, offset: number, length: number): string {
+  let end = block.indexOf(0, offset);
+  if (end < 0 || end > offset + length) end = offset + length;
+  return block.toString('utf8', offset, end);
+}
+
+/** An octal field (leading spaces or NULs allowed, ended by a space or NUL), or base-256 when its high bit is set. */
+function readNumber(block: Buffer, offset: number, length: number): number {
+  if (block[offset] & 0x80) {
+    let value = block[offset] & 0x7f;
+    for (let i = offset + 1; i < offset + length; i++) value = value * 256 + block[i];
+    return value;
+  }
+  let i = offset;
+  const end = offset + length;
+  while (i < end && (block[i] === 0x20 || block[i] === 0)) i++;
+  let value = 0;
+  let digits = 0;
+  for (; i < end; i++) {
+    const c = block[i];
+    if (c < 0x30 || c > 0x37) break;
+    value = value * 8 + (c - 0x30);
+    digits++;
+  }
+  return digits === 0 ? 0 : value;
+}
+
+/** `"<len> key=value\n"` records. */
+function parsePax(record: Buffer): Record<string, string> {
+  const result: Record<string, string> = {};
+  let offset = 0;
+  while (offset < record.length) {
+    const space = record.indexOf(0x20, offset);
+    if (space < 0) break;
+    const length = Number.parseInt(record.toString('latin1', offset, space), 10);
+    if (!(length > 0) || offset + length > record.length) break;
+    const text = record.toString('utf8', space + 1, offset + length - 1);
+    const eq = text.indexOf('=');
+    if (eq < 0) break;
+    result[text.slice(0, eq)] = text.slice(eq + 1);
+    offset += length;
+  }
+  return result;
+}
+
+function corruptTar(what: string): LifeboatError {
+  return new LifeboatError('Corrupt', `backup tarball is not a valid gzip tar: ${what}`);
 }
 
 /** Only regular files, within the entry size limit. */
-function checkHeader(header: Header, limits: TarballLimits): void {
+function checkHeader(header: EntryHeader, limits: TarballLimits): void {
   const path = header.name;
   if (header.type !== 'file' && header.type !== 'contiguous-file')
     throw new LifeboatError(
       'Corrupt',
       `backup tarball entry ${JSON.stringify(path)} is a ${header.type ?? 'special'} entry; only regular files are allowed`,
     );
-  if ((header.size ?? 0) > limits.maxEntryBytes)
+  if (header.size > limits.maxEntryBytes)
     throw new LifeboatError(
       'Corrupt',
       `backup tarball entry ${JSON.stringify(path)} is ${header.size} bytes, over the limit of ${limits.maxEntryBytes}`,
@@ -109,29 +322,16 @@ export async function readTarball(
     return value;
   };
   let entries = 0;
-  const extractor = extract();
-  const consume = (async () => {
-    for await (const entry of extractor) {
-      await indexEntry(entry.header, entry as unknown as AsyncIterable<Buffer> & { resume(): unknown });
-    }
-  })();
-  async function indexEntry(
-    header: Header,
-    body: AsyncIterable<Buffer> & { resume(): unknown },
-  ): Promise<void> {
+  const onEntry = (header: EntryHeader, content: Buffer): void => {
     const path = header.name;
     entries++;
     if (entries > limits.maxEntries)
       throw new LifeboatError('Corrupt', `backup tarball has more than ${limits.maxEntries} entries`);
     assertSafeEntryPath(path.endsWith('/') && header.type === 'directory' ? path.slice(0, -1) : path);
-    if (header.type === 'directory') {
-      // Velero writes none, but other tar writers do; nothing is extracted to disk, so they are harmless.
-      body.resume();
-      return;
-    }
+    // Velero writes no directories, but other tar writers do; nothing is extracted to disk, so they are harmless.
+    if (header.type === 'directory') return;
     checkHeader(header, limits);
-    const content = await readEntryBody(body, path, limits.maxEntryBytes);
-    if (path === 'metadata/version') {
+    if (path === FORMAT_VERSION_ENTRY) {
       index.formatVersion = content.toString('utf8').trim();
       return;
     }
@@ -140,31 +340,44 @@ export async function readTarball(
     const item: IndexedItem = {
       groupResource: intern(parts.groupResource),
       name: parts.name,
-      slot: await spool.add(content),
+      slot: spool.add(content),
     };
     if (parts.version !== undefined) item.version = intern(parts.version);
     if (parts.preferred) item.preferred = true;
     if (parts.namespace !== undefined) item.namespace = intern(parts.namespace);
     index.items.push(item);
-  }
+  };
+  const decoder = new TarDecoder(limits.maxEntryBytes, onEntry);
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done): void {
+      try {
+        decoder.push(chunk);
+      } catch (err) {
+        done(err as Error);
+        return;
+      }
+      spool.written().then(() => done(), done);
+    },
+    final(done): void {
+      try {
+        decoder.end();
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
+    },
+  });
   try {
-    await Promise.all([
-      pipeline(
-        source,
-        createGunzip({ chunkSize: 128 * 1024 }),
-        new InflateLimit(limits.maxTotalBytes),
-        extractor,
-        {
-          signal: options.signal,
-        },
-      ),
-      consume,
-    ]);
+    await pipeline(
+      source,
+      createGunzip({ chunkSize: 128 * 1024 }),
+      new InflateLimit(limits.maxTotalBytes),
+      sink,
+      { signal: options.signal },
+    );
     await spool.seal();
   } catch (err) {
-    extractor.destroy();
     source.destroy();
-    await consume.catch(() => undefined);
     await spool.close();
     throw asCorrupt(err);
   }
