@@ -8,6 +8,7 @@ import {
 } from '../api/index.ts';
 import { errorMessage, isLifeboatError } from '../core/errors.ts';
 import type { KubeObject } from '../kube/types.ts';
+import { labelValue } from '../restore/restore-labels.ts';
 import { backupKeys, type ObjectStore, restoreKeys } from '../storage/index.ts';
 import {
   type ControllerContext,
@@ -37,13 +38,33 @@ export interface DeleteBackupRequestReconcilerOptions {
 
 const DAY_MS = 24 * 3_600_000;
 
+/** Phases in which the backup controller may still write the backup: deleting then would race it. */
+const UNFINISHED = new Set<string>([
+  'New',
+  'Queued',
+  'ReadyToStart',
+  'InProgress',
+  'WaitingForPluginOperations',
+  'WaitingForPluginOperationsPartiallyFailed',
+  'Finalizing',
+  'FinalizingPartiallyFailed',
+]);
+
+/** A location holding a copy of the backup (from `status.copies`) whose objects go with it. */
+interface CopyTarget {
+  bsl: BackupStorageLocation;
+}
+
 /**
  * The DeleteBackupRequest controller. A request is refused (Processed, with `status.errors`) when its backup
- * does not exist, is still InProgress, or its location is missing, ReadOnly or Unavailable. Otherwise the
- * request goes InProgress (labelled with the backup's name and uid), the Backup goes `Deleting`, the
- * `beforeDeleteBackup` hooks run, and — only if they reported nothing — every object under
- * `backups/<name>/` is deleted, then the Restores made from the backup (their `restores/<r>/` objects and
- * the resources), then the Backup itself. The request ends Processed with the errors met, if any (a
+ * does not exist, is not finished yet (New, Queued, InProgress, … — the backup controller may still write
+ * it), or its location — or a location holding a copy of it (`status.copies`) — is ReadOnly or Unavailable;
+ * a missing location is refused too, a missing copy location is skipped. Otherwise the request goes
+ * InProgress (labelled with the backup's name and uid), the Backup goes `Deleting`, the `beforeDeleteBackup`
+ * hooks run, and — only if they reported nothing — every object under `backups/<name>/` is deleted in the
+ * backup's location and in each copy location (the metadata object first, so a deletion cut short never
+ * leaves something sync would take for a complete backup), then the Restores made from the backup (their
+ * `restores/<r>/` objects and the resources), then the Backup itself. The request ends Processed with the errors met, if any (a
  * failed deletion puts the Backup back in its former phase); on success older requests for the same backup
  * are deleted. Processed requests are deleted after a day.
  */
@@ -69,7 +90,7 @@ export class DeleteBackupRequestReconciler implements Reconciler {
     const log = ctx.logger.child({ controller: this.name, request: name, backup: backupName });
     const target = await this.#target(backupName);
     if ('refusal' in target) return this.#finish(request, [target.refusal], log);
-    const { backup, bsl } = target;
+    const { backup, bsl, copies } = target;
     const formerPhase = backup.status?.phase;
     const locationName = bsl.metadata.name ?? '';
 
@@ -77,7 +98,7 @@ export class DeleteBackupRequestReconciler implements Reconciler {
     await ctx.client.patch(this.resource, ctx.namespace, name, 'merge', {
       metadata: {
         labels: {
-          [LABELS.backupName]: backupName,
+          [LABELS.backupName]: labelValue(backupName),
           ...(backup.metadata.uid ? { [LABELS.backupUid]: backup.metadata.uid } : {}),
         },
       },
@@ -88,7 +109,7 @@ export class DeleteBackupRequestReconciler implements Reconciler {
     ctx.metrics.deletionAttempted(labels);
     log.info({ location: locationName }, 'deleting backup');
 
-    const errors = await this.#deleteData(backup, bsl, log);
+    const errors = await this.#deleteData(backup, bsl, copies, log);
     if (errors.length === 0) {
       try {
         await ctx.client.delete(LIFEBOAT_RESOURCES.Backup, ctx.namespace, backupName);
@@ -108,7 +129,12 @@ export class DeleteBackupRequestReconciler implements Reconciler {
   }
 
   /** The hooks, then the backup's objects, then its restores; stops at the first step that reports errors. */
-  async #deleteData(backup: Backup, bsl: BackupStorageLocation, log: Logger): Promise<string[]> {
+  async #deleteData(
+    backup: Backup,
+    bsl: BackupStorageLocation,
+    copies: readonly CopyTarget[],
+    log: Logger,
+  ): Promise<string[]> {
     const backupName = backup.metadata.name ?? '';
     const locationName = bsl.metadata.name ?? '';
     const errors: string[] = [];
@@ -126,7 +152,19 @@ export class DeleteBackupRequestReconciler implements Reconciler {
         errors.push(errorMessage(err));
       }
     }
-    if (errors.length === 0) errors.push(...(await deleteUnder(store, backupKeys(backupName).dir)));
+    if (errors.length === 0) errors.push(...(await deleteBackupObjects(store, backupName)));
+    for (const copy of copies) {
+      if (errors.length > 0) break;
+      const where = copy.bsl.metadata.name ?? '';
+      try {
+        const copyStore = await this.#ctx.locations.store(copy.bsl);
+        const failed = await deleteBackupObjects(copyStore, backupName);
+        errors.push(...failed.map((e) => `copy in "${where}": ${e}`));
+        if (failed.length === 0) log.info({ location: where }, 'deleted the copy of the backup');
+      } catch (err) {
+        errors.push(`cannot reach backup storage location "${where}" holding a copy: ${errorMessage(err)}`);
+      }
+    }
     if (errors.length === 0) errors.push(...(await this.#deleteRestores(backupName, store)));
     return errors;
   }
@@ -134,7 +172,7 @@ export class DeleteBackupRequestReconciler implements Reconciler {
   /** The backup and its location, or why the request must be refused. */
   async #target(
     backupName: string,
-  ): Promise<{ backup: Backup; bsl: BackupStorageLocation } | { refusal: string }> {
+  ): Promise<{ backup: Backup; bsl: BackupStorageLocation; copies: CopyTarget[] } | { refusal: string }> {
     const ctx = this.#ctx;
     if (backupName === '') return { refusal: 'spec.backupName: the backup to delete is not named' };
     const object = await ctx.client.get(LIFEBOAT_RESOURCES.Backup, ctx.namespace, backupName);
@@ -142,19 +180,31 @@ export class DeleteBackupRequestReconciler implements Reconciler {
     const parsed = validateResource('Backup', object);
     if (!parsed.ok) return { refusal: `backup "${backupName}" is not a valid Backup` };
     const backup = parsed.value;
-    if (backup.status?.phase === 'InProgress')
-      return { refusal: `backup "${backupName}" is still in progress; delete it once it finishes` };
+    const phase = backup.status?.phase ?? 'New';
+    if (UNFINISHED.has(phase))
+      return {
+        refusal: `backup "${backupName}" is ${phase === 'InProgress' ? 'still in progress' : `not finished (phase ${phase})`}; delete it once it finishes`,
+      };
     const location = backup.spec.storageLocation || backup.metadata.labels?.[LABELS.storageLocation] || '';
     const bsl = location ? await ctx.locations.get(location) : undefined;
     if (bsl === undefined)
       return { refusal: `backup storage location "${location}" of backup "${backupName}" not found` };
-    if (bsl.spec.accessMode === 'ReadOnly')
-      return { refusal: `backup storage location "${location}" is ReadOnly` };
-    if (bsl.status?.phase === 'Unavailable')
-      return {
-        refusal: `backup storage location "${location}" is unavailable: ${bsl.status.message ?? 'unknown reason'}`,
-      };
-    return { backup, bsl };
+    const unwritable = writeRefusal(bsl);
+    if (unwritable) return { refusal: unwritable };
+    const copies: CopyTarget[] = [];
+    for (const where of new Set((backup.status?.copies ?? []).map((c) => c.location))) {
+      if (where === location) continue;
+      const copyBsl = await ctx.locations.get(where);
+      // A location that is gone holds nothing this server could reach or sync back.
+      if (copyBsl === undefined) continue;
+      const refusal = writeRefusal(copyBsl);
+      if (refusal)
+        return {
+          refusal: `${refusal}, and it holds a copy of backup "${backupName}" that would come back at its next sync`,
+        };
+      copies.push({ bsl: copyBsl });
+    }
+    return { backup, bsl, copies };
   }
 
   /** Deletes every Restore made from `backupName`, and its objects in storage. */
@@ -185,7 +235,7 @@ export class DeleteBackupRequestReconciler implements Reconciler {
     const ctx = this.#ctx;
     for await (const page of ctx.client.listPages(this.resource, {
       namespace: ctx.namespace,
-      labelSelector: `${LABELS.backupName}=${backupName}`,
+      labelSelector: `${LABELS.backupName}=${labelValue(backupName)}`,
     }))
       for (const item of page.items) {
         const other = item.metadata?.name;
@@ -240,6 +290,29 @@ export class DeleteBackupRequestReconciler implements Reconciler {
   #ttl(): number {
     return this.#options.processedTtlMs ?? DAY_MS;
   }
+}
+
+/** Why nothing may be deleted from `bsl` (ReadOnly, Unavailable), or undefined. */
+function writeRefusal(bsl: BackupStorageLocation): string | undefined {
+  const name = bsl.metadata.name ?? '';
+  if (bsl.spec.accessMode === 'ReadOnly') return `backup storage location "${name}" is ReadOnly`;
+  if (bsl.status?.phase === 'Unavailable')
+    return `backup storage location "${name}" is unavailable: ${bsl.status.message ?? 'unknown reason'}`;
+  return undefined;
+}
+
+/**
+ * Deletes `backups/<name>/`: the metadata object first (once it is gone the rest is no longer a backup to
+ * sync or restore), then everything else.
+ */
+async function deleteBackupObjects(store: ObjectStore, name: string): Promise<string[]> {
+  const keys = backupKeys(name);
+  try {
+    await store.delete(keys.metadata);
+  } catch (err) {
+    return [`cannot delete ${keys.metadata}: ${errorMessage(err)}`];
+  }
+  return deleteUnder(store, keys.dir);
 }
 
 /** Deletes every object under `prefix`; returns what could not be deleted. */
