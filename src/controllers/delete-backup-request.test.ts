@@ -158,7 +158,7 @@ describe('DeleteBackupRequest: completeness and refusals', () => {
     assert.match(copied.errors?.join() ?? '', /"vault" is ReadOnly.*holds a copy/);
     assert.ok((await keys(bucket('main'))).includes(backupKeys('mirrored').metadata));
     assert.equal(
-      (await env.get('Backup', 'mirrored'))?.status?.phase,
+      ((await env.get('Backup', 'mirrored'))?.status as { phase?: string } | undefined)?.phase,
       'Completed',
       'a refused request leaves the phase alone',
     );
