@@ -1,10 +1,12 @@
 import { errorMessage, LifeboatError } from '../core/errors.ts';
 import type { ResultsCollector } from '../core/results.ts';
+import { listedItemJson } from '../kube/dynamic-client.ts';
 import type { ApiResourceInfo, DynamicClient, ResourceCatalog } from '../kube/types.ts';
 import type { BackupLog } from './backup-log.ts';
 import { type ItemPipeline, type ItemSink, resultMessage, SinkError } from './item-pipeline.ts';
 import { type BackupPlan, matchesSelectors } from './plan.ts';
 import type { ProgressTracker } from './progress.ts';
+import { acceptsListedJson } from './sinks.ts';
 
 /** Verbs a resource needs to be backed up and restored (Velero's rule). */
 const REQUIRED_VERBS = ['list', 'get', 'create', 'delete'];
@@ -133,8 +135,12 @@ async function runTask(task: ListTask, ctx: CollectContext, stopped: () => boole
         return;
       }
       let pending: Promise<void>[] = [];
+      const rawSink = acceptsListedJson(ctx.sink) ? ctx.sink : undefined;
       for (const item of page.items) {
+        // Items written while `offer` runs synchronously are unchanged: the sink may store their bytes as listed.
+        rawSink?.expectListed(item, listedItemJson(item));
         const running = ctx.pipeline.offer(resource, item, 'listed');
+        rawSink?.expectListed(undefined);
         if (!running) continue;
         pending.push(running);
         if (pending.length >= ACTIONS_PER_PAGE) {

@@ -5,11 +5,27 @@ import { type ItemSink, SinkError } from './item-pipeline.ts';
 import type { ResourceListBuilder, VolumeInfoBuilder } from './side-files.ts';
 import type { TarballWriter } from './tarball-writer.ts';
 
+/**
+ * A sink that can store a listed item as the bytes the API server sent, when told which item is being
+ * offered and the pipeline writes that very object before `offer` returns (it ran no item action, so
+ * nothing can have changed it). Anything written later, or any other object, is serialized as usual.
+ */
+export interface ListedItemSink extends ItemSink {
+  /** The item about to be offered and its bytes; `undefined` once `offer` has returned. */
+  expectListed(item: KubeObject | undefined, json?: Buffer): void;
+}
+
+export function acceptsListedJson(sink: ItemSink): sink is ListedItemSink {
+  return typeof (sink as Partial<ListedItemSink>).expectListed === 'function';
+}
+
 /** Writes items into the tarball and notes them for the resource list and volume info. */
-export class TarballSink implements ItemSink {
+export class TarballSink implements ListedItemSink {
   readonly #writer: TarballWriter;
   readonly #resourceList: ResourceListBuilder;
   readonly #volumes: VolumeInfoBuilder;
+  #listed: KubeObject | undefined;
+  #listedJson: Buffer | undefined;
 
   constructor(writer: TarballWriter, resourceList: ResourceListBuilder, volumes: VolumeInfoBuilder) {
     this.#writer = writer;
@@ -17,8 +33,13 @@ export class TarballSink implements ItemSink {
     this.#volumes = volumes;
   }
 
+  expectListed(item: KubeObject | undefined, json?: Buffer): void {
+    this.#listed = item;
+    this.#listedJson = item === undefined ? undefined : json;
+  }
+
   write(resource: ApiResourceInfo, namespace: string | undefined, name: string, item: KubeObject): void {
-    const json = JSON.stringify(item);
+    const json = item === this.#listed && this.#listedJson ? this.#listedJson : JSON.stringify(item);
     try {
       this.#writer.writeItem(
         { groupResource: resource.groupResource, version: resource.version, namespace, name },

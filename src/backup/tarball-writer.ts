@@ -78,15 +78,18 @@ export class TarballWriter {
 
   /**
    * Writes one item's JSON at the legacy path and at the preferred-version path (the engine reads every
-   * resource at its preferred version, so both copies always exist, as Velero writes them). The JSON is
-   * encoded once, straight into the chunk, and copied for the second entry.
+   * resource at its preferred version, so both copies always exist, as Velero writes them). The JSON (text,
+   * or bytes as the API server sent them) is put straight into the chunk once and copied for the second entry.
    */
-  writeItem(parts: Omit<ItemPathParts, 'version' | 'preferred'> & { version: string }, json: string): void {
+  writeItem(
+    parts: Omit<ItemPathParts, 'version' | 'preferred'> & { version: string },
+    json: string | Buffer,
+  ): void {
     if (this.#failure) throw this.#failure;
     const { version, ...rest } = parts;
     const legacy = itemPath(rest);
     const preferred = itemPath({ ...rest, version, preferred: true });
-    const size = Buffer.byteLength(json);
+    const size = typeof json === 'string' ? Buffer.byteLength(json) : json.length;
     const blocks = BLOCK + size + padding(size).length;
     this.#reserve(2 * blocks);
     const start = this.#used;
@@ -96,11 +99,12 @@ export class TarballWriter {
     ) {
       // A name too long for ustar: the header written in place (if any) is cleared, pax headers follow.
       this.#chunk.fill(0, start, start + 2 * blocks);
-      const body = Buffer.from(json);
+      const body = typeof json === 'string' ? Buffer.from(json) : json;
       this.#entry(legacy, body);
       this.#entry(preferred, body);
     } else {
-      this.#chunk.write(json, start + BLOCK, size, 'utf8');
+      if (typeof json === 'string') this.#chunk.write(json, start + BLOCK, size, 'utf8');
+      else json.copy(this.#chunk, start + BLOCK);
       this.#chunk.copy(this.#chunk, start + blocks + BLOCK, start + BLOCK, start + BLOCK + size);
       this.#used += 2 * blocks;
     }

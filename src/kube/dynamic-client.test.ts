@@ -11,7 +11,7 @@ import { writeKubeconfig } from '../kubesim/kubeconfig.ts';
 import type { DiscoveredCatalog } from './catalog.ts';
 import { connect, type KubeConnection } from './client.ts';
 import { discoverResources } from './discovery.ts';
-import { createDynamicClient } from './dynamic-client.ts';
+import { createDynamicClient, itemBounds, listedItemJson } from './dynamic-client.ts';
 import { configMap, widgetCrd } from './testing.ts';
 import { transportFor } from './transport.ts';
 import type { ApiResourceInfo, DynamicClient, KubeObject, WatchEventType } from './types.ts';
@@ -195,6 +195,11 @@ describe('createDynamicClient against kubesim', () => {
     assert.equal(names.filter((n) => n.includes('/p-')).length, 25);
     assert.equal(new Set(names).size, names.length);
     assert.ok(pages.flat().every((o) => o.kind === 'Widget' && o.apiVersion === 'example.com/v1'));
+    for (const o of pages.flat()) {
+      const json = listedItemJson(o);
+      assert.ok(json, 'every listed item has its bytes');
+      assert.deepEqual(JSON.parse(json.toString('utf8')), o);
+    }
 
     const inA: string[] = [];
     for await (const page of client.listPages(widgets, { namespace: 'a', limit: 5 })) {
@@ -301,6 +306,65 @@ describe('createDynamicClient against kubesim', () => {
     );
     assert.equal(gone.code, 'Gone');
     assert.ok(isLifeboatError(gone, 'Gone'));
+  });
+});
+
+describe('listed items keep their JSON bytes', () => {
+  test('items without kind and apiVersion, escapes, brackets in strings and pretty-printed lists', async () => {
+    const items = [
+      { metadata: { name: 'a', namespace: 'x' }, data: { q: 'say "hi" \\', b: '}]{[', u: 'é\u2028' } },
+      {},
+      {
+        metadata: { name: 'c', namespace: 'x', labels: { 'k"': 'v\\"' } },
+        data: { nested: '[{"items":[1]}]' },
+      },
+    ];
+    const bodies = [
+      JSON.stringify({ kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: '5' }, items }),
+      JSON.stringify({ items, metadata: { resourceVersion: '5' }, kind: 'ConfigMapList' }, null, 2),
+    ];
+    let served = 0;
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(bodies[served++ % bodies.length]);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const dir = mkdtempSync(join(tmpdir(), 'kube-raw-'));
+    const conn = connect(writeTestKubeconfig(dir, server));
+    try {
+      const client = createDynamicClient(conn, { retry: fastRetry });
+      const cm = hand('configmaps', 'ConfigMap');
+      for (let round = 0; round < bodies.length; round++) {
+        const listed: KubeObject[] = [];
+        for await (const page of client.listPages(cm)) listed.push(...page.items);
+        assert.equal(listed.length, 3);
+        for (const [i, o] of listed.entries()) {
+          assert.deepEqual(o, { ...items[i], apiVersion: 'v1', kind: 'ConfigMap' });
+          const json = listedItemJson(o);
+          assert.ok(json, `item ${i} of body ${round} has its bytes`);
+          assert.deepEqual(JSON.parse(json.toString('utf8')), o);
+        }
+      }
+      assert.equal(listedItemJson({ metadata: { name: 'not-listed' } }), undefined);
+    } finally {
+      transportFor(conn.config).close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('itemBounds finds the elements of the top-level items only, and refuses non-object elements', () => {
+    const text =
+      '{"kind":"items","metadata":{"items":[{"x":1}]},"items" : [ {"a":"]\\\\"}, {"b":[{}]} ],"z":[{}]}';
+    const bounds = itemBounds(Buffer.from(text));
+    assert.ok(bounds);
+    const elements = [];
+    for (let i = 0; i < bounds.length; i += 2) elements.push(text.slice(bounds[i], bounds[i + 1]));
+    assert.deepEqual(elements, ['{"a":"]\\\\"}', '{"b":[{}]}']);
+    assert.equal(itemBounds(Buffer.from('{"items":[null]}')), undefined);
+    assert.equal(itemBounds(Buffer.from('{"items":[{"a":"unterminated}]}')), undefined);
+    assert.deepEqual(itemBounds(Buffer.from('{"items":[]}')), []);
   });
 });
 

@@ -4,7 +4,7 @@ import { ApiCaller, type ApiCallerOptions } from './api-caller.ts';
 import type { KubeConnection } from './client.ts';
 import { resourcePath, selectorQuery, withQuery } from './paths.ts';
 import { type ApiStatus, statusError } from './status-error.ts';
-import { transportFor } from './transport.ts';
+import { pathOnly, transportFor } from './transport.ts';
 import type {
   ApiResourceInfo,
   DynamicClient,
@@ -35,6 +35,19 @@ const MAX_LIST_RESTARTS = 5;
 
 type ListBody = { metadata?: { resourceVersion?: string; continue?: string }; items?: KubeObject[] };
 
+/** The JSON text each listed item arrived as, for writers that store items as they are (the backup tarball). */
+const listedJson = new WeakMap<KubeObject, Buffer>();
+
+/**
+ * The exact JSON bytes of an item as `listPages` of the HTTP client received it (with `kind` and `apiVersion`
+ * added in front when the server left them out), so an item stored unchanged need not be serialized again.
+ * Undefined for objects that did not come from a list. The bytes describe the item as listed: callers must
+ * not use them once the object may have been changed.
+ */
+export function listedItemJson(item: KubeObject): Buffer | undefined {
+  return listedJson.get(item);
+}
+
 /**
  * The port's `DynamicClient` over the client library's connection (TLS, tokens, client certificates and
  * proxies from the kubeconfig) with keep-alive sockets shared by every client of the same kubeconfig.
@@ -64,14 +77,16 @@ class HttpDynamicClient implements DynamicClient {
    */
   async *listPages(resource: ApiResourceInfo, options: ListOptions = {}): AsyncIterable<ListPage> {
     const limit = options.limit ?? this.#pageSize;
-    const fetchPage = (token: string | undefined): Promise<{ body: ListBody } | { error: unknown }> => {
+    const fetchPage = (
+      token: string | undefined,
+    ): Promise<{ body: ListBody; raw: Buffer } | { error: unknown }> => {
       const path = withQuery(resourcePath(resource, options.namespace), {
         ...selectorQuery(options),
         limit: limit > 0 ? limit : undefined,
         continue: token,
       });
-      return this.#caller.json<ListBody>({ method: 'GET', path }).then(
-        (body) => ({ body }),
+      return this.#caller.call({ method: 'GET', path }).then(
+        (res) => ({ body: parseJson<ListBody>(res.body, 'GET', path), raw: res.body }),
         (error: unknown) => ({ error }),
       );
     };
@@ -97,6 +112,7 @@ class HttpDynamicClient implements DynamicClient {
       token = body.metadata?.continue || undefined;
       if (token !== undefined) pending = fetchPage(token);
       let items = body.items ?? [];
+      rememberItemJson(fetched.raw, items, resource);
       if (items.length > 0) {
         const last = objectKey(items[items.length - 1]);
         if (lastKey === undefined || compareKeys(last, lastKey) > 0) lastKey = last;
@@ -281,6 +297,123 @@ class HttpDynamicClient implements DynamicClient {
     });
     return this.#caller.json<KubeObject>({ method, path: url, body: JSON.stringify(object) });
   }
+}
+
+function parseJson<T>(body: Buffer, method: string, path: string): T {
+  try {
+    return JSON.parse(body.toString('utf8')) as T;
+  } catch (err) {
+    throw new LifeboatError('Internal', `${method} ${pathOnly(path)}: the answer is not JSON`, {
+      cause: err,
+    });
+  }
+}
+
+/**
+ * Files each item's own bytes of a list answer under the item. When the scan of the text does not find as
+ * many items as the parse did (it cannot happen with valid JSON, but the bytes must never be wrong) nothing
+ * is filed, and writers serialize the objects instead.
+ */
+function rememberItemJson(raw: Buffer, items: readonly KubeObject[], resource: ApiResourceInfo): void {
+  if (items.length === 0) return;
+  const bounds = itemBounds(raw);
+  if (!bounds || bounds.length !== 2 * items.length) return;
+  let prefix: Buffer | undefined;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    let json = raw.subarray(bounds[2 * i], bounds[2 * i + 1]);
+    if (item.kind === undefined || item.apiVersion === undefined) {
+      // The same keys the client adds to the object below, written first (their order means nothing in JSON).
+      if (item.kind !== undefined || item.apiVersion !== undefined) continue;
+      prefix ??= Buffer.from(
+        `{"kind":${JSON.stringify(resource.kind)},"apiVersion":${JSON.stringify(resource.groupVersion)}`,
+      );
+      const empty = Object.keys(item).length === 0;
+      json = Buffer.concat([
+        prefix,
+        empty ? Buffer.from('}') : Buffer.from(','),
+        json.subarray(empty ? json.length : 1),
+      ]);
+    }
+    listedJson.set(item, json);
+  }
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const ITEMS_KEY = Buffer.from('"items"');
+
+/**
+ * Start and end offsets (flat pairs) of the elements of the top-level `items` array in a list's JSON text,
+ * or undefined when an element is not an object. Only the structure is followed: strings are skipped whole
+ * (`indexOf` to the next quote not escaped), brackets counted outside them.
+ */
+export function itemBounds(text: Buffer): number[] | undefined {
+  const state: ScanState = { bounds: [], depth: 0, lastKeyAt: -1, inItems: false };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === QUOTE) {
+      if (state.depth === 1) state.lastKeyAt = i;
+      i = stringEnd(text, i);
+      if (i < 0) return undefined;
+    } else if (!structure(text, c, i, state)) {
+      return undefined;
+    }
+  }
+  return state.depth === 0 ? state.bounds : undefined;
+}
+
+interface ScanState {
+  bounds: number[];
+  depth: number;
+  /** Where the last string at depth 1 started (the key of a depth-1 value that follows). */
+  lastKeyAt: number;
+  /** Inside the top-level `items` array. */
+  inItems: boolean;
+}
+
+/** Follows one byte outside strings; false when an `items` element turns out not to be an object. */
+function structure(text: Buffer, c: number, i: number, state: ScanState): boolean {
+  if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+    if (state.depth === 1 && c === OPEN_ARRAY) state.inItems = isItemsKey(text, state.lastKeyAt);
+    else if (state.depth === 2 && state.inItems) {
+      if (c !== OPEN_OBJECT) return false;
+      state.bounds.push(i);
+    }
+    state.depth++;
+    return true;
+  }
+  if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+    state.depth--;
+    if (state.depth === 2 && state.inItems) state.bounds.push(i + 1);
+    else if (state.depth === 1) state.inItems = false;
+    return true;
+  }
+  // Between elements only commas and whitespace; anything else is a scalar element (null, a number).
+  return !(state.depth === 2 && state.inItems && !SEPARATORS.has(c));
+}
+
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+/** Comma and JSON whitespace. */
+const SEPARATORS = new Set([0x2c, 0x20, 0x0a, 0x0d, 0x09]);
+
+/** The offset of the quote that closes the string opening at `open` (one not escaped), or -1. */
+function stringEnd(text: Buffer, open: number): number {
+  let close = text.indexOf(QUOTE, open + 1);
+  while (close > 0) {
+    let slashes = 0;
+    while (text[close - 1 - slashes] === BACKSLASH) slashes++;
+    if (slashes % 2 === 0) return close;
+    close = text.indexOf(QUOTE, close + 1);
+  }
+  return -1;
+}
+
+function isItemsKey(text: Buffer, at: number): boolean {
+  return at >= 0 && text.compare(ITEMS_KEY, 0, ITEMS_KEY.length, at, at + ITEMS_KEY.length) === 0;
 }
 
 function isEventType(type: string | undefined): type is WatchEventType {

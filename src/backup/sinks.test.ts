@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { buffer } from 'node:stream/consumers';
+import { test } from 'node:test';
+import type { ApiResourceInfo, KubeObject } from '../kube/types.ts';
+import { ResourceListBuilder, VolumeInfoBuilder } from './side-files.ts';
+import { TarballSink } from './sinks.ts';
+import { TarballWriter } from './tarball-writer.ts';
+import { readTarball } from './test-support.ts';
+
+const configmaps = {
+  group: '',
+  version: 'v1',
+  groupVersion: 'v1',
+  resource: 'configmaps',
+  groupResource: 'configmaps',
+  kind: 'ConfigMap',
+  namespaced: true,
+} as ApiResourceInfo;
+
+test('the sink stores listed bytes only for the item expected, while it is expected', async () => {
+  const writer = new TarballWriter({ mtime: new Date(0) });
+  const output = buffer(writer.output);
+  const sink = new TarballSink(writer, new ResourceListBuilder(), new VolumeInfoBuilder());
+  const item = (name: string): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace: 'n' },
+  });
+  const a = item('a');
+  const b = item('b');
+  const listed = Buffer.from(
+    '{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"a","namespace":"n"}}',
+  );
+  sink.expectListed(a, listed);
+  sink.write(configmaps, 'n', 'a', a);
+  sink.write(configmaps, 'n', 'b', b); // not the expected item: serialized
+  sink.expectListed(undefined);
+  a.metadata = { ...a.metadata, labels: { changed: 'yes' } };
+  sink.write(configmaps, 'n', 'a2', a); // written after offer returned: serialized, change kept
+  await writer.finish();
+  const entries = await readTarball(await output);
+  const body = (name: string): string =>
+    entries.find((e) => e.name === `resources/configmaps/namespaces/n/${name}.json`)!.body.toString();
+  assert.equal(body('a'), listed.toString());
+  assert.equal(body('b'), JSON.stringify(b));
+  assert.equal(body('a2'), JSON.stringify(a));
+  assert.match(body('a2'), /"changed":"yes"/);
+});
