@@ -23,6 +23,16 @@ const IN_FLIGHT = new Set([
   'FinalizingPartiallyFailed',
 ]);
 
+/**
+ * On Backups this controller created from storage: the location they were read from. Sync alone uses it (a
+ * Failed backup is forgotten when it vanishes from storage only if it came from there); the backup
+ * controller should leave a Backup carrying it alone while its status is still being written.
+ */
+export const SYNCED_FROM_ANNOTATION = 'lifeboat.io/synced-from';
+
+/** Finished phases: a Backup in one of them whose objects left its location is removed from the cluster. */
+const FINISHED = new Set(['Completed', 'PartiallyFailed', 'Failed']);
+
 export interface SyncResult {
   imported: string[];
   deleted: string[];
@@ -35,7 +45,10 @@ export interface SyncResult {
  * absent from the cluster are created here (in the server's namespace, `spec.storageLocation` and the
  * location label set to this location, status as stored). Backups whose stored phase is still in flight
  * are skipped unless expired (then imported as PartiallyFailed). Completed and PartiallyFailed Backups
- * labelled with the location that are no longer in its storage are deleted from the cluster.
+ * labelled with the location that are no longer in its storage are deleted from the cluster, and so are
+ * Failed ones that came from storage (a backup that failed here before writing anything was never there).
+ * Sync only reads storage, so it runs on ReadOnly locations too (the migration target's). The caller runs
+ * it only for Available locations: an unreachable bucket must not look like an empty one.
  */
 export class BackupSync {
   readonly #ctx: ControllerContext;
@@ -48,10 +61,12 @@ export class BackupSync {
   async syncLocation(bsl: BackupStorageLocation, store: ObjectStore): Promise<SyncResult> {
     const ctx = this.#ctx;
     const location = bsl.metadata.name ?? '';
-    const inStorage = new Set(await listBackupNames(store));
+    // The cluster first: a backup that completes meanwhile wrote its metadata before its Completed status, so
+    // the storage listing after it includes every backup the cluster listing saw finished.
     const inCluster = new Map<string, KubeObject>();
     for await (const page of ctx.client.listPages(LIFEBOAT_RESOURCES.Backup, { namespace: ctx.namespace }))
       for (const item of page.items) if (item.metadata?.name) inCluster.set(item.metadata.name, item);
+    const inStorage = new Set(await listBackupNames(store));
 
     const imported: string[] = [];
     for (const name of [...inStorage].sort()) {
@@ -82,7 +97,9 @@ export class BackupSync {
     for (const [name, object] of inCluster) {
       const phase = (object.status as { phase?: string } | undefined)?.phase;
       if (object.metadata?.labels?.[LABELS.storageLocation] !== location) continue;
-      if (phase !== 'Completed' && phase !== 'PartiallyFailed') continue;
+      if (!FINISHED.has(phase ?? '')) continue;
+      if (phase === 'Failed' && object.metadata?.annotations?.[SYNCED_FROM_ANNOTATION] === undefined)
+        continue;
       if (inStorage.has(name)) continue;
       try {
         await ctx.client.delete(LIFEBOAT_RESOURCES.Backup, ctx.namespace, name);
@@ -123,12 +140,12 @@ export class BackupSync {
     }
     const location = bsl.metadata.name ?? '';
     const labels = { ...(stored.metadata.labels ?? {}), [LABELS.storageLocation]: location };
-    const annotations = stored.metadata.annotations;
+    const annotations = { ...(stored.metadata.annotations ?? {}), [SYNCED_FROM_ANNOTATION]: location };
     try {
       await ctx.client.create(LIFEBOAT_RESOURCES.Backup, {
         apiVersion: 'lifeboat.io/v1',
         kind: 'Backup',
-        metadata: { name, namespace: ctx.namespace, labels, ...(annotations ? { annotations } : {}) },
+        metadata: { name, namespace: ctx.namespace, labels, annotations },
         spec: { ...stored.spec, storageLocation: location },
       });
     } catch (err) {
