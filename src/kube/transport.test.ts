@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import type { TLSSocket } from 'node:tls';
 import { stringify } from 'yaml';
 import { isLifeboatError } from '../core/errors.ts';
+import { writeKubeconfig } from '../kubesim/kubeconfig.ts';
 import { connect } from './client.ts';
 import { createDynamicClient } from './dynamic-client.ts';
 import { transportFor } from './transport.ts';
@@ -244,6 +246,38 @@ describe('the transport over TLS with a kubectl-style kubeconfig', () => {
       });
     } finally {
       transportFor(conn.config).close();
+    }
+  });
+});
+
+describe('request paths', () => {
+  test('the kubeconfig server path prefixes every request; paths that need encoding are encoded', async () => {
+    const seen: string[] = [];
+    const server = createHttpServer((req, res) => {
+      seen.push(req.url ?? '');
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const dir = mkdtempSync(join(tmpdir(), 'lifeboat-transport-paths-'));
+    const { port } = server.address() as AddressInfo;
+    const path = join(dir, 'kubeconfig');
+    writeKubeconfig(path, `http://127.0.0.1:${port}/k8s/clusters/c-1/`);
+    const transport = transportFor(connect(path).config);
+    try {
+      for (const p of ['/api/v1/namespaces/a/configmaps?limit=5&continue=eyJ2Ijo', '/api/v1/x y/é']) {
+        const res = await transport.request({ method: 'GET', path: p });
+        assert.equal(res.status, 200);
+      }
+      assert.deepEqual(seen, [
+        '/k8s/clusters/c-1/api/v1/namespaces/a/configmaps?limit=5&continue=eyJ2Ijo',
+        '/k8s/clusters/c-1/api/v1/x%20y/%C3%A9',
+      ]);
+    } finally {
+      transport.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
