@@ -43,7 +43,8 @@ export interface SyncResult {
  * so a cluster that shares a bucket with another can restore its backups (migration) and a reinstalled
  * server finds its old ones. A backup in storage is one with `backups/<name>/velero-backup.json`; those
  * absent from the cluster are created here (in the server's namespace, `spec.storageLocation` and the
- * location label set to this location, status as stored). Backups whose stored phase is still in flight
+ * location label set to this location, `spec.copyTo` dropped, annotated `lifeboat.io/synced-from`, status as
+ * stored). Backups whose stored phase is still in flight
  * are skipped unless expired (then imported as PartiallyFailed). Completed and PartiallyFailed Backups
  * labelled with the location that are no longer in its storage are deleted from the cluster, and so are
  * Failed ones that came from storage (a backup that failed here before writing anything was never there).
@@ -146,7 +147,8 @@ export class BackupSync {
         apiVersion: 'lifeboat.io/v1',
         kind: 'Backup',
         metadata: { name, namespace: ctx.namespace, labels, annotations },
-        spec: { ...stored.spec, storageLocation: location },
+        // copyTo is the business of the cluster that made the backup: here it would name other locations.
+        spec: { ...withoutCopyTo(stored.spec), storageLocation: location },
       });
     } catch (err) {
       // Imported meanwhile by another pass (the periodic sync and a Restore's look-up can meet).
@@ -178,4 +180,9 @@ export class BackupSync {
     }
     return false;
   }
+}
+
+function withoutCopyTo(spec: Backup['spec']): Omit<Backup['spec'], 'copyTo'> {
+  const { copyTo: _copyTo, ...rest } = spec;
+  return rest;
 }
