@@ -110,7 +110,7 @@ describe('BackupSync', () => {
     assert.equal(spec.storageLocation, 'main');
     assert.equal(spec.copyTo, undefined);
     assert.deepEqual(spec.includedNamespaces, ['shop']);
-    assert.equal((theirs?.status as { phase?: string }).phase, 'Completed');
+    assert.equal((theirs?.status as { phase?: string } | undefined)?.phase, 'Completed');
     assert.equal(await env.get('Backup', 'unfinished'), undefined);
     assert.equal(await env.get('Backup', 'no-metadata'), undefined);
   });
