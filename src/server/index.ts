@@ -4,6 +4,7 @@ import type { PluginInfo } from '../api/index.ts';
 import { builtinBackupItemActions, runBackup, validateBackup } from '../backup/index.ts';
 import { failAbandonedRuns } from '../controllers/abandoned-runs.ts';
 import { BackupReconciler } from '../controllers/backup.ts';
+import { BackupCopyReconciler } from '../controllers/backup-copy.ts';
 import { BackupStorageLocationReconciler } from '../controllers/backup-storage-location.ts';
 import { BackupSync } from '../controllers/backup-sync.ts';
 import type { ControllerContext, EventSink, Reconciler } from '../controllers/context.ts';
@@ -137,6 +138,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       workers: 1,
     },
     { reconciler: backups, workers: config.concurrentBackups },
+    { reconciler: new BackupCopyReconciler(ctx), workers: 2 },
     { reconciler: restores, workers: config.concurrentRestores },
     {
       reconciler: new DeleteBackupRequestReconciler(ctx, { beforeDeleteBackup: deps.beforeDeleteBackup }),
