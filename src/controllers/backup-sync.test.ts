@@ -149,4 +149,24 @@ describe('BackupSync', () => {
     for (const kept of ['failed-here', 'running', 'deleting', 'elsewhere', 'present', 'theirs'])
       assert.ok(await env.get('Backup', kept), kept);
   });
+
+  test('an import cut short between its create and its status gets its status at the next pass', async () => {
+    const store = bucket('main');
+    await stored(store, 'half-imported', { phase: 'Completed', completionTimestamp: '2026-04-30T11:00:00Z' });
+    await env.create('Backup', {
+      metadata: {
+        name: 'half-imported',
+        labels: { 'lifeboat.io/storage-location': 'main' },
+        annotations: { [SYNCED_FROM_ANNOTATION]: 'main' },
+      },
+      spec: { storageLocation: 'main' },
+    });
+    const result = await new BackupSync(env.ctx).syncLocation(await location('main'), store);
+    assert.ok(result.imported.includes('half-imported'));
+    const status = (await env.get('Backup', 'half-imported'))?.status as
+      | { phase?: string; completionTimestamp?: string }
+      | undefined;
+    assert.equal(status?.phase, 'Completed');
+    assert.equal(status?.completionTimestamp, '2026-04-30T11:00:00Z');
+  });
 });

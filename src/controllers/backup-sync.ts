@@ -71,7 +71,8 @@ export class BackupSync {
 
     const imported: string[] = [];
     for (const name of [...inStorage].sort()) {
-      if (inCluster.has(name)) continue;
+      const present = inCluster.get(name);
+      if (present !== undefined && !isUnfinishedImport(present, location)) continue;
       try {
         if (await this.importBackup(bsl, store, name)) imported.push(name);
       } catch (err) {
@@ -151,9 +152,11 @@ export class BackupSync {
         spec: { ...withoutCopyTo(stored.spec), storageLocation: location },
       });
     } catch (err) {
-      // Imported meanwhile by another pass (the periodic sync and a Restore's look-up can meet).
-      if (isLifeboatError(err, 'AlreadyExists')) return true;
-      throw err;
+      if (!isLifeboatError(err, 'AlreadyExists')) throw err;
+      // Imported meanwhile by another pass (the periodic sync and a Restore's look-up can meet), or imported
+      // by a pass that stopped before writing the status: that one gets its status now.
+      const existing = await ctx.client.get(LIFEBOAT_RESOURCES.Backup, ctx.namespace, name);
+      if (existing === undefined || !isUnfinishedImport(existing, location)) return true;
     }
     await patchStatus(ctx, LIFEBOAT_RESOURCES.Backup, name, status);
     return true;
@@ -185,4 +188,15 @@ export class BackupSync {
 function withoutCopyTo(spec: Backup['spec']): Omit<Backup['spec'], 'copyTo'> {
   const { copyTo: _copyTo, ...rest } = spec;
   return rest;
+}
+
+/**
+ * A Backup sync created from `location` whose status was never written (the Kubernetes API drops status on
+ * create, so an import is two writes and a crash can fall between them).
+ */
+function isUnfinishedImport(object: KubeObject, location: string): boolean {
+  return (
+    object.metadata?.annotations?.[SYNCED_FROM_ANNOTATION] === location &&
+    !(object.status as { phase?: string } | undefined)?.phase
+  );
 }
