@@ -197,6 +197,15 @@ export class BackupCopyReconciler implements Reconciler {
         },
       };
     } catch (err) {
+      // Cut short by a shutdown: not a failure of the copy, which the next server starts again at once.
+      if (signal.aborted)
+        return {
+          status: {
+            location: targetName,
+            phase: 'New',
+            message: 'interrupted by the server shutting down; copied again when it is back',
+          },
+        };
       return fail(errorMessage(err));
     }
   }
