@@ -136,6 +136,17 @@ test('copy to a second location, sync into a ReadOnly reader cluster, complete d
     const refused = await a.cli('backup', 'copy', 'shop-1', '--to', 'archive');
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /"archive" is ReadOnly/);
+    const own = await a.cli('backup', 'copy', 'shop-1', '--to', 'default');
+    assert.notEqual(own.code, 0);
+    assert.match(own.stderr, /the backup's own location/);
+    const missing = await a.cli('backup', 'copy', 'shop-1', '--to', 'nowhere');
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /"nowhere" not found/);
+    assert.deepEqual(
+      ((await a.getLifeboat('Backup', 'shop-1'))?.spec as { copyTo?: string[] }).copyTo,
+      ['dr'],
+      'refused locations are not requested',
+    );
 
     // B: the copy appears through sync with its labels, and restores.
     const synced = await eventually('shop-1 synced into B', () => b.getLifeboat('Backup', 'shop-1'));
