@@ -143,7 +143,7 @@ test('copy to a second location, sync into a ReadOnly reader cluster, complete d
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /"nowhere" not found/);
     assert.deepEqual(
-      ((await a.getLifeboat('Backup', 'shop-1'))?.spec as { copyTo?: string[] }).copyTo,
+      ((await a.getLifeboat('Backup', 'shop-1'))?.spec as { copyTo?: string[] } | undefined)?.copyTo,
       ['dr'],
       'refused locations are not requested',
     );
