@@ -58,7 +58,9 @@ describe('decideVolume', () => {
     const d = decideVolume(subject, { defaultVolumesToFsBackup: true }, policies);
     assert.deepEqual(d, { action: 'skip', source: 'policy', reason: 'resource policy #2 says skip' });
     // Outside the capacity range the third policy matches.
-    const big = { ...subject, pv: { ...pv(), spec: { ...pv().spec, capacity: { storage: '20Gi' } } } };
+    const bigPv = pv();
+    (bigPv.spec as { capacity: { storage: string } }).capacity.storage = '20Gi';
+    const big = { ...subject, pv: bigPv };
     assert.equal(decideVolume(big, {}, policies).reason, 'resource policy #3 says fs-backup');
   });
 
