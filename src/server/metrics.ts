@@ -67,6 +67,11 @@ export class ServerMetrics {
   readonly restoreValidationFailed: Counter<RunLabels>;
   readonly restoreDuration: Histogram<RunLabels>;
   readonly restoreItemsTotal: Gauge<RunLabels>;
+  readonly scheduleExpectedInterval: Gauge<'schedule'>;
+  readonly gcDeletions: Counter<'reason' | 'schedule'>;
+  readonly gcSkippedTotal: Counter<'reason'>;
+  readonly notificationSent: Counter<'schedule'>;
+  readonly notificationFailure: Counter<'schedule'>;
 
   constructor() {
     const registers = [this.registry];
@@ -160,6 +165,36 @@ export class ServerMetrics {
       registers,
     });
     this.restoreItemsTotal = gauge('lifeboat_restore_items_total', 'Items of the last restore');
+    this.scheduleExpectedInterval = new Gauge({
+      name: 'lifeboat_schedule_expected_interval_seconds',
+      help: 'Expected time between two backups of a schedule, in seconds',
+      labelNames: ['schedule'],
+      registers,
+    });
+    this.gcDeletions = new Counter({
+      name: 'lifeboat_gc_deletions_total',
+      help: 'DeleteBackupRequests created by garbage collection, by reason (expired, retention)',
+      labelNames: ['reason', 'schedule'],
+      registers,
+    });
+    this.gcSkippedTotal = new Counter({
+      name: 'lifeboat_gc_skipped_total',
+      help: 'Backups due for deletion that garbage collection left alone, by reason (BSLReadOnly, BSLNotFound, BSLUnavailable)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.notificationSent = new Counter({
+      name: 'lifeboat_notification_sent_total',
+      help: 'Backup outcome notifications delivered to a webhook',
+      labelNames: ['schedule'],
+      registers,
+    });
+    this.notificationFailure = new Counter({
+      name: 'lifeboat_notification_failure_total',
+      help: 'Backup outcome notifications given up after every retry',
+      labelNames: ['schedule'],
+      registers,
+    });
   }
 
   /** Where `lifeboat_backup_total` and `lifeboat_restore_total` come from, read at each scrape. */
@@ -239,6 +274,27 @@ export class ServerMetrics {
 
   locationRemoved(location: string): void {
     this.locationStatus.remove({ backup_location_name: location });
+  }
+
+  /** Schedule controller: the schedule's expected interval; undefined drops its series (deleted, invalid). */
+  scheduleInterval(schedule: string, seconds: number | undefined): void {
+    if (seconds === undefined) this.scheduleExpectedInterval.remove({ schedule });
+    else this.scheduleExpectedInterval.set({ schedule }, seconds);
+  }
+
+  /** Garbage collection requested a backup's deletion. */
+  gcCollected(reason: 'expired' | 'retention', schedule: string | undefined): void {
+    this.gcDeletions.inc({ reason, schedule: schedule ?? '' });
+  }
+
+  /** Garbage collection left a due backup alone. */
+  gcSkipped(reason: string): void {
+    this.gcSkippedTotal.inc({ reason });
+  }
+
+  /** A notification was delivered (`ok`) or given up on. */
+  notification(schedule: string | undefined, ok: boolean): void {
+    (ok ? this.notificationSent : this.notificationFailure).inc({ schedule: schedule ?? '' });
   }
 }
 
