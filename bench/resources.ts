@@ -31,6 +31,8 @@ const { values } = parseArgs({
   options: {
     namespaces: { type: 'string', default: '1000' },
     'per-kind': { type: 'string', default: '50' },
+    /** `backup` or `restore`: run (a)+(b) or (a)+(b)+(c)+(d) minus (c) — for profiling one side. */
+    only: { type: 'string' },
   },
 });
 const namespaces = Number(values.namespaces);
@@ -216,6 +218,18 @@ async function bareCreate(kubeconfig: string): Promise<number> {
   return performance.now() - started;
 }
 
+async function measureBareCreate(): Promise<number> {
+  const bare = await startSim(false);
+  const cpu = ownCpuSeconds();
+  const simCpu = bare.cpuSeconds();
+  const createMs = await bareCreate(bare.ready.kubeconfigPath);
+  console.log(
+    `(c) bare create, concurrency 32: ${seconds(createMs)} (${Math.round((total + namespaces) / (createMs / 1000))} objects/s); ${cpuLine(ownCpuSeconds() - cpu, bare.cpuSeconds() - simCpu)}  [load ${load()}]`,
+  );
+  await bare.stop();
+  return createMs;
+}
+
 async function main(): Promise<void> {
   cli = [buildCli(work)];
   console.log(
@@ -251,16 +265,11 @@ async function main(): Promise<void> {
   );
   await server.stop();
   await source.stop();
+  if (values.only === 'backup') return;
 
   // (c) on an empty cluster.
-  const bare = await startSim(false);
-  cpu = ownCpuSeconds();
-  simCpu = bare.cpuSeconds();
-  const createMs = await bareCreate(bare.ready.kubeconfigPath);
-  console.log(
-    `(c) bare create, concurrency 32: ${seconds(createMs)} (${Math.round((total + namespaces) / (createMs / 1000))} objects/s); ${cpuLine(ownCpuSeconds() - cpu, bare.cpuSeconds() - simCpu)}  [load ${load()}]`,
-  );
-  await bare.stop();
+  let createMs = Number.NaN;
+  if (values.only !== 'restore') createMs = await measureBareCreate();
 
   // (d) into another empty cluster that shares the location.
   const target = await startSim(false);

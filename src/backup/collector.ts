@@ -1,6 +1,5 @@
 import { errorMessage, LifeboatError } from '../core/errors.ts';
 import type { ResultsCollector } from '../core/results.ts';
-import { listedItemJson } from '../kube/dynamic-client.ts';
 import type { ApiResourceInfo, DynamicClient, ResourceCatalog } from '../kube/types.ts';
 import type { BackupLog } from './backup-log.ts';
 import { type ItemPipeline, type ItemSink, resultMessage, SinkError } from './item-pipeline.ts';
@@ -136,9 +135,10 @@ async function runTask(task: ListTask, ctx: CollectContext, stopped: () => boole
       }
       let pending: Promise<void>[] = [];
       const rawSink = acceptsListedJson(ctx.sink) ? ctx.sink : undefined;
-      for (const item of page.items) {
+      for (let i = 0; i < page.items.length; i++) {
+        const item = page.items[i];
         // Items written while `offer` runs synchronously are unchanged: the sink may store their bytes as listed.
-        rawSink?.expectListed(item, listedItemJson(item));
+        rawSink?.expectListed(item, page, i);
         const running = ctx.pipeline.offer(resource, item, 'listed');
         rawSink?.expectListed(undefined);
         if (!running) continue;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { buffer } from 'node:stream/consumers';
 import { test } from 'node:test';
+import type { ListedPage } from '../kube/dynamic-client.ts';
 import type { ApiResourceInfo, KubeObject } from '../kube/types.ts';
 import { ResourceListBuilder, VolumeInfoBuilder } from './side-files.ts';
 import { TarballSink } from './sinks.ts';
@@ -31,7 +32,15 @@ test('the sink stores listed bytes only for the item expected, while it is expec
   const listed = Buffer.from(
     '{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"a","namespace":"n"}}',
   );
-  sink.expectListed(a, listed);
+  const page: ListedPage = {
+    items: [a],
+    resourceVersion: '1',
+    json: {
+      text: Buffer.concat([Buffer.from('{"items":['), listed, Buffer.from(']}')]),
+      bounds: [10, 10 + listed.length],
+    },
+  };
+  sink.expectListed(a, page, 0);
   sink.write(configmaps, 'n', 'a', a);
   sink.write(configmaps, 'n', 'b', b); // not the expected item: serialized
   sink.expectListed(undefined);

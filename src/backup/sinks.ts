@@ -1,6 +1,7 @@
 import type { BackupDryRunSummary } from '../api/resources/backup.ts';
 import { errorMessage } from '../core/errors.ts';
-import type { ApiResourceInfo, KubeObject } from '../kube/types.ts';
+import { type ListedPage, listedItemJson } from '../kube/dynamic-client.ts';
+import type { ApiResourceInfo, KubeObject, ListPage } from '../kube/types.ts';
 import { type ItemSink, SinkError } from './item-pipeline.ts';
 import type { ResourceListBuilder, VolumeInfoBuilder } from './side-files.ts';
 import type { TarballWriter } from './tarball-writer.ts';
@@ -11,8 +12,8 @@ import type { TarballWriter } from './tarball-writer.ts';
  * nothing can have changed it). Anything written later, or any other object, is serialized as usual.
  */
 export interface ListedItemSink extends ItemSink {
-  /** The item about to be offered and its bytes; `undefined` once `offer` has returned. */
-  expectListed(item: KubeObject | undefined, json?: Buffer): void;
+  /** The item about to be offered, as `page.items[index]`; `undefined` once `offer` has returned. */
+  expectListed(item: KubeObject | undefined, page?: ListPage, index?: number): void;
 }
 
 export function acceptsListedJson(sink: ItemSink): sink is ListedItemSink {
@@ -25,7 +26,8 @@ export class TarballSink implements ListedItemSink {
   readonly #resourceList: ResourceListBuilder;
   readonly #volumes: VolumeInfoBuilder;
   #listed: KubeObject | undefined;
-  #listedJson: Buffer | undefined;
+  #listedPage: ListedPage | undefined;
+  #listedIndex = 0;
 
   constructor(writer: TarballWriter, resourceList: ResourceListBuilder, volumes: VolumeInfoBuilder) {
     this.#writer = writer;
@@ -33,18 +35,24 @@ export class TarballSink implements ListedItemSink {
     this.#volumes = volumes;
   }
 
-  expectListed(item: KubeObject | undefined, json?: Buffer): void {
+  expectListed(item: KubeObject | undefined, page?: ListPage, index = 0): void {
     this.#listed = item;
-    this.#listedJson = item === undefined ? undefined : json;
+    this.#listedPage = item === undefined ? undefined : page;
+    this.#listedIndex = index;
   }
 
   write(resource: ApiResourceInfo, namespace: string | undefined, name: string, item: KubeObject): void {
-    const json = item === this.#listed && this.#listedJson ? this.#listedJson : JSON.stringify(item);
+    const parts = { groupResource: resource.groupResource, version: resource.version, namespace, name };
+    const listed = item === this.#listed ? this.#listedPage?.json : undefined;
     try {
-      this.#writer.writeItem(
-        { groupResource: resource.groupResource, version: resource.version, namespace, name },
-        json,
-      );
+      if (listed && !listed.prefix) {
+        const i = 2 * this.#listedIndex;
+        this.#writer.writeItem(parts, listed.text, listed.bounds[i], listed.bounds[i + 1]);
+      } else {
+        const bytes =
+          listed && this.#listedPage ? listedItemJson(this.#listedPage, this.#listedIndex) : undefined;
+        this.#writer.writeItem(parts, bytes ?? JSON.stringify(item));
+      }
     } catch (err) {
       throw new SinkError('Unavailable', errorMessage(err), { cause: err });
     }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { test } from 'node:test';
+import { EntryDir, UstarHeaderWriter } from './tar-encoder.ts';
 import { TarballWriter } from './tarball-writer.ts';
 import { readTarball } from './test-support.ts';
 
@@ -70,4 +71,41 @@ test('the tarball reads back with tar-stream and GNU tar, long names and all', a
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('headers written from a cached directory are byte for byte those written from the whole path', () => {
+  const headers = new UstarHeaderWriter(0o755, 1_777_777_777);
+  const dirs = [
+    'resources/configmaps/namespaces/shop/',
+    'resources/persistentvolumes/v1-preferredversion/cluster/',
+    `resources/widgets.example.com/v1alpha1-preferredversion/namespaces/${'n'.repeat(63)}/`,
+    `resources/${'g'.repeat(120)}.example.com/v1/namespaces/${'n'.repeat(40)}/`,
+    `resources/${'g'.repeat(200)}/cluster/`,
+  ];
+  const names = ['a', 'prices', 'x'.repeat(60), 'y'.repeat(95), 'z'.repeat(140), 'żółw', 'a/b'];
+  let compared = 0;
+  let refused = 0;
+  for (const path of dirs) {
+    const dir = new EntryDir(path);
+    for (const name of names) {
+      for (const size of [0, 1, 511, 1_234_567]) {
+        const fast = Buffer.alloc(512, 0xee);
+        const slow = Buffer.alloc(512, 0xee);
+        const fastOk = headers.writeInDir(fast, 0, dir, name, size);
+        const full = `${path}${name}.json`;
+        const slowOk = headers.write(slow, 0, full, size);
+        if (!fastOk) {
+          refused++;
+          // Refused here means the slow path either refuses too (pax) or is the one that handles it.
+          assert.ok(!slowOk || /[^\x20-\x7e]|\/.*\//.test(name) || name.includes('/'), `${full} refused`);
+          continue;
+        }
+        assert.ok(slowOk, `${full}: the whole-path writer must accept what the directory writer did`);
+        assert.ok(fast.equals(slow), `${full} (${size} bytes): headers differ`);
+        compared++;
+      }
+    }
+  }
+  assert.ok(compared >= 56, `compared ${compared}`);
+  assert.ok(refused > 8, `refused ${refused}`);
 });

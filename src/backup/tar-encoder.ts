@@ -138,7 +138,107 @@ export class UstarHeaderWriter {
     target.write(`${sum.toString(8).padStart(6, '0')}\u0000 `, offset + 148, 8, 'latin1');
     return true;
   }
+
+  /**
+   * Writes the header of `<dir><name>.json` at `offset`, byte for byte what `write` writes for that path,
+   * without building the path: the directory's bytes and sums come precomputed. Returns false, writing
+   * nothing, when the name is not plain ASCII without slashes or the path needs a pax header (callers then
+   * use `write`).
+   */
+  writeInDir(target: Buffer, offset: number, dir: EntryDir, name: string, size: number): boolean {
+    const dirLength = dir.bytes.length;
+    const tail = name.length + JSON_SUFFIX.length;
+    const total = dirLength + tail;
+    if (total > 256) return false;
+    // As splitName: everything in the name field when it fits, else the first slash that leaves ≤ 100 bytes after it.
+    let split = -1;
+    if (total > 100) {
+      for (const i of dir.slashes) {
+        if (i > 155) return false;
+        if (total - i - 1 <= 100) {
+          split = i;
+          break;
+        }
+      }
+      if (split < 0) return false;
+    }
+    target.set(this.#template, offset);
+    let sum = this.#templateSum;
+    let at = offset;
+    if (split >= 0) {
+      target.set(dir.bytes.subarray(0, split), offset + 345);
+      sum += dir.sums[split];
+      target.set(dir.bytes.subarray(split + 1), offset);
+      sum += dir.sums[dirLength] - dir.sums[split + 1];
+      at += dirLength - split - 1;
+    } else {
+      target.set(dir.bytes, offset);
+      sum += dir.sums[dirLength];
+      at += dirLength;
+    }
+    for (let i = 0; i < name.length; i++) {
+      const c = name.charCodeAt(i);
+      if (c >= 0x80 || c === 0x2f || c === 0) {
+        target.fill(0, offset, offset + BLOCK);
+        return false;
+      }
+      target[at + i] = c;
+      sum += c;
+    }
+    target.set(JSON_SUFFIX, at + name.length);
+    sum += JSON_SUFFIX_SUM;
+    sum += writeOctal(target, offset + 124, 11, size);
+    target[offset + 135] = 0;
+    writeOctal(target, offset + 148, 6, sum);
+    target[offset + 154] = 0;
+    target[offset + 155] = 0x20;
+    return true;
+  }
 }
+
+/** Writes `value` as `digits` zero-padded octal digits; returns the sum of the bytes written. */
+function writeOctal(target: Buffer, offset: number, digits: number, value: number): number {
+  let sum = 0;
+  let rest = value;
+  for (let i = digits - 1; i >= 0; i--) {
+    const c = 0x30 + (rest % 8);
+    target[offset + i] = c;
+    sum += c;
+    rest = Math.floor(rest / 8);
+  }
+  return sum;
+}
+
+/**
+ * A directory of entry paths (`resources/configmaps/namespaces/shop/`), encoded once for the many entries
+ * under it: its bytes, the running sums of those bytes (for checksums) and where its slashes are (for the
+ * ustar prefix/name split).
+ */
+export class EntryDir {
+  readonly bytes: Buffer;
+  /** `sums[i]` is the sum of `bytes[0, i)`. */
+  readonly sums: Uint32Array;
+  readonly slashes: number[];
+
+  /** `path` ends with `/` and is ASCII. */
+  constructor(path: string) {
+    this.bytes = Buffer.from(path, 'latin1');
+    this.sums = new Uint32Array(this.bytes.length + 1);
+    this.slashes = [];
+    for (let i = 0; i < this.bytes.length; i++) {
+      this.sums[i + 1] = this.sums[i] + this.bytes[i];
+      if (this.bytes[i] === 0x2f) this.slashes.push(i);
+    }
+  }
+
+  /** Whether `path` can be an EntryDir (ASCII, ending with a slash). */
+  static accepts(path: string): boolean {
+    return path.endsWith('/') && /^[\x20-\x7e]*$/.test(path);
+  }
+}
+
+const JSON_SUFFIX = Buffer.from('.json', 'latin1');
+const JSON_SUFFIX_SUM = JSON_SUFFIX.reduce((a, b) => a + b, 0);
 
 /** Writes an ASCII string and returns the sum of its bytes. */
 function writeAscii(target: Buffer, offset: number, text: string): number {

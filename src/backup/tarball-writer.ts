@@ -7,7 +7,7 @@ import {
   type ItemPathParts,
   itemPath,
 } from '../storage/tarball-paths.ts';
-import { END_OF_ARCHIVE, fileHeader, padding, UstarHeaderWriter } from './tar-encoder.ts';
+import { END_OF_ARCHIVE, EntryDir, fileHeader, padding, UstarHeaderWriter } from './tar-encoder.ts';
 
 /**
  * zlib level of the tarball. Velero uses Go's default (6); on tar streams of ConfigMap-like objects level 6
@@ -25,6 +25,16 @@ const CHUNK_BYTES = 256 * 1024;
  * took turns instead of overlapping.
  */
 const GZIP_BUFFER_BYTES = 8 * 1024 * 1024;
+
+interface ItemDirs {
+  legacy: EntryDir;
+  preferred: EntryDir;
+}
+
+/** `resources/configmaps/namespaces/shop/` from the path of an item named `''` (`…/shop/.json`). */
+function dirOf(emptyNamePath: string): string {
+  return emptyNamePath.slice(0, -'.json'.length);
+}
 
 /** Velero writes every entry with mode 0755 (reference §2). */
 const ENTRY_MODE = 0o755;
@@ -47,12 +57,14 @@ export class TarballWriter {
   readonly #gzip: Gzip;
   readonly #mtimeSeconds: number;
   readonly #headers: UstarHeaderWriter;
-  /** The chunk being filled (zeroed, so header fields and padding need no clearing) and its used length. */
-  #chunk: Buffer = Buffer.alloc(CHUNK_BYTES);
+  /** The chunk being filled (not zeroed: every byte up to `#used` is written, padding included) and its used length. */
+  #chunk: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   #used = 0;
   #items = 0;
   #failure: Error | undefined;
   #drainWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  /** Entry directories by resource, then namespace (`''` for cluster-scoped); null where they are not ASCII. */
+  readonly #dirCache = new Map<string, { version: string; byNamespace: Map<string, ItemDirs | null> }>();
 
   constructor(options: TarballWriterOptions) {
     this.#mtimeSeconds = Math.floor(options.mtime.getTime() / 1000);
@@ -79,37 +91,90 @@ export class TarballWriter {
   /**
    * Writes one item's JSON at the legacy path and at the preferred-version path (the engine reads every
    * resource at its preferred version, so both copies always exist, as Velero writes them). The JSON (text,
-   * or bytes as the API server sent them) is put straight into the chunk once and copied for the second entry.
+   * or bytes `[start, end)` of a buffer, as the API server sent them) is put straight into the chunk once and
+   * copied for the second entry.
    */
   writeItem(
     parts: Omit<ItemPathParts, 'version' | 'preferred'> & { version: string },
     json: string | Buffer,
+    start = 0,
+    end = json.length,
   ): void {
     if (this.#failure) throw this.#failure;
-    const { version, ...rest } = parts;
-    const legacy = itemPath(rest);
-    const preferred = itemPath({ ...rest, version, preferred: true });
-    const size = typeof json === 'string' ? Buffer.byteLength(json) : json.length;
+    const size = typeof json === 'string' ? Buffer.byteLength(json) : end - start;
     const blocks = BLOCK + size + padding(size).length;
     this.#reserve(2 * blocks);
-    const start = this.#used;
-    if (
-      !this.#headers.write(this.#chunk, start, legacy, size) ||
-      !this.#headers.write(this.#chunk, start + blocks, preferred, size)
-    ) {
-      // A name too long for ustar: the header written in place (if any) is cleared, pax headers follow.
-      this.#chunk.fill(0, start, start + 2 * blocks);
-      const body = typeof json === 'string' ? Buffer.from(json) : json;
-      this.#entry(legacy, body);
-      this.#entry(preferred, body);
+    const at = this.#used;
+    const chunk = this.#chunk;
+    if (!this.#writeHeaders(parts, at, blocks, size)) {
+      // A name too long for ustar: pax headers follow.
+      const body = typeof json === 'string' ? Buffer.from(json) : json.subarray(start, end);
+      const { version, ...rest } = parts;
+      this.#entry(itemPath(rest), body);
+      this.#entry(itemPath({ ...rest, version, preferred: true }), body);
     } else {
-      if (typeof json === 'string') this.#chunk.write(json, start + BLOCK, size, 'utf8');
-      else json.copy(this.#chunk, start + BLOCK);
-      this.#chunk.copy(this.#chunk, start + blocks + BLOCK, start + BLOCK, start + BLOCK + size);
+      const bodyAt = at + BLOCK;
+      if (typeof json === 'string') chunk.write(json, bodyAt, size, 'utf8');
+      else chunk.set(json.subarray(start, end), bodyAt);
+      // Chunks are not zeroed when allocated: the padding is.
+      chunk.fill(0, bodyAt + size, at + blocks);
+      chunk.copyWithin(at + blocks + BLOCK, bodyAt, at + blocks);
       this.#used += 2 * blocks;
     }
     this.#items++;
     if (this.#used >= CHUNK_BYTES) this.#emit();
+  }
+
+  /**
+   * Both headers of an item in place (legacy at `at`, preferred-version one entry later); false, leaving the
+   * chunk as it was, when a name needs pax. Directories come from the cache, so the paths are never built.
+   */
+  #writeHeaders(
+    parts: Omit<ItemPathParts, 'version' | 'preferred'> & { version: string },
+    at: number,
+    blocks: number,
+    size: number,
+  ): boolean {
+    const dirs = this.#dirs(parts);
+    const chunk = this.#chunk;
+    if (dirs) {
+      if (
+        this.#headers.writeInDir(chunk, at, dirs.legacy, parts.name, size) &&
+        this.#headers.writeInDir(chunk, at + blocks, dirs.preferred, parts.name, size)
+      )
+        return true;
+    } else {
+      const { version, ...rest } = parts;
+      if (
+        this.#headers.write(chunk, at, itemPath(rest), size) &&
+        this.#headers.write(chunk, at + blocks, itemPath({ ...rest, version, preferred: true }), size)
+      )
+        return true;
+    }
+    chunk.fill(0, at, at + 2 * blocks);
+    return false;
+  }
+
+  /** The two directories of a resource's items in one namespace (or cluster-scoped), encoded once. */
+  #dirs(parts: { groupResource: string; version: string; namespace?: string }): ItemDirs | undefined {
+    let byResource = this.#dirCache.get(parts.groupResource);
+    if (!byResource || byResource.version !== parts.version) {
+      byResource = { version: parts.version, byNamespace: new Map() };
+      this.#dirCache.set(parts.groupResource, byResource);
+    }
+    const key = parts.namespace ?? '';
+    let dirs = byResource.byNamespace.get(key);
+    if (dirs === undefined) {
+      const base = { groupResource: parts.groupResource, namespace: parts.namespace, name: '' };
+      const legacy = dirOf(itemPath(base));
+      const preferred = dirOf(itemPath({ ...base, version: parts.version, preferred: true }));
+      dirs =
+        EntryDir.accepts(legacy) && EntryDir.accepts(preferred)
+          ? { legacy: new EntryDir(legacy), preferred: new EntryDir(preferred) }
+          : null;
+      byResource.byNamespace.set(key, dirs);
+    }
+    return dirs ?? undefined;
   }
 
   /** Resolves at once while gzip has less than 8 MiB waiting, else when it has caught up; rejects if the stream failed. */
@@ -152,13 +217,13 @@ export class TarballWriter {
   #reserve(bytes: number): void {
     if (this.#used + bytes <= this.#chunk.length) return;
     this.#emit();
-    if (bytes > this.#chunk.length) this.#chunk = Buffer.alloc(bytes);
+    if (bytes > this.#chunk.length) this.#chunk = Buffer.allocUnsafe(bytes);
   }
 
   #emit(): void {
     if (this.#used === 0) return;
     const full = this.#chunk.subarray(0, this.#used);
-    this.#chunk = Buffer.alloc(CHUNK_BYTES);
+    this.#chunk = Buffer.allocUnsafe(CHUNK_BYTES);
     this.#used = 0;
     this.#gzip.write(full);
   }

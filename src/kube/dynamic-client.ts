@@ -35,17 +35,67 @@ const MAX_LIST_RESTARTS = 5;
 
 type ListBody = { metadata?: { resourceVersion?: string; continue?: string }; items?: KubeObject[] };
 
-/** The JSON text each listed item arrived as, for writers that store items as they are (the backup tarball). */
-const listedJson = new WeakMap<KubeObject, Buffer>();
+/**
+ * Where each item of a page lies in the list answer's bytes, for writers that store items as they are (the
+ * backup tarball): item `i` is `text[bounds[2i], bounds[2i+1])`, preceded by `prefix` (the `kind` and
+ * `apiVersion` the server left out, as `{"kind":…,"apiVersion":…`, the item's own `{` dropped) when set.
+ */
+export interface ListedJson {
+  text: Buffer;
+  bounds: number[];
+  prefix?: Buffer;
+}
+
+/** A page of the HTTP client's `listPages`: a `ListPage` that also says where its items' bytes are. */
+export interface ListedPage extends ListPage {
+  json?: ListedJson;
+}
 
 /**
- * The exact JSON bytes of an item as `listPages` of the HTTP client received it (with `kind` and `apiVersion`
- * added in front when the server left them out), so an item stored unchanged need not be serialized again.
- * Undefined for objects that did not come from a list. The bytes describe the item as listed: callers must
- * not use them once the object may have been changed.
+ * The exact JSON bytes of `page.items[index]` as the API server sent them (with `kind` and `apiVersion` in
+ * front when the server left them out), so an item stored unchanged need not be serialized again. Undefined
+ * for pages not from the HTTP client. The bytes describe the item as listed: not to be used once the object
+ * may have been changed.
  */
-export function listedItemJson(item: KubeObject): Buffer | undefined {
-  return listedJson.get(item);
+export function listedItemJson(page: ListPage, index: number): Buffer | undefined {
+  const json = (page as ListedPage).json;
+  if (!json || 2 * index + 1 >= json.bounds.length) return undefined;
+  const start = json.bounds[2 * index];
+  const end = json.bounds[2 * index + 1];
+  if (!json.prefix) return json.text.subarray(start, end);
+  const empty = isEmptyObject(json.text, start, end);
+  return Buffer.concat([
+    json.prefix,
+    Buffer.from(empty ? '}' : ','),
+    json.text.subarray(empty ? end : start + 1, end),
+  ]);
+}
+
+/** Real servers leave kind and apiVersion out of list items; a backup needs them on every object. */
+function typeItems(items: KubeObject[], resource: ApiResourceInfo): void {
+  for (const item of items) {
+    item.apiVersion ??= resource.groupVersion;
+    item.kind ??= resource.kind;
+  }
+}
+
+/** The items after `after` (and their bytes' bounds), for a list restarted after its continue token expired. */
+function dropThrough(
+  items: KubeObject[],
+  json: ListedJson | undefined,
+  after: ObjectKey,
+): { items: KubeObject[]; json: ListedJson | undefined } {
+  const kept = items.flatMap((o, i) => (compareKeys(objectKey(o), after) > 0 ? [i] : []));
+  return {
+    items: kept.map((i) => items[i]),
+    json: json && { ...json, bounds: kept.flatMap((i) => [json.bounds[2 * i], json.bounds[2 * i + 1]]) },
+  };
+}
+
+/** `{}` with any whitespace inside. */
+export function isEmptyObject(text: Buffer, start: number, end: number): boolean {
+  for (let i = start + 1; i < end - 1; i++) if (!SEPARATORS.has(text[i]) || text[i] === 0x2c) return false;
+  return true;
 }
 
 /**
@@ -112,21 +162,20 @@ class HttpDynamicClient implements DynamicClient {
       token = body.metadata?.continue || undefined;
       if (token !== undefined) pending = fetchPage(token);
       let items = body.items ?? [];
-      rememberItemJson(fetched.raw, items, resource);
+      let json = listedJson(fetched.raw, items, resource);
       if (items.length > 0) {
         const last = objectKey(items[items.length - 1]);
         if (lastKey === undefined || compareKeys(last, lastKey) > 0) lastKey = last;
       }
-      if (skipThrough !== undefined) {
-        const after = skipThrough;
-        items = items.filter((o) => compareKeys(objectKey(o), after) > 0);
-      }
-      for (const item of items) {
-        // Real servers leave kind and apiVersion out of list items; a backup needs them on every object.
-        item.apiVersion ??= resource.groupVersion;
-        item.kind ??= resource.kind;
-      }
-      yield { items, resourceVersion: body.metadata?.resourceVersion ?? '', continue: token };
+      if (skipThrough !== undefined) ({ items, json } = dropThrough(items, json, skipThrough));
+      typeItems(items, resource);
+      const page: ListedPage = {
+        items,
+        resourceVersion: body.metadata?.resourceVersion ?? '',
+        continue: token,
+      };
+      if (json) page.json = json;
+      yield page;
       if (token === undefined) return;
     }
   }
@@ -310,33 +359,27 @@ function parseJson<T>(body: Buffer, method: string, path: string): T {
 }
 
 /**
- * Files each item's own bytes of a list answer under the item. When the scan of the text does not find as
- * many items as the parse did (it cannot happen with valid JSON, but the bytes must never be wrong) nothing
- * is filed, and writers serialize the objects instead.
+ * Where each item's own bytes lie in a list answer. When the scan of the text does not find as many items
+ * as the parse did (it cannot happen with valid JSON, but the bytes must never be wrong), or the items
+ * differ in carrying `kind` and `apiVersion`, undefined: writers serialize the objects instead.
  */
-function rememberItemJson(raw: Buffer, items: readonly KubeObject[], resource: ApiResourceInfo): void {
-  if (items.length === 0) return;
-  const bounds = itemBounds(raw);
-  if (!bounds || bounds.length !== 2 * items.length) return;
-  let prefix: Buffer | undefined;
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i];
-    let json = raw.subarray(bounds[2 * i], bounds[2 * i + 1]);
-    if (item.kind === undefined || item.apiVersion === undefined) {
-      // The same keys the client adds to the object below, written first (their order means nothing in JSON).
-      if (item.kind !== undefined || item.apiVersion !== undefined) continue;
-      prefix ??= Buffer.from(
-        `{"kind":${JSON.stringify(resource.kind)},"apiVersion":${JSON.stringify(resource.groupVersion)}`,
-      );
-      const empty = Object.keys(item).length === 0;
-      json = Buffer.concat([
-        prefix,
-        empty ? Buffer.from('}') : Buffer.from(','),
-        json.subarray(empty ? json.length : 1),
-      ]);
-    }
-    listedJson.set(item, json);
-  }
+function listedJson(
+  text: Buffer,
+  items: readonly KubeObject[],
+  resource: ApiResourceInfo,
+): ListedJson | undefined {
+  if (items.length === 0) return undefined;
+  const bounds = itemBounds(text);
+  if (!bounds || bounds.length !== 2 * items.length) return undefined;
+  const typed = (o: KubeObject): boolean => o.kind !== undefined && o.apiVersion !== undefined;
+  const untyped = (o: KubeObject): boolean => o.kind === undefined && o.apiVersion === undefined;
+  if (items.every(typed)) return { text, bounds };
+  if (!items.every(untyped)) return undefined;
+  // The same keys the client adds to the objects, written first (their order means nothing in JSON).
+  const prefix = Buffer.from(
+    `{"kind":${JSON.stringify(resource.kind)},"apiVersion":${JSON.stringify(resource.groupVersion)}`,
+  );
+  return { text, bounds, prefix };
 }
 
 const QUOTE = 0x22;
