@@ -47,6 +47,8 @@ export const ANNOTATIONS = {
   pvcName: 'lifeboat.io/pvc-name',
   /** On a restored object: `true`/`false` overrides the Restore's restoreStatus for this object. */
   restoreStatus: 'lifeboat.io/restore-status',
+  /** On a Backup that backup sync imported from storage: the location it came from (never run again). */
+  syncedFrom: 'lifeboat.io/synced-from',
   /** On a Backup or Restore: overrides the server's pod-volume operation timeout. */
   podVolumeTimeout: 'lifeboat.io/pod-volume-timeout',
 } as const;

@@ -86,6 +86,16 @@ describe('Backup and Restore reconcilers with the real engines', () => {
     assert.deepEqual(env.events.reasons('b1'), ['Started', 'Completed']);
   });
 
+  test('a Backup that sync imported is never validated or run here, even before its status is written', async () => {
+    await env.create('Backup', {
+      metadata: { name: 'imported', annotations: { 'lifeboat.io/synced-from': 'default' } },
+      spec: { storageLocation: 'somewhere-else' },
+    });
+    await backups.reconcile('imported');
+    assert.deepEqual(await statusOf('Backup', 'imported'), {});
+    assert.deepEqual(env.events.reasons('imported'), []);
+  });
+
   test('invalid backups end in FailedValidation naming the field', async () => {
     await env.create('Backup', { metadata: { name: 'bad-location' }, spec: { storageLocation: 'nowhere' } });
     await env.create('Backup', {

@@ -1,4 +1,5 @@
 import {
+  ANNOTATIONS,
   type Backup,
   type BackupStorageLocation,
   fromVeleroApiVersion,
@@ -28,7 +29,8 @@ const IN_FLIGHT = new Set([
  * Failed backup is forgotten when it vanishes from storage only if it came from there); the backup
  * controller should leave a Backup carrying it alone while its status is still being written.
  */
-export const SYNCED_FROM_ANNOTATION = 'lifeboat.io/synced-from';
+/** Kept for callers of the sync module; the key itself lives with the others in `ANNOTATIONS`. */
+export const SYNCED_FROM_ANNOTATION = ANNOTATIONS.syncedFrom;
 
 /** Finished phases: a Backup in one of them whose objects left its location is removed from the cluster. */
 const FINISHED = new Set(['Completed', 'PartiallyFailed', 'Failed']);

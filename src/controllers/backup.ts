@@ -1,4 +1,5 @@
 import {
+  ANNOTATIONS,
   type Backup,
   type BackupStatus,
   CONTROLLER_DEFAULTS,
@@ -84,6 +85,10 @@ export class BackupReconciler implements Reconciler {
     if (object === undefined || object.metadata?.deletionTimestamp) return undefined;
     const phase = (object.status as BackupStatus | undefined)?.phase;
     if ((phase !== undefined && phase !== 'New') || this.#running.has(name)) return undefined;
+    // A backup sync imported from storage exists for a moment without status (the API drops status on
+    // create); it was run by the cluster that made it and must never be validated or run here.
+    if (phase === undefined && object.metadata?.annotations?.[ANNOTATIONS.syncedFrom] !== undefined)
+      return undefined;
 
     await this.#running.run(name, (signal) => this.#process(object, signal));
     return undefined;
