@@ -34,7 +34,7 @@ export async function startExecFixture(): Promise<ExecFixture> {
   const catalog = await discoverResources(conn);
   const pods = catalog.resolve('pods')!;
   const namespaces = catalog.resolve('namespaces')!;
-  const made = new Set<string>();
+  const made = new Map<string, Promise<unknown>>();
 
   const waitPod: ExecFixture['waitPod'] = async (namespace, name, what, check, timeoutMs = 20_000) => {
     const deadline = Date.now() + timeoutMs;
@@ -57,15 +57,12 @@ export async function startExecFixture(): Promise<ExecFixture> {
     waitPod,
     async runPod(pod) {
       const namespace = pod.metadata?.namespace ?? 'default';
-      if (!made.has(namespace) && namespace !== 'default') {
-        made.add(namespace);
-        if (!(await client.get(namespaces, undefined, namespace)))
-          await client.create(namespaces, {
-            apiVersion: 'v1',
-            kind: 'Namespace',
-            metadata: { name: namespace },
-          });
-      }
+      if (namespace !== 'default' && !made.has(namespace))
+        made.set(
+          namespace,
+          client.create(namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }),
+        );
+      await made.get(namespace);
       await client.create(pods, pod);
       return waitPod(namespace, pod.metadata?.name ?? '', 'Running', allContainersRunning);
     },
