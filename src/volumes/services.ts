@@ -5,31 +5,31 @@ import type { KubeObject } from '../kube/types.ts';
 import type { VolumeInfo } from './volume-info.ts';
 
 /**
- * The volume services the backup and restore engines take as optional deps. With none, the engines back up
- * and restore API objects only (every volume recorded as skipped), as before volumes existed. The server
- * wires the real ones (`src/controllers/engines.ts`).
+ * The volume sessions the backup and restore engines drive, one per run. The engines declare the same shapes
+ * in `src/backup/volume-ports.ts` and `src/restore/volume-ports.ts` (they may not import this layer); the
+ * server connects the two (`src/controllers/engines.ts`), and the compiler checks they agree. With no session
+ * the engines back up and restore API objects only, every volume recorded as skipped.
  */
 
-/** Where a run's hook lines and volume messages go: the backup's or restore's own log, or a pino logger. */
+/** Where a run's volume messages go: the backup's or restore's own log, or a pino logger. */
 export interface RunLogger {
   info(fields: object, message: string): void;
   warn(fields: object, message: string): void;
   error(fields: object, message: string): void;
 }
 
-/** H's `BackupHooks`, as the backup engine uses it. */
+/** H's `BackupHooks`, as a backup's volume session calls it around each pod. */
 export interface BackupHookRunner {
   pre(pod: KubeObject): Promise<{ proceed: boolean }>;
   post(pod: KubeObject): Promise<void>;
-  status?(): { hooksAttempted?: number; hooksFailed?: number };
 }
 
-/** C's `CsiSnapshotter`, as the backup engine uses it. */
+/** C's `CsiSnapshotter`, as the backup session calls it (one call per claim, all in flight at once). */
 export interface CsiSnapshotPort {
   snapshot(backup: Backup, pvc: KubeObject, pv: KubeObject): Promise<VolumeInfo>;
 }
 
-/** C's `CsiSnapshotter`, as the restore engine uses it. */
+/** C's `CsiSnapshotter`, as the restore session calls it for claims restored from a snapshot. */
 export interface CsiRestorePort {
   restorePvc(
     restore: Restore,
@@ -38,89 +38,66 @@ export interface CsiRestorePort {
   ): Promise<{ pvc: KubeObject; create: KubeObject[] }>;
 }
 
-/** The per-run context a factory gets. */
-export interface BackupRunContext {
+/** What one backup gives its volume session. */
+export interface BackupVolumeRun {
   backup: Backup;
   results: ResultsCollector;
-  logger: RunLogger;
-  signal?: AbortSignal;
+  log: RunLogger;
+  /** The backup's hook runner, when hooks are wired: `pre` before a pod's volumes, `post` after. */
+  hooks?: BackupHookRunner;
+  /** False when the backup excludes persistentvolumeclaims. */
+  includesClaims?: boolean;
 }
 
-export interface BackupVolumeServices {
-  /** The server's namespace: resource-policy ConfigMaps, PodVolumeBackups and repositories live there. */
-  namespace: string;
-  /** Makes one backup's hook runner (`new BackupHooks({ backup, exec, logger, results, clock })`). */
-  hooks?: (run: BackupRunContext) => BackupHookRunner;
-  /** File-system backup of pod volumes (`PodVolumeBackupper` from `src/volumes/fs-backup`). */
-  podVolumes?: PodVolumeBackupPort;
-  /** CSI snapshots (and data movement) of PVCs. */
-  csi?: CsiSnapshotPort;
-  /** How long all of a backup's volume work may take (server default; the backup's annotation wins). */
-  podVolumeTimeoutMs?: number;
+/** One backup's volume work. */
+export interface BackupVolumeSession {
+  /** Every item written to the tarball: pods start their volume work at once; claims and PVs are noted. */
+  observe(groupResource: string, item: KubeObject): void;
+  /**
+   * Waits for all volume work (snapshots of the claims it decided to snapshot start now), at most
+   * `timeoutMs`; failures are in the run's results already. Never rejects.
+   */
+  finish(options: { timeoutMs: number; signal?: AbortSignal }): Promise<BackupVolumeResult>;
 }
 
-/** One pod volume to back up by file system. */
-export interface PodVolumeRequest {
-  pod: KubeObject;
-  volume: string;
-  /** The PVC the volume mounts, when it mounts one. */
-  pvc?: KubeObject;
+export interface BackupVolumeResult {
+  /** One entry per volume decision, sorted: the volume-info side file. */
+  volumeInfos: VolumeInfo[];
+  /** The PodVolumeBackups as they ended: `<B>-podvolumebackups.json.gz`. */
+  podVolumeBackups: KubeObject[];
+  csiVolumeSnapshotsAttempted: number;
+  csiVolumeSnapshotsCompleted: number;
 }
 
-/** Backs up pod volumes by file system: creates PodVolumeBackups and waits for them. */
-export interface PodVolumeBackupPort {
-  /** Creates one PodVolumeBackup per volume of one pod, waits for all, and answers one entry each. */
-  backupPod(run: BackupRunContext, volumes: readonly PodVolumeRequest[]): Promise<PodVolumeOutcome[]>;
-}
-
-export interface PodVolumeOutcome {
-  info: VolumeInfo;
-  /** The finished PodVolumeBackup, as it goes into `<B>-podvolumebackups.json.gz`. */
-  podVolumeBackup?: KubeObject;
-  /** Why it failed, naming the pod and volume. */
-  error?: string;
-}
-
-/** The per-run context of a restore. */
-export interface RestoreRunContext {
+/** What one restore gives its volume session. */
+export interface RestoreVolumeRun {
   restore: Restore;
   results: ResultsCollector;
-  logger: RunLogger;
-  signal?: AbortSignal;
-}
-
-/** H's `RestoreHooks`, as the restore engine uses it. */
-export interface RestoreHookRunner {
-  afterPodCreated(pod: KubeObject): void;
-  finished(): Promise<unknown>;
-}
-
-export interface RestoreVolumeServices {
-  /** The server's namespace: PodVolumeRestores live there. */
-  namespace: string;
-  /** The image of the `restore-wait` init container. */
-  restoreWaitImage?: string;
-  /** H's `addInitContainerHooks` (pure). */
-  addInitContainerHooks?: (pod: KubeObject, restore: Restore) => KubeObject;
-  /** Makes one restore's post-restore hook runner. */
-  hooks?: (run: RestoreRunContext) => RestoreHookRunner;
-  /** File-system restore of pod volumes (`PodVolumeRestorer` from `src/volumes/fs-restore`). */
-  podVolumes?: PodVolumeRestorePort;
-  csi?: CsiRestorePort;
-  podVolumeTimeoutMs?: number;
-}
-
-/** One restored pod's volumes to fill from their PodVolumeBackups. */
-export interface PodVolumeRestoreRequest {
-  /** The pod as created in the cluster (its uid and namespace are the restored ones). */
-  pod: KubeObject;
-  /** The finished PodVolumeBackups of this pod's volumes, from the backup. */
+  log: RunLogger;
+  /** The backup's volume-info entries (empty for backups without the file). */
+  volumeInfos: readonly VolumeInfo[];
+  /** The backup's PodVolumeBackups (empty for backups without the file). */
   podVolumeBackups: readonly KubeObject[];
-  /** The namespace the pod was backed up from. */
-  sourceNamespace: string;
 }
 
-export interface PodVolumeRestorePort {
-  /** Creates the PodVolumeRestores of one pod and waits for them; answers one message per failed volume. */
-  restorePod(run: RestoreRunContext, request: PodVolumeRestoreRequest): Promise<{ errors: string[] }>;
+/** One restore's volume work. */
+export interface RestoreVolumeSession {
+  /**
+   * The pod to create, given as it will be created (namespace mapped) and the namespace it was backed up
+   * from: with a `restore-wait` init container first when some of its volumes have pod volume backups.
+   */
+  preparePod(pod: KubeObject, sourceNamespace: string): KubeObject;
+  /** After the pod was created: starts the PodVolumeRestores of its volumes. */
+  podCreated(pod: KubeObject, sourceNamespace: string): void;
+  /**
+   * A claim about to be created: from a CSI snapshot or data-mover upload when its volume info says so (the
+   * objects in `create` go first), else unchanged.
+   */
+  preparePvc(pvc: KubeObject, sourceNamespace: string): Promise<{ pvc: KubeObject; create: KubeObject[] }>;
+  /** Waits for every PodVolumeRestore, at most `timeoutMs`; failures go to the results. Never rejects. */
+  finish(options: { timeoutMs: number; signal?: AbortSignal }): Promise<RestoreVolumeResult>;
+}
+
+export interface RestoreVolumeResult {
+  podVolumeRestores: KubeObject[];
 }
