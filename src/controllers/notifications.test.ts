@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { systemClock } from '../core/clock.ts';
 import { type Kubesim, startKubesim } from '../kubesim/index.ts';
 import {
@@ -39,7 +39,7 @@ async function receiver(statuses: number[] = []): Promise<{
   };
 }
 
-function capturedLogger(): { logger: ReturnType<typeof pino>; text: () => string } {
+function capturedLogger(): { logger: Logger; text: () => string } {
   let text = '';
   const stream = new Writable({
     write(chunk, _enc, done) {
