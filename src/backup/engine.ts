@@ -1,4 +1,5 @@
 import { API_VERSION } from '../api/group.ts';
+import { ANNOTATIONS } from '../api/labels.ts';
 import type { Backup, BackupStatus } from '../api/resources/backup.ts';
 import { formatDuration, parseDuration } from '../core/duration.ts';
 import { errorMessage, LifeboatError } from '../core/errors.ts';
@@ -9,6 +10,7 @@ import { BACKUP_FORMAT_VERSION } from '../storage/tarball-paths.ts';
 import { builtinBackupItemActions, CRD_RESOURCE, type CrdSummary, summarizeCrd } from './actions/index.ts';
 import { BackupLog } from './backup-log.ts';
 import { collect, listTasks, resourcesToList } from './collector.ts';
+import { BackupHooks } from './hooks/index.ts';
 import { resolveActions } from './item-action.ts';
 import { ItemPipeline, type ItemSink } from './item-pipeline.ts';
 import { type BackupPlan, compilePlan, matchesSelectors } from './plan.ts';
@@ -17,6 +19,11 @@ import { gzipJson, ResourceListBuilder, VolumeInfoBuilder } from './side-files.t
 import { DryRunSink, TarballSink } from './sinks.ts';
 import { TarballWriter } from './tarball-writer.ts';
 import type { BackupDeps, BackupOutcome } from './types.ts';
+import {
+  type BackupVolumeSession,
+  DEFAULT_POD_VOLUME_TIMEOUT_MS,
+  type VolumeInfoEntry,
+} from './volume-ports.ts';
 
 /** The server default TTL (`--default-backup-ttl`): 30 days. */
 export const DEFAULT_BACKUP_TTL_MS = 720 * 3_600_000;
@@ -49,7 +56,7 @@ export async function runBackup(backup: Backup, deps: BackupDeps): Promise<Backu
   const results = new ResultsCollector();
   const progress = new ProgressTracker(deps.clock, safeReporter(deps));
   log.info({ storageLocation: spec.storageLocation, dryRun: spec.dryRun === true }, 'backup started');
-  for (const message of notYetSupported(spec)) {
+  for (const message of notYetSupported(spec, deps)) {
     results.warning({ kind: 'velero' }, message);
     log.warn({}, message);
   }
@@ -113,7 +120,8 @@ export async function runBackup(backup: Backup, deps: BackupDeps): Promise<Backu
 
   const written: string[] = [];
   const resourceList = new ResourceListBuilder();
-  const volumes = new VolumeInfoBuilder();
+  const work = spec.dryRun ? undefined : startVolumeWork(backup, deps, results, log);
+  const volumes = work ? new ObservingVolumeInfoBuilder(work.session) : new VolumeInfoBuilder();
   const writer = new TarballWriter({ mtime: start, gzipLevel: deps.gzipLevel });
   written.push(keys.contents);
   const upload = store.put(keys.contents, writer.output, { contentType: 'application/gzip' });
@@ -134,12 +142,7 @@ export async function runBackup(backup: Backup, deps: BackupDeps): Promise<Backu
     await upload;
     checkAbort(deps.signal);
 
-    const volumeInfo = volumes.build();
-    if (volumeInfo.length > 0)
-      log.info(
-        { volumes: volumeInfo.length },
-        'volumes recorded as skipped: volume data is not backed up yet',
-      );
+    const { volumeInfo, podVolumeBackups } = await finishVolumeWork(work, volumes, backup, deps, status, log);
     finish(results.errorCount > 0 ? 'PartiallyFailed' : 'Completed');
     log.info(
       {
@@ -156,7 +159,7 @@ export async function runBackup(backup: Backup, deps: BackupDeps): Promise<Backu
       [keys.resourceList, gzipJson(resourceList.toJSON())],
       [keys.results, gzipJson(results.toJSON())],
       [keys.volumeInfo, gzipJson(volumeInfo)],
-      [keys.podVolumeBackups, gzipJson(null)],
+      [keys.podVolumeBackups, gzipJson(podVolumeBackups)],
       [keys.volumeSnapshots, gzipJson(null)],
       [keys.itemOperations, gzipJson(null)],
     ];
@@ -288,12 +291,110 @@ async function removeWritten(
   }
 }
 
-/** Spec fields this engine accepts but does not act on yet: said once, as warnings, rather than ignored. */
-export function notYetSupported(spec: Backup['spec']): string[] {
+/**
+ * Spec fields this engine accepts but cannot act on without the volume services it was given: said once, as
+ * warnings, rather than ignored.
+ */
+export function notYetSupported(spec: Backup['spec'], deps?: Pick<BackupDeps, 'volumes'>): string[] {
   const out: string[] = [];
-  if ((spec?.hooks?.resources?.length ?? 0) > 0)
+  const volumes = spec?.dryRun ? undefined : deps?.volumes;
+  if ((spec?.hooks?.resources?.length ?? 0) > 0 && !(volumes?.exec && volumes.session))
     out.push('spec.hooks: backup hooks are not run yet; none ran');
-  if (spec?.resourcePolicy) out.push('spec.resourcePolicy: resource policies are not applied yet');
+  if (spec?.resourcePolicy && !volumes?.session)
+    out.push('spec.resourcePolicy: resource policies are not applied yet');
+  return out;
+}
+
+interface VolumeWork {
+  session: BackupVolumeSession;
+  hooks?: BackupHooks;
+}
+
+/** The backup's volume session (and hook runner), when the engine was given volume services. */
+function startVolumeWork(
+  backup: Backup,
+  deps: BackupDeps,
+  results: ResultsCollector,
+  log: BackupLog,
+): VolumeWork | undefined {
+  const make = deps.volumes?.session;
+  if (!make) return undefined;
+  const exec = deps.volumes?.exec;
+  const hooks = exec
+    ? new BackupHooks({ backup, exec, logger: log, results, clock: deps.clock, signal: deps.signal })
+    : undefined;
+  return { session: make({ backup, results, log, hooks }), hooks };
+}
+
+/** Waits for the volume work (when there is any) and fills the volume counts and hook status in. */
+async function finishVolumeWork(
+  work: VolumeWork | undefined,
+  volumes: VolumeInfoBuilder,
+  backup: Backup,
+  deps: BackupDeps,
+  status: BackupStatus,
+  log: BackupLog,
+): Promise<{ volumeInfo: VolumeInfoEntry[]; podVolumeBackups: KubeObject[] | null }> {
+  if (!work) {
+    const volumeInfo = volumes.build();
+    if (volumeInfo.length > 0)
+      log.info(
+        { volumes: volumeInfo.length },
+        'volumes recorded as skipped: volume data is not backed up yet',
+      );
+    return { volumeInfo, podVolumeBackups: null };
+  }
+  const timeoutMs = podVolumeTimeoutOf(backup, deps);
+  log.info({ timeoutMs }, 'waiting for volume work');
+  const done = await work.session.finish({ timeoutMs, signal: deps.signal });
+  checkAbort(deps.signal);
+  if (done.csiVolumeSnapshotsAttempted > 0) {
+    status.csiVolumeSnapshotsAttempted = done.csiVolumeSnapshotsAttempted;
+    status.csiVolumeSnapshotsCompleted = done.csiVolumeSnapshotsCompleted;
+  }
+  if (work.hooks) status.hookStatus = work.hooks.status();
+  log.info(summarizeVolumes(done.volumeInfos), 'volume work finished');
+  return {
+    volumeInfo: done.volumeInfos,
+    podVolumeBackups: done.podVolumeBackups.length > 0 ? done.podVolumeBackups : null,
+  };
+}
+
+/** Feeds every written item to the volume session as well as to the skipped-volume builder. */
+class ObservingVolumeInfoBuilder extends VolumeInfoBuilder {
+  readonly #session: BackupVolumeSession;
+
+  constructor(session: BackupVolumeSession) {
+    super();
+    this.#session = session;
+  }
+
+  override observe(groupResource: string, item: KubeObject): void {
+    super.observe(groupResource, item);
+    this.#session.observe(groupResource, item);
+  }
+}
+
+/** The Backup's `lifeboat.io/pod-volume-timeout` annotation, else the server's setting, else 4 h. */
+export function podVolumeTimeoutOf(backup: Backup, deps: Pick<BackupDeps, 'volumes'>): number {
+  const text = backup.metadata?.annotations?.[ANNOTATIONS.podVolumeTimeout];
+  let fromAnnotation = 0;
+  try {
+    fromAnnotation = text ? parseDuration(text) : 0;
+  } catch {
+    fromAnnotation = 0;
+  }
+  if (fromAnnotation > 0) return fromAnnotation;
+  return deps.volumes?.podVolumeTimeoutMs ?? DEFAULT_POD_VOLUME_TIMEOUT_MS;
+}
+
+function summarizeVolumes(infos: readonly VolumeInfoEntry[]): Record<string, number> {
+  const out: Record<string, number> = { volumes: infos.length, skipped: 0, failed: 0 };
+  for (const info of infos) {
+    if (info.skipped) out.skipped = (out.skipped ?? 0) + 1;
+    else if (info.result === 'failed') out.failed = (out.failed ?? 0) + 1;
+    else out[info.backupMethod || 'other'] = (out[info.backupMethod || 'other'] ?? 0) + 1;
+  }
   return out;
 }
 

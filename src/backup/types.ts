@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.ts';
 import type { DynamicClient, ResourceCatalog } from '../kube/types.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import type { BackupItemAction } from './item-action.ts';
+import type { BackupVolumes } from './volume-ports.ts';
 
 /** Counts reported while a backup runs; `totalItems` grows as lists and actions find more items. */
 export interface BackupProgressUpdate {
@@ -31,6 +32,8 @@ export interface BackupDeps {
   pageSize?: number;
   /** zlib level of the tarball (default `DEFAULT_GZIP_LEVEL`). */
   gzipLevel?: number;
+  /** Volume data and hooks; without it only API objects are backed up (every volume recorded as skipped). */
+  volumes?: BackupVolumes;
 }
 
 export interface BackupOutcome {
