@@ -371,6 +371,17 @@ export function startPersistentVolumeController(ctx: ClusterContext, copies: Lim
       );
       return undefined;
     }
+    if (sc.provisioner === HOSTPATH_DRIVER && spec.selector) {
+      // As the external provisioner: a claim with a selector waits for a matching volume (a data mover's).
+      recordOnce(
+        pvc,
+        'Warning',
+        'ProvisioningFailed',
+        'failed to provision volume: claim Selector is not supported',
+        PROVISIONER_COMPONENT,
+      );
+      return undefined;
+    }
     if (sc.provisioner !== HOSTPATH_DRIVER) {
       recordOnce(
         pvc,

@@ -18,6 +18,13 @@ import { copyTree, type Limiter, treeSize } from './copy-tree.ts';
 import { csiSnapshotDir, csiVolumeDir } from './paths.ts';
 
 const COMPONENT = 'snapshot-controller';
+/**
+ * A VolumeSnapshotClass parameter (read by kubesim's hostpath driver only): after a snapshot is cut (its
+ * copy taken, `creationTime` reported) it becomes readyToUse only this many milliseconds later, as a cloud
+ * provider's snapshot takes seconds to minutes to be usable. Benchmarks and tests use it to show that
+ * snapshots are taken concurrently; the delay is not bounded by the copy concurrency.
+ */
+export const SNAPSHOT_LATENCY_PARAMETER = 'kubesim.lifeboat.io/snapshot-latency-ms';
 const SIDECAR = 'csi-snapshotter hostpath.csi.k8s.io';
 
 type SnapshotSpec = {
@@ -367,14 +374,25 @@ export function startSnapshotController(ctx: ClusterContext, copies: Limiter): C
     const volumeHandle = spec.source?.volumeHandle;
     if (!volumeHandle || status.readyToUse || copying.has(name)) return undefined;
     const snapshotHandle = status.snapshotHandle ?? randomUUID();
-    const creationTime = status.creationTime ?? ctx.clock.now().getTime() * 1e6;
-    contentStatus(name, { snapshotHandle, creationTime, readyToUse: false });
+    // As a CSI driver reports it: creationTime once the snapshot is cut (the copy taken), readyToUse once
+    // the provider has finished with it (the simulated latency later).
+    contentStatus(name, { snapshotHandle, readyToUse: false });
     copying.add(name);
+    const latencyMs = snapshotLatencyMs(spec.volumeSnapshotClassName);
+    let creationTime = status.creationTime;
     void copies
       .run(async () => {
         const dst = csiSnapshotDir(ctx.dataDir, snapshotHandle);
+        creationTime ??= ctx.clock.now().getTime() * 1e6;
         await rm(dst, { recursive: true, force: true });
         await copyTree(csiVolumeDir(ctx.dataDir, volumeHandle), dst);
+      })
+      .then(async () => {
+        if (latencyMs > 0) {
+          contentStatus(name, { snapshotHandle, creationTime, readyToUse: false });
+          requeue(name, spec);
+          await ctx.clock.sleep(latencyMs);
+        }
       })
       .then(
         () => {
@@ -389,7 +407,7 @@ export function startSnapshotController(ctx: ClusterContext, copies: Limiter): C
           ctx.logger.warn({ content: name, err: errorMessage(err) }, 'snapshot copy failed');
           contentStatus(name, {
             snapshotHandle,
-            creationTime,
+            ...(creationTime !== undefined ? { creationTime } : {}),
             readyToUse: false,
             error: {
               message: `failed to take snapshot: ${errorMessage(err)}`,
@@ -400,9 +418,7 @@ export function startSnapshotController(ctx: ClusterContext, copies: Limiter): C
       )
       .finally(() => {
         copying.delete(name);
-        controller.queue.add(`vsc:${name}`);
-        const ref = spec.volumeSnapshotRef;
-        if (ref?.namespace && ref.name) controller.queue.add(`vs:${ref.namespace}/${ref.name}`);
+        requeue(name, spec);
       });
     ctx.events.record(
       content,
@@ -412,6 +428,20 @@ export function startSnapshotController(ctx: ClusterContext, copies: Limiter): C
       SIDECAR,
     );
     return undefined;
+  }
+
+  function requeue(name: string, spec: ContentSpec): void {
+    controller.queue.add(`vsc:${name}`);
+    const ref = spec.volumeSnapshotRef;
+    if (ref?.namespace && ref.name) controller.queue.add(`vs:${ref.namespace}/${ref.name}`);
+  }
+
+  function snapshotLatencyMs(className: string | undefined): number {
+    if (!className) return 0;
+    const cls = ignoreNotFound(() => api.get(refs.volumeSnapshotClasses, undefined, className));
+    const raw = (cls?.parameters as Record<string, string> | undefined)?.[SNAPSHOT_LATENCY_PARAMETER];
+    const ms = Number(raw ?? 0);
+    return Number.isFinite(ms) && ms > 0 ? ms : 0;
   }
 
   /** The source volume's capacity in bytes (what the hostpath driver reports as a snapshot's restore size). */
