@@ -67,18 +67,26 @@ describe('pods/exec over WebSocket against kubesim', () => {
     assert.equal(r.stderrTruncated, true);
   });
 
-  test('a timeout drops the connection and says so', async () => {
+  test('a timeout drops the connection, which stops the command, and says so', async () => {
     const started = Date.now();
     const r = await exec.exec({
       namespace: 'ex',
       pod: 'sleeper',
       container: 'app',
-      command: ['sh', '-c', 'echo begun; sleep 30'],
-      timeoutMs: 500,
+      command: ['sh', '-c', 'echo begun; sleep 1; echo late > /data/late'],
+      timeoutMs: 400,
     });
     assert.equal(r.timedOut, true);
     assert.equal(r.exitCode, -1);
     assert.ok(Date.now() - started < 5000);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const late = await exec.exec({
+      namespace: 'ex',
+      pod: 'sleeper',
+      container: 'app',
+      command: ['sh', '-c', 'test -e /data/late && echo written || echo stopped'],
+    });
+    assert.equal(late.stdout, 'stopped\n');
   });
 
   test('aborting rejects with Canceled', async () => {
@@ -92,6 +100,21 @@ describe('pods/exec over WebSocket against kubesim', () => {
     });
     setTimeout(() => controller.abort(), 200);
     await assert.rejects(running, (err) => isLifeboatError(err, 'Canceled'));
+  });
+
+  test('maxConcurrent queues commands; a queued one can be aborted', async () => {
+    const one = createPodExec(fx.conn, { maxConcurrent: 1 });
+    const run = (command: string, signal?: AbortSignal) =>
+      one.exec({ namespace: 'ex', pod: 'sleeper', container: 'app', command: ['sh', '-c', command], signal });
+    const first = run('echo a >> /data/order; sleep 0.4; echo a2 >> /data/order');
+    const controller = new AbortController();
+    const dropped = run('echo dropped >> /data/order', controller.signal);
+    const second = run('echo b >> /data/order');
+    controller.abort();
+    await assert.rejects(dropped, (err) => isLifeboatError(err, 'Canceled'));
+    await Promise.all([first, second]);
+    const order = await run('cat /data/order');
+    assert.equal(order.stdout, 'a\na2\nb\n');
   });
 
   test('an unknown container or pod is refused with the server’s message', async () => {

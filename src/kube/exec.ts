@@ -48,9 +48,15 @@ export interface PodExecOptions {
   outputLimitBytes?: number;
   /** How long the WebSocket handshake may take (default 30 s). */
   handshakeTimeoutMs?: number;
+  /**
+   * Commands in flight at once through this port (default `EXEC_MAX_CONCURRENT`); more wait their turn, and
+   * their timeout starts when they run. Hooks of many pods at once otherwise open a stream each.
+   */
+  maxConcurrent?: number;
 }
 
 export const EXEC_OUTPUT_LIMIT = 64 * 1024;
+export const EXEC_MAX_CONCURRENT = 32;
 export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'] as const;
 
 const CHANNEL_STDOUT = 1;
@@ -62,19 +68,61 @@ const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;
 export function createPodExec(conn: KubeConnection, options: PodExecOptions = {}): PodExec {
   const limit = options.outputLimitBytes ?? EXEC_OUTPUT_LIMIT;
   const handshakeTimeout = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  const slots = new Slots(options.maxConcurrent ?? EXEC_MAX_CONCURRENT);
   return {
     async exec(req) {
       if (req.command.length === 0) throw new LifeboatError('Invalid', 'exec needs a command');
       if (req.signal?.aborted) throw canceled(req);
-      const tls = await connectionOptions(conn);
-      return runExec(
-        execUrl(conn.server, req),
-        req,
-        { ...tls, handshakeTimeout, perMessageDeflate: false },
-        limit,
-      );
+      await slots.acquire(req.signal, () => canceled(req));
+      try {
+        const tls = await connectionOptions(conn);
+        return await runExec(
+          execUrl(conn.server, req),
+          req,
+          { ...tls, handshakeTimeout, perMessageDeflate: false },
+          limit,
+        );
+      } finally {
+        slots.release();
+      }
     },
   };
+}
+
+/** A counting semaphore whose waiters can give up (abort). */
+class Slots {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.#free = Math.max(1, size);
+  }
+
+  acquire(signal: AbortSignal | undefined, onAbort: () => Error): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const grant = (): void => {
+        signal?.removeEventListener('abort', abort);
+        resolve();
+      };
+      const abort = (): void => {
+        const at = this.#waiting.indexOf(grant);
+        if (at >= 0) this.#waiting.splice(at, 1);
+        reject(onAbort());
+      };
+      this.#waiting.push(grant);
+      signal?.addEventListener('abort', abort, { once: true });
+    });
+  }
+
+  release(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#free++;
+  }
 }
 
 /** `ws(s)://server/api/v1/namespaces/<ns>/pods/<pod>/exec?command=…&container=…&stdout=true&stderr=true`. */
