@@ -62,10 +62,21 @@ export class GarbageCollectionReconciler implements Reconciler {
     if (backup.metadata?.labels?.[LABELS.retain] === 'true') return later;
 
     const verdict = await this.#verdict(backup);
-    if (verdict.reason === undefined) {
-      const wait = verdict.expiresInMs;
-      return { requeueAfterMs: wait === undefined ? this.#frequencyMs : Math.min(this.#frequencyMs, wait) };
+    // The newest backup of a schedule judges its siblings at once, so retention acts when a run finishes
+    // rather than at each sibling's next pass; the others judge only themselves (no N² at start-up).
+    for (const sibling of verdict.siblingsDue ?? []) await this.#collect(sibling, 'retention');
+    if (verdict.reason !== undefined) {
+      await this.#collect(backup, verdict.reason);
+      return later;
     }
+    const wait = verdict.expiresInMs;
+    return { requeueAfterMs: wait === undefined ? this.#frequencyMs : Math.min(this.#frequencyMs, wait) };
+  }
+
+  /** Requests the deletion of a due backup, unless its location forbids it or a request is pending. */
+  async #collect(backup: KubeObject, reason: CollectReason): Promise<void> {
+    const ctx = this.#ctx;
+    const name = backup.metadata?.name ?? '';
     const log = ctx.logger.child({ controller: this.name, backup: name });
     const locationName = String((backup.spec as { storageLocation?: unknown })?.storageLocation ?? '');
     const location = locationName ? await ctx.locations.get(locationName) : undefined;
@@ -78,14 +89,14 @@ export class GarbageCollectionReconciler implements Reconciler {
       if (backup.metadata?.labels?.[LABELS.gcFailure] !== failure) await this.#label(name, failure);
       log.info({ location: locationName, failure }, 'backup due for deletion but its location forbids it');
       this.#metrics?.gcSkipped(failure);
-      return later;
+      return;
     }
     if (location?.status?.phase === 'Unavailable') {
       this.#metrics?.gcSkipped('BSLUnavailable');
-      return later;
+      return;
     }
     if (backup.metadata?.labels?.[LABELS.gcFailure] !== undefined) await this.#label(name, null);
-    if (await this.#deletionPending(name)) return later;
+    if (await this.#deletionPending(name)) return;
 
     await ctx.client.create(LIFEBOAT_RESOURCES.DeleteBackupRequest, {
       apiVersion: 'lifeboat.io/v1',
@@ -102,16 +113,17 @@ export class GarbageCollectionReconciler implements Reconciler {
     });
     const schedule = backup.metadata?.labels?.[LABELS.scheduleName];
     const why =
-      verdict.reason === 'expired'
+      reason === 'expired'
         ? `expired at ${String((backup.status as { expiration?: string }).expiration)}`
         : `no longer selected by the keep rules of schedule ${schedule}`;
-    log.info({ reason: verdict.reason, schedule }, `garbage collection: deleting the backup (${why})`);
+    log.info({ reason, schedule }, `garbage collection: deleting the backup (${why})`);
     ctx.events.record(backup, 'Normal', 'GarbageCollected', `deletion requested: ${why}`);
-    this.#metrics?.gcCollected(verdict.reason, schedule);
-    return later;
+    this.#metrics?.gcCollected(reason, schedule);
   }
 
-  async #verdict(backup: KubeObject): Promise<{ reason?: CollectReason; expiresInMs?: number }> {
+  async #verdict(
+    backup: KubeObject,
+  ): Promise<{ reason?: CollectReason; expiresInMs?: number; siblingsDue?: KubeObject[] }> {
     const ctx = this.#ctx;
     const scheduleName = backup.metadata?.labels?.[LABELS.scheduleName];
     if (scheduleName) {
@@ -130,7 +142,14 @@ export class GarbageCollectionReconciler implements Reconciler {
           rules.keep,
           rules.timezone,
         );
-        return decision.keep.has(backup.metadata?.name ?? '') ? {} : { reason: 'retention' };
+        const name = backup.metadata?.name ?? '';
+        const newest = siblings.reduce((a, b) => (takenAt(b) > takenAt(a) ? b : a), backup);
+        const removed = new Set(decision.remove);
+        const siblingsDue =
+          newest === backup
+            ? siblings.filter((b) => b.metadata?.name !== name && removed.has(b.metadata?.name ?? ''))
+            : [];
+        return decision.keep.has(name) ? { siblingsDue } : { reason: 'retention', siblingsDue };
       }
     }
     const expiration = (backup.status as { expiration?: string } | undefined)?.expiration;
