@@ -166,7 +166,7 @@ describe('RestoreHooks in kubesim pods', () => {
     assert.equal(never.stdout, 'no\n');
   });
 
-  test('a container that never runs within waitTimeout fails the hook', async () => {
+  test('a container that never runs within the (default) wait timeout fails the hook', async () => {
     const spec = restore();
     const results = new ResultsCollector();
     const hooks = new RestoreHooks({
@@ -178,11 +178,11 @@ describe('RestoreHooks in kubesim pods', () => {
       results,
       clock: systemClock,
       pollIntervalMs: 50,
+      defaultWaitTimeoutMs: 400,
     });
     const pod = sleepingPod('rh', 'stuck', {
       annotations: {
         'post.hook.restore.lifeboat.io/command': 'true',
-        'post.hook.restore.lifeboat.io/wait-timeout': '400ms',
         'post.hook.restore.lifeboat.io/on-error': 'Fail',
       },
     });

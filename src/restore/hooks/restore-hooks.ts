@@ -27,6 +27,11 @@ export interface RestoreHooksDeps {
   signal?: AbortSignal;
   /** How often a pod is read while waiting for its container (default 250 ms, growing to 2 s). */
   pollIntervalMs?: number;
+  /**
+   * The wait of hooks that set no `waitTimeout` (the server's restore timeout, say); unset: they wait until the
+   * container runs, the pod goes, or `signal` aborts, as the schema documents.
+   */
+  defaultWaitTimeoutMs?: number;
 }
 
 /** Counts for the Restore's `status.hookStatus`. */
@@ -62,7 +67,12 @@ export class RestoreHooks {
 
   /** Starts the pod's exec hooks in the background; returns at once. */
   afterPodCreated(pod: KubeObject): void {
-    const { hooks, problems } = resolveRestoreExecHooks(pod, this.#deps.restore);
+    const resolved = resolveRestoreExecHooks(pod, this.#deps.restore);
+    const problems = resolved.problems;
+    const fallback = this.#deps.defaultWaitTimeoutMs;
+    const hooks = resolved.hooks.map((h) =>
+      h.waitTimeoutMs === undefined && fallback ? { ...h, waitTimeoutMs: fallback } : h,
+    );
     const namespace = pod.metadata?.namespace ?? '';
     const name = pod.metadata?.name ?? '';
     for (const problem of problems) {
