@@ -1,0 +1,144 @@
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { BackupRepositoryReconciler } from '../controllers/backup-repository.ts';
+import type { ControllerContext } from '../controllers/context.ts';
+import type { DynamicClient, KubeObject } from '../kube/types.ts';
+import { TEST_KDF } from '../repository/maintenance/testing.ts';
+import { BACKUP_REPOSITORIES } from '../volumes/repositories/index.ts';
+import { PODS, PVCS, PVS } from './volume-path.ts';
+
+/**
+ * Test support for the node agent (imported by tests only): the BackupRepository reconciler driven by a
+ * polling loop, pods with claims on kubesim, and volume contents.
+ */
+
+/** Reconciles every BackupRepository every `intervalMs` until stopped (a stand-in for the server's controller). */
+export function driveRepositories(ctx: ControllerContext, intervalMs = 50): { stop(): Promise<void> } {
+  const reconciler = new BackupRepositoryReconciler(ctx, {
+    repositoryOptions: { kdf: TEST_KDF },
+    retryNotReadyMs: 100,
+  });
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      for await (const page of ctx.client.listPages(BACKUP_REPOSITORIES, { namespace: ctx.namespace }))
+        for (const item of page.items)
+          await reconciler.reconcile(item.metadata?.name ?? '').catch(() => undefined);
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
+}
+
+export async function ensureNamespace(client: DynamicClient, name: string): Promise<void> {
+  const ns = {
+    ...PODS,
+    resource: 'namespaces',
+    kind: 'Namespace',
+    namespaced: false,
+    groupResource: 'namespaces',
+  };
+  if (!(await client.get(ns, undefined, name)))
+    await client.create(ns, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+}
+
+/** A claim of the default (CSI) storage class and a pod mounting it at /data; `restoreUid` adds restore-wait. */
+export async function createPodWithClaim(
+  client: DynamicClient,
+  namespace: string,
+  name: string,
+  options: { restoreUid?: string; size?: string } = {},
+): Promise<void> {
+  await client.create(PVCS, {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: `${name}-data`, namespace },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: options.size ?? '1Gi' } } },
+  });
+  const mount = { name: 'data', mountPath: '/data' };
+  await client.create(PODS, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace },
+    spec: {
+      ...(options.restoreUid
+        ? {
+            initContainers: [
+              {
+                name: 'restore-wait',
+                image: 'lifeboat/restore-helper',
+                args: [options.restoreUid],
+                volumeMounts: [mount],
+              },
+            ],
+          }
+        : {}),
+      containers: [{ name: 'app', image: 'busybox', command: ['sleep', '3600'], volumeMounts: [mount] }],
+      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: `${name}-data` } }],
+    },
+  });
+}
+
+/** Polls `check` every 50 ms until it returns a value. */
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function podPhase(pod: KubeObject | undefined): string {
+  return (pod?.status as { phase?: string } | undefined)?.phase ?? '';
+}
+
+/** The host directory of the pod's `data` volume (its CSI `mount`), once the claim is bound and the pod placed. */
+export async function dataDir(
+  client: DynamicClient,
+  nodes: { name: string; rootDir: string }[],
+  namespace: string,
+  pod: string,
+): Promise<{ dir: string; node: string; pod: KubeObject }> {
+  return eventually(`pod ${pod} placed with a bound claim`, async () => {
+    const p = await client.get(PODS, namespace, pod);
+    const node = (p?.spec as { nodeName?: string } | undefined)?.nodeName;
+    const pvc = await client.get(PVCS, namespace, `${pod}-data`);
+    const pv = (pvc?.spec as { volumeName?: string } | undefined)?.volumeName;
+    if (!p || !node || !pv || !(await client.get(PVS, undefined, pv))) return undefined;
+    const root = nodes.find((n) => n.name === node)?.rootDir ?? '';
+    const dir = join(
+      root,
+      'var/lib/kubelet/pods',
+      p.metadata?.uid ?? '',
+      'volumes/kubernetes.io~csi',
+      pv,
+      'mount',
+    );
+    return existsSync(dir) ? { dir, node, pod: p } : undefined;
+  });
+}
+
+/** Writes files (and `link -> target` symlinks given as `{ symlink }`) under `dir`. */
+export function writeFiles(
+  dir: string,
+  files: Record<string, string | Buffer | { symlink: string } | { mode: number; data: string }>,
+): void {
+  for (const [name, content] of Object.entries(files)) {
+    const path = join(dir, name);
+    mkdirSync(dirname(path), { recursive: true });
+    if (typeof content === 'string' || Buffer.isBuffer(content)) writeFileSync(path, content);
+    else if ('symlink' in content) symlinkSync(content.symlink, path);
+    else writeFileSync(path, content.data, { mode: content.mode });
+  }
+}
