@@ -63,6 +63,15 @@ export const serverConfigSchema = z.object({
   storeValidationFrequency: duration('1m'),
   /** How often backups in storage are synced into the cluster, unless a location's `spec.backupSyncPeriod` says otherwise; 0 disables. */
   backupSyncPeriod: duration('1m'),
+  /** How often garbage collection looks at each backup again (`--garbage-collection-frequency`). */
+  garbageCollectionFrequency: duration('1h'),
+  /** Schedules that do not set `skipImmediately` skip their first due run (`--schedule-skip-immediately`). */
+  scheduleSkipImmediately: z.boolean().default(false),
+  /**
+   * A webhook POSTed a JSON event when any backup ends Failed or PartiallyFailed (schedules add their own).
+   * Logged by origin only; put a token in it only when the config itself is kept secret.
+   */
+  notificationWebhook: z.url({ protocol: /^https?$/ }).optional(),
   /** Least time between two `status.progress` patches of one Backup or Restore. */
   progressInterval: duration('1s'),
   /** How long a DownloadRequest's URL stays valid (Velero: 10 minutes). */

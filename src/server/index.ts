@@ -5,6 +5,7 @@ import { builtinBackupItemActions, runBackup, validateBackup } from '../backup/i
 import { failAbandonedRuns } from '../controllers/abandoned-runs.ts';
 import { BackupReconciler } from '../controllers/backup.ts';
 import { BackupCopyReconciler } from '../controllers/backup-copy.ts';
+import { BackupRepositoryReconciler } from '../controllers/backup-repository.ts';
 import { BackupStorageLocationReconciler } from '../controllers/backup-storage-location.ts';
 import { BackupSync } from '../controllers/backup-sync.ts';
 import type { ControllerContext, EventSink, Reconciler } from '../controllers/context.ts';
@@ -14,8 +15,11 @@ import {
 } from '../controllers/delete-backup-request.ts';
 import { DownloadRequestReconciler } from '../controllers/download-request.ts';
 import type { BackupEngine, RestoreEngine } from '../controllers/engines.ts';
+import { GarbageCollectionReconciler } from '../controllers/gc.ts';
+import { NotificationReconciler } from '../controllers/notifications.ts';
 import { RestoreReconciler } from '../controllers/restore.ts';
 import { Controller, EventRecorder, LeaderElector } from '../controllers/runtime/index.ts';
+import { ScheduleReconciler } from '../controllers/schedule.ts';
 import { BUILTIN_PLUGINS, ServerStatusRequestReconciler } from '../controllers/server-status-request.ts';
 import { StorageLocations } from '../controllers/storage-locations.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
@@ -139,12 +143,31 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     },
     { reconciler: backups, workers: config.concurrentBackups },
     { reconciler: new BackupCopyReconciler(ctx), workers: 2 },
+    { reconciler: new BackupRepositoryReconciler(ctx), workers: 2 },
     { reconciler: restores, workers: config.concurrentRestores },
     {
       reconciler: new DeleteBackupRequestReconciler(ctx, { beforeDeleteBackup: deps.beforeDeleteBackup }),
       workers: 1,
     },
     { reconciler: new DownloadRequestReconciler(ctx, { urlTtlMs: config.downloadUrlTtl }), workers: 2 },
+    {
+      reconciler: new ScheduleReconciler(ctx, { metrics, skipImmediately: config.scheduleSkipImmediately }),
+      workers: 1,
+    },
+    {
+      reconciler: new GarbageCollectionReconciler(ctx, {
+        frequencyMs: config.garbageCollectionFrequency,
+        metrics,
+      }),
+      workers: 1,
+    },
+    {
+      reconciler: new NotificationReconciler(ctx, {
+        metrics,
+        global: config.notificationWebhook ? { url: config.notificationWebhook } : undefined,
+      }),
+      workers: 2,
+    },
     {
       reconciler: new ServerStatusRequestReconciler(ctx, {
         ttlMs: config.serverStatusRequestTtl,
