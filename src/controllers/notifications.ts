@@ -72,12 +72,17 @@ export async function deliver(
   for (let attempt = 1; ; attempt++) {
     let problem: string;
     let retry = true;
+    // One controller per attempt, its listener removed after: a long-lived server signal gathers none.
+    const attemptAbort = new AbortController();
+    const onAbort = (): void => attemptAbort.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => attemptAbort.abort(), options.timeoutMs ?? 10_000);
     try {
       const response = await fetch(target.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': 'lifeboat-notifier' },
         body,
-        signal: anySignal(AbortSignal.timeout(options.timeoutMs ?? 10_000), options.signal),
+        signal: attemptAbort.signal,
       });
       await response.body?.cancel();
       if (response.ok) {
@@ -89,6 +94,9 @@ export async function deliver(
     } catch (err) {
       // A fetch error names the address it could not reach, never the path; still, keep it out for Secret URLs.
       problem = target.fromSecret ? 'request failed' : errorMessage(err);
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
     }
     if (!retry || attempt >= attempts || options.signal?.aborted) {
       log.warn({ attempt, problem }, 'notification not delivered; giving up');
@@ -250,8 +258,4 @@ function safeOrigin(url: string): string {
   } catch {
     return 'invalid URL';
   }
-}
-
-function anySignal(a: AbortSignal, b: AbortSignal | undefined): AbortSignal {
-  return b ? AbortSignal.any([a, b]) : a;
 }
