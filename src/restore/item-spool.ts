@@ -14,7 +14,7 @@ const SLAB_BYTES = 1024 * 1024;
  */
 const READ_BLOCK_BYTES = 1024 * 1024;
 /** Blocks kept for reading; restores read several tiers' worth of items concurrently, roughly in order. */
-const CACHED_BLOCKS = 8;
+const CACHED_BLOCKS = 4;
 /** Bodies remembered to find the second copy of an item (the writer puts both copies side by side). */
 const RECENT_BODIES = 4;
 

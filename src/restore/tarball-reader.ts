@@ -22,7 +22,7 @@ export const DEFAULT_TARBALL_LIMITS: TarballLimits = {
   maxEntryBytes: 8 * 1024 * 1024,
   maxTotalBytes: 8 * 1024 * 1024 * 1024,
   maxEntries: 2_000_000,
-  memoryBytes: 32 * 1024 * 1024,
+  memoryBytes: 16 * 1024 * 1024,
 };
 
 export interface IndexedItem extends ItemPathParts {
