@@ -159,4 +159,25 @@ describe('Schedule controller (injected clock)', () => {
     await reconciler.reconcile('ny');
     assert.deepEqual(await backupNames('ny'), ['ny-20260504060000']);
   });
+  test('DST in Berlin: the skipped 02:30 fires once at 03:00 local, the repeated 02:30 fires once', async () => {
+    clock.set('2026-03-28T12:00:00Z');
+    await createSchedule('berlin', { schedule: '30 2 * * *', timezone: 'Europe/Berlin' });
+    await reconciler.reconcile('berlin');
+    clock.set('2026-03-29T00:59:59Z');
+    await reconciler.reconcile('berlin');
+    assert.deepEqual(await backupNames('berlin'), []);
+    clock.set('2026-03-29T01:00:00Z'); // 03:00 CEST, right after the gap
+    await reconciler.reconcile('berlin');
+    assert.deepEqual(await backupNames('berlin'), ['berlin-20260329010000']);
+    await finish('berlin-20260329010000');
+
+    clock.set('2026-10-25T00:30:00Z'); // 02:30 CEST, the first of the two
+    await reconciler.reconcile('berlin');
+    await finish('berlin-20261025003000');
+    clock.set('2026-10-25T01:30:00Z'); // 02:30 CET, the repeat
+    const repeat = await reconciler.reconcile('berlin');
+    assert.deepEqual(await backupNames('berlin'), ['berlin-20260329010000', 'berlin-20261025003000']);
+    // Next: 02:30 CET on the 26th = 01:30Z, a day after the repeat.
+    assert.equal(repeat?.requeueAfterMs, 24 * HOUR);
+  });
 });
