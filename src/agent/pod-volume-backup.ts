@@ -1,6 +1,9 @@
+import type { Logger } from 'pino';
 import { errorMessage, isLifeboatError } from '../core/errors.ts';
 import { lifeboatResource } from '../kube/lifeboat-client.ts';
+import type { KubeObject } from '../kube/types.ts';
 import { backup, type Repository } from '../repository/index.ts';
+import { unlock } from '../repository/maintenance/index.ts';
 import { openRepositoryFor } from '../volumes/repositories/index.ts';
 import type { AgentDeps } from './deps.ts';
 import { isFinished, ProgressPatcher, patchFinalStatus, patchStatus, phaseOf, timestamp } from './status.ts';
@@ -52,8 +55,8 @@ export async function handlePodVolumeBackup(
     return undefined;
   };
   if (spec.cancel) return fail('cancelled before the data transfer finished', 'Canceled');
-  if (phaseOf(object) === 'InProgress' || phaseOf(object) === 'Accepted')
-    log.info('resuming a pod volume backup this node had in progress when its agent stopped');
+  const resuming = phaseOf(object) === 'InProgress' || phaseOf(object) === 'Accepted';
+  if (resuming) log.info('resuming a pod volume backup this node had in progress when its agent stopped');
 
   const pod = await client.get(PODS, spec.pod.namespace, spec.pod.name ?? '');
   if (!pod || (spec.pod.uid && pod.metadata?.uid !== spec.pod.uid))
@@ -83,20 +86,39 @@ export async function handlePodVolumeBackup(
     }
     return fail(`cannot open the repository: ${errorMessage(err)}`);
   }
+  if (resuming) await removeStaleLocks(repo, log);
+  return upload({ deps, object, spec, path: resolved.path, pvc: resolved.pvc, repo, state, fail, log });
+}
+
+interface UploadJob {
+  deps: AgentDeps;
+  object: KubeObject;
+  spec: PvbSpec;
+  path: string;
+  pvc?: KubeObject;
+  repo: Repository;
+  state: WorkState;
+  fail: (message: string, phase?: 'Failed' | 'Canceled') => Promise<undefined>;
+  log: Logger;
+}
+
+async function upload(job: UploadJob): Promise<HandlerResult> {
+  const { deps, object, spec, repo, state, fail, log } = job;
+  const { client, clock } = deps;
   const tags = { ...(spec.tags ?? {}) };
-  const pvc = resolved.pvc;
-  if (pvc) {
-    tags.pvc = pvc.metadata?.name ?? '';
-    tags['pvc-uid'] = pvc.metadata?.uid ?? '';
+  if (job.pvc) {
+    tags.pvc = job.pvc.metadata?.name ?? '';
+    tags['pvc-uid'] = job.pvc.metadata?.uid ?? '';
   }
   const progress = new ProgressPatcher((p) =>
     patchStatus(client, POD_VOLUME_BACKUPS, object, { progress: p }),
   );
+  let totalBytes = 0;
   let result: Awaited<ReturnType<typeof backup>>;
   try {
     result = await backup(repo, {
       paths: ['.'],
-      cwd: resolved.path,
+      cwd: job.path,
       hostname: SNAPSHOT_HOSTNAME,
       tags: Object.entries(tags)
         .filter(([, v]) => v !== '')
@@ -104,23 +126,25 @@ export async function handlePodVolumeBackup(
         .sort(),
       parent: (await parentSnapshot(repo, tags)) ?? null,
       progressIntervalMs: deps.progressIntervalMs,
-      onProgress: (p) => progress.report({ totalBytes: p.bytesTotal, bytesDone: p.bytesDone }),
+      onProgress: (p) => {
+        totalBytes = p.bytesTotal;
+        progress.report({ totalBytes: p.bytesTotal, bytesDone: p.bytesDone });
+      },
     });
   } catch (err) {
     await progress.close();
     if (state.stopping.aborted) return undefined;
-    return fail(`backup of ${resolved.path} failed: ${errorMessage(err)}`);
+    return fail(`backup of ${job.path} failed: ${errorMessage(err)}`);
   }
   await progress.close();
   // Stopping: leave the request InProgress; the next start backs it up again (the data is deduplicated).
   if (state.stopping.aborted) return undefined;
-  const fresh = await client.get(POD_VOLUME_BACKUPS, deps.namespace, name);
+  const fresh = await client.get(POD_VOLUME_BACKUPS, deps.namespace, object.metadata?.name ?? '');
   if (state.cancelRequested || (fresh?.spec as PvbSpec | undefined)?.cancel) {
     // The engine cannot be interrupted mid-file; the snapshot it finished is forgotten instead.
     await repo.deleteFile('snapshots', result.snapshotId).catch(() => undefined);
     return fail('cancelled', 'Canceled');
   }
-  const bytes = result.stats.bytesRead;
   const warnings =
     result.warnings.length > 0
       ? `${result.warnings.length} entries could not be read: ${result.warnings.slice(0, 3).join('; ')}`
@@ -132,16 +156,33 @@ export async function handlePodVolumeBackup(
     {
       phase: 'Completed',
       snapshotID: result.snapshotId,
-      path: resolved.path,
-      progress: { totalBytes: Math.max(bytes, 0), bytesDone: Math.max(bytes, 0) },
+      path: job.path,
+      progress: { totalBytes, bytesDone: totalBytes },
       incrementalBytes: result.stats.dataAdded,
       completionTimestamp: timestamp(clock),
       ...(warnings ? { message: warnings } : {}),
     },
     clock,
   );
-  log.info({ snapshotID: result.snapshotId, bytes, added: result.stats.dataAdded }, 'pod volume backed up');
+  log.info(
+    { snapshotID: result.snapshotId, bytes: totalBytes, added: result.stats.dataAdded },
+    'pod volume backed up',
+  );
   return undefined;
+}
+
+/**
+ * A request found InProgress belonged to a previous run of this agent, whose lock (same host, dead process) is
+ * stale: remove such locks so a prune or `restic check` is not refused because of it.
+ */
+export async function removeStaleLocks(repo: Repository, log: Logger): Promise<void> {
+  try {
+    const removed = await unlock(repo);
+    if (removed.length > 0)
+      log.info({ locks: removed.length }, 'removed stale repository locks of a previous run');
+  } catch (err) {
+    log.warn({ err: errorMessage(err) }, 'could not remove stale repository locks');
+  }
 }
 
 /** The newest snapshot of the same claim (by `pvc-uid`), else of the same pod volume (`pod-uid` + `volume`). */

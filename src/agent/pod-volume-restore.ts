@@ -7,6 +7,7 @@ import type { KubeObject } from '../kube/types.ts';
 import { type Repository, restore } from '../repository/index.ts';
 import { openRepositoryFor } from '../volumes/repositories/index.ts';
 import type { AgentDeps } from './deps.ts';
+import { removeStaleLocks } from './pod-volume-backup.ts';
 import { isFinished, ProgressPatcher, patchFinalStatus, patchStatus, timestamp } from './status.ts';
 import { PODS, resolvePodVolume } from './volume-path.ts';
 import type { HandlerResult, WorkState } from './work-loop.ts';
@@ -93,6 +94,7 @@ export async function handlePodVolumeRestore(
     if (isLifeboatError(err) && err.retryable) return { retryAfterMs: 2000 };
     return fail(`cannot open the repository: ${errorMessage(err)}`);
   }
+  if (status.phase === 'InProgress') await removeStaleLocks(repo, log);
   const progress = new ProgressPatcher((p) =>
     patchStatus(client, POD_VOLUME_RESTORES, object, { progress: p }),
   );
