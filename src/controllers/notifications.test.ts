@@ -209,4 +209,25 @@ describe('notifications of scheduled backups (kubesim)', () => {
     assert.equal(adhoc?.outcome, 'Failed');
     assert.deepEqual(adhoc?.validationErrors, ['spec.ttl: bad']);
   });
+  test('a backup that finished long ago (synced, or before the server ran) is neither sent nor marked', async () => {
+    const notifier = new NotificationReconciler(env.ctx, { global: { url: `${globalHook.url}/all` } });
+    const before = globalHook.calls.length;
+    await env.create('Backup', { metadata: { name: 'synced' }, spec: { storageLocation: 'default' } });
+    await env.client.patch(
+      LIFEBOAT_RESOURCES.Backup,
+      env.namespace,
+      'synced',
+      'merge',
+      {
+        status: { phase: 'Failed', completionTimestamp: new Date(Date.now() - 2 * 3_600_000).toISOString() },
+      },
+      { subresource: 'status' },
+    );
+    await notifier.reconcile('synced');
+    assert.equal(globalHook.calls.length, before);
+    assert.equal(
+      (await env.get('Backup', 'synced'))?.metadata?.annotations?.[NOTIFIED_ANNOTATION],
+      undefined,
+    );
+  });
 });

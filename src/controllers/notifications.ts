@@ -126,7 +126,7 @@ export interface NotificationOptions {
  * (`spec.notifications.webhooks`, URL given or read from a Secret) and the server's global one, each for the
  * outcomes it lists (Failed and PartiallyFailed by default). Once every target has been tried the backup is
  * annotated `lifeboat.io/notified=<phase>`, so it is not notified twice; backups that finished more than
- * `maxAgeMs` ago (synced from storage, or before this server ran) are annotated without sending.
+ * `maxAgeMs` ago (synced from storage, or before this server ran) are skipped without a write.
  */
 export class NotificationReconciler implements Reconciler {
   readonly name = 'notifications';
@@ -151,29 +151,29 @@ export class NotificationReconciler implements Reconciler {
     const event = outcomeEvent(backup, ctx.namespace);
     const finished = new Date(event.completionTimestamp ?? backup.metadata?.creationTimestamp ?? 0);
     const fresh = ctx.clock.now().getTime() - finished.getTime() <= (this.#o.maxAgeMs ?? 3_600_000);
-    if (fresh) {
-      const targets = (await this.#targets(event.schedule)).filter((t) => t.events.includes(event.outcome));
-      const results = await Promise.all(
-        targets.map((target) =>
-          deliver(target, event, {
-            clock: ctx.clock,
-            logger: ctx.logger.child({ controller: this.name }),
-            signal: this.#abort.signal,
-            ...this.#o.delivery,
-          }),
-        ),
-      );
-      results.forEach((ok, i) => {
-        this.#o.metrics?.notification(event.schedule || undefined, ok);
-        if (!ok)
-          ctx.events.record(
-            backup,
-            'Warning',
-            'NotificationFailed',
-            `could not notify ${targets[i].label} of outcome ${event.outcome}`,
-          );
-      });
-    }
+    // Stale ones are left unmarked: one write per old backup at every upgrade would buy nothing.
+    if (!fresh) return undefined;
+    const targets = (await this.#targets(event.schedule)).filter((t) => t.events.includes(event.outcome));
+    const results = await Promise.all(
+      targets.map((target) =>
+        deliver(target, event, {
+          clock: ctx.clock,
+          logger: ctx.logger.child({ controller: this.name }),
+          signal: this.#abort.signal,
+          ...this.#o.delivery,
+        }),
+      ),
+    );
+    results.forEach((ok, i) => {
+      this.#o.metrics?.notification(event.schedule || undefined, ok);
+      if (!ok)
+        ctx.events.record(
+          backup,
+          'Warning',
+          'NotificationFailed',
+          `could not notify ${targets[i].label} of outcome ${event.outcome}`,
+        );
+    });
     await ctx.client.patch(this.resource, ctx.namespace, name, 'merge', {
       metadata: { annotations: { [NOTIFIED_ANNOTATION]: phase } },
     });
