@@ -1,7 +1,11 @@
+import { gunzipSync } from 'node:zlib';
+import { ANNOTATIONS } from '../api/labels.ts';
+import type { HookStatus } from '../api/resources/backup.ts';
 import type { Restore, RestoreStatus } from '../api/resources/restore.ts';
+import { parseDuration } from '../core/duration.ts';
 import { errorMessage, isLifeboatError, LifeboatError } from '../core/errors.ts';
 import { ResultsCollector } from '../core/results.ts';
-import type { ResourceCatalog } from '../kube/types.ts';
+import type { KubeObject, ResourceCatalog } from '../kube/types.ts';
 import { backupKeys } from '../storage/layout.ts';
 import { builtinActions } from './actions/builtin.ts';
 import { bindActions } from './actions/selector.ts';
@@ -10,10 +14,11 @@ import { ResourceList, uploadRestoreOutputs } from './outputs.ts';
 import { CHANGE_STORAGE_CLASS_LABEL, findPluginConfig } from './plugin-config.ts';
 import { ProgressTracker } from './progress.ts';
 import { RestoreLog } from './restore-log.ts';
-import { RestoreRun } from './restore-run.ts';
+import { RestoreRun, type RestoreRunVolumes } from './restore-run.ts';
 import { resolveBackup } from './source.ts';
 import { DEFAULT_TARBALL_LIMITS, readTarball } from './tarball-reader.ts';
 import type { RestoreDeps, RestoreOutcome, RestorePlan } from './types.ts';
+import { DEFAULT_POD_VOLUME_TIMEOUT_MS, type RunLogger, type VolumeInfoEntry } from './volume-ports.ts';
 
 /**
  * Runs one restore to the end and returns its final status; never throws for problems of the restore itself
@@ -54,6 +59,7 @@ export async function runRestore(restore: Restore, deps: RestoreDeps): Promise<R
     errors: results.errorCount,
   };
   if (failureReason) status.failureReason = failureReason;
+  if (out.hookStatus) status.hookStatus = out.hookStatus;
   if (dryRun) status.dryRunSummary = plan?.summary ?? { create: 0, update: 0, skip: 0, conflict: 0 };
   try {
     await uploadRestoreOutputs(deps.store, restoreName, {
@@ -79,6 +85,7 @@ interface RunState {
   resourceList: ResourceList;
   progress: ProgressTracker;
   backupName: string;
+  hookStatus?: HookStatus;
 }
 
 /** Resolves the backup, loads the configuration ConfigMaps, reads the tarball and runs the tiers. */
@@ -104,6 +111,7 @@ async function restoreFromBackup(
     state.log.info(
       `backup tarball read: ${index.items.length} entries, format ${index.formatVersion ?? 'unknown'}`,
     );
+    const volumes = restore.spec.dryRun ? undefined : await startVolumes(restore, deps, state, backup.name);
     const actions = [
       ...builtinActions({ namespaceMapping: restore.spec.namespaceMapping ?? {}, storageClassMapping }),
       ...(deps.actions ?? []),
@@ -119,8 +127,11 @@ async function restoreFromBackup(
       progress: state.progress,
       modifiers,
       bindActions: (catalog: ResourceCatalog) => bindActions(actions, catalog),
+      volumes,
     });
-    return await run.execute();
+    const plan = await run.execute();
+    if (volumes) await finishVolumes(restore, deps, state, volumes);
+    return plan;
   } finally {
     await index.close();
   }
@@ -151,5 +162,84 @@ function emptyPlan(restore: Restore, backupName: string, now: Date, failure?: st
     entries: [],
     warnings: [],
     errors: failure ? [failure] : [],
+  };
+}
+
+/** The restore's volume session and hook runner, when the engine was given volume services. */
+async function startVolumes(
+  restore: Restore,
+  deps: RestoreDeps,
+  state: RunState,
+  backupName: string,
+): Promise<RestoreRunVolumes | undefined> {
+  const services = deps.volumes;
+  if (!services) return undefined;
+  const log = runLogger(state);
+  const keys = backupKeys(backupName);
+  const volumeInfos = await readSideFile<VolumeInfoEntry>(deps, keys.volumeInfo, state);
+  const podVolumeBackups = await readSideFile<KubeObject>(deps, keys.podVolumeBackups, state);
+  const run = { restore, results: state.results, log };
+  return {
+    session: services.session?.({ ...run, volumeInfos, podVolumeBackups }),
+    hooks: services.hooks?.(run),
+    initContainerHooks: services.initContainerHooks,
+  };
+}
+
+/** Waits for the PodVolumeRestores (within the pod-volume timeout) and the post-restore hooks. */
+async function finishVolumes(
+  restore: Restore,
+  deps: RestoreDeps,
+  state: RunState,
+  volumes: RestoreRunVolumes,
+): Promise<void> {
+  if (volumes.session) {
+    const timeoutMs = podVolumeTimeoutOf(restore, deps);
+    state.log.info('waiting for pod volume restores', { timeoutMs });
+    const done = await volumes.session.finish({ timeoutMs, signal: deps.signal });
+    state.log.info(`pod volume restores finished: ${done.podVolumeRestores.length}`);
+  }
+  if (volumes.hooks) {
+    const summary = (await volumes.hooks.finished()) as Partial<HookStatus> | undefined;
+    if (typeof summary?.hooksAttempted === 'number' && typeof summary.hooksFailed === 'number')
+      state.hookStatus = { hooksAttempted: summary.hooksAttempted, hooksFailed: summary.hooksFailed };
+  }
+}
+
+/** The Restore's `lifeboat.io/pod-volume-timeout` annotation, else the server's setting, else 4 h. */
+export function podVolumeTimeoutOf(restore: Restore, deps: Pick<RestoreDeps, 'volumes'>): number {
+  const text = restore.metadata?.annotations?.[ANNOTATIONS.podVolumeTimeout];
+  try {
+    const ms = text ? parseDuration(text) : 0;
+    if (ms > 0) return ms;
+  } catch {
+    // An unreadable annotation falls back to the server's setting.
+  }
+  return deps.volumes?.podVolumeTimeoutMs ?? DEFAULT_POD_VOLUME_TIMEOUT_MS;
+}
+
+/** A gzip JSON array side file of the backup; absent (older backups) or `null` → empty, unreadable → warning. */
+async function readSideFile<T>(deps: RestoreDeps, key: string, state: RunState): Promise<T[]> {
+  try {
+    if (!(await deps.store.exists(key))) return [];
+    const body = await deps.store.get(key);
+    const chunks: Buffer[] = [];
+    for await (const chunk of body as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
+    const value = JSON.parse(gunzipSync(Buffer.concat(chunks)).toString('utf8')) as unknown;
+    return Array.isArray(value) ? (value as T[]) : [];
+  } catch (err) {
+    const message = `cannot read the backup's ${key.slice(key.lastIndexOf('/') + 1)}: ${errorMessage(err)}; volumes not restored from it`;
+    state.results.warning({ kind: 'velero' }, message);
+    state.log.warn(message);
+    return [];
+  }
+}
+
+/** The restore log with the field-first signature the volume services use. */
+function runLogger(state: RunState): RunLogger {
+  return {
+    info: (fields, message) => state.log.info(message, fields as Record<string, string>),
+    warn: (fields, message) => state.log.warn(message, fields as Record<string, string>),
+    error: (fields, message) => state.log.error(message, fields as Record<string, string>),
   };
 }

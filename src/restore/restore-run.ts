@@ -18,6 +18,7 @@ import type { RestoreLog } from './restore-log.ts';
 import { stripServerFields } from './strip.ts';
 import type { IndexedItem, TarballIndex } from './tarball-reader.ts';
 import type { FieldDifference, PlanEntry, ResourceIdentifier, RestoreDeps, RestorePlan } from './types.ts';
+import type { RestoreHookRunner, RestoreVolumeSession } from './volume-ports.ts';
 
 /**
  * One restore's work once the tarball is indexed: tiers in priority order (CRDs first, then discovery
@@ -37,6 +38,15 @@ export interface RestoreRunOptions {
   progress: ProgressTracker;
   modifiers?: CompiledModifiers;
   bindActions(catalog: ResourceCatalog): BoundAction[];
+  /** Volume data and hooks of this restore (not for dry runs). */
+  volumes?: RestoreRunVolumes;
+}
+
+/** The per-restore volume session and hook runner the run calls around pods and claims. */
+export interface RestoreRunVolumes {
+  session?: RestoreVolumeSession;
+  hooks?: RestoreHookRunner;
+  initContainerHooks?: (pod: KubeObject, restore: Restore) => KubeObject;
 }
 
 const DIFF_EXCERPT = 12;
@@ -310,6 +320,7 @@ export class RestoreRun {
         metadata.labels['kubernetes.io/metadata.name'] = ctx.targetName;
     }
     addRestoreLabels(object, this.#o.backupName, this.#restoreName);
+    if (!this.#dryRun) object = await this.#prepareVolumes(ctx, object);
     const status = this.#restoresStatus(ctx.groupResource, fromBackup) ? fromBackup.status : undefined;
     return { object, status };
   }
@@ -329,6 +340,7 @@ export class RestoreRun {
       const created = await client.create(resource, object);
       outcome = 'created';
       if (status !== undefined) await this.#writeStatus(ctx, resource, created, status);
+      if (ctx.groupResource === 'pods') this.#podCreated(ctx, created);
     } catch (err) {
       if (!isLifeboatError(err, 'AlreadyExists')) throw err;
       outcome = await this.#handleExisting(ctx, resource, object, status);
@@ -341,6 +353,49 @@ export class RestoreRun {
       });
     this.#o.log.item(`${outcome} ${describe(ctx)}`, { namespace: ctx.targetNamespace });
     this.#record(ctx, gvk, outcome);
+  }
+
+  /**
+   * Pods: the `restore-wait` init container (when their volumes come back by file system), then init-container
+   * hooks. Claims: from a snapshot when their volume info says so, the objects that needs created first.
+   */
+  async #prepareVolumes(ctx: ItemContext, object: KubeObject): Promise<KubeObject> {
+    const volumes = this.#o.volumes;
+    if (!volumes) return object;
+    const source = ctx.sourceNamespace ?? '';
+    if (ctx.groupResource === 'pods') {
+      const waiting = volumes.session ? volumes.session.preparePod(object, source) : object;
+      return volumes.initContainerHooks ? volumes.initContainerHooks(waiting, this.#o.restore) : waiting;
+    }
+    if (ctx.groupResource !== 'persistentvolumeclaims' || !volumes.session) return object;
+    const { pvc, create } = await volumes.session.preparePvc(object, source);
+    if (create.length > 0 && ctx.targetNamespace !== undefined)
+      await this.#ensureNamespace(source, ctx.targetNamespace);
+    for (const extra of create) await this.#createExtra(extra);
+    return pvc;
+  }
+
+  /** An object a volume restore needs before its claim (a VolumeSnapshot and its content, a DataDownload). */
+  async #createExtra(object: KubeObject): Promise<void> {
+    const apiVersion = object.apiVersion ?? '';
+    const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+    const resource = this.#catalog.forKind(group, object.kind ?? '');
+    if (!resource)
+      throw new LifeboatError('NotFound', `the cluster does not serve ${object.apiVersion} ${object.kind}`);
+    try {
+      await this.#o.deps.client.create(resource, object);
+    } catch (err) {
+      if (!isLifeboatError(err, 'AlreadyExists')) throw err;
+    }
+    this.#o.log.item(
+      `created ${object.kind} ${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''} for a volume`,
+    );
+  }
+
+  #podCreated(ctx: ItemContext, created: KubeObject): void {
+    const volumes = this.#o.volumes;
+    volumes?.session?.podCreated(created, ctx.sourceNamespace ?? '');
+    volumes?.hooks?.afterPodCreated(created);
   }
 
   async #writeStatus(

@@ -3,6 +3,7 @@ import type { Restore, RestoreStatus } from '../api/resources/restore.ts';
 import type { Clock } from '../core/clock.ts';
 import type { DynamicClient, KubeObject, ResourceCatalog } from '../kube/types.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
+import type { RestoreVolumes } from './volume-ports.ts';
 
 /**
  * The shapes the restore engine is programmed against: its dependencies, its outcome, and the
@@ -86,7 +87,6 @@ export interface ResourcePriorities {
   high: readonly string[];
   low: readonly string[];
 }
-
 export interface RestoreDeps {
   /** Discovery of the target cluster. */
   catalog: ResourceCatalog;
@@ -114,6 +114,8 @@ export interface RestoreDeps {
   tarballLimits?: Partial<TarballLimits>;
   /** Where the tarball spills when it exceeds `tarballLimits.memoryBytes` (default os.tmpdir()). */
   tempDir?: string;
+  /** Volume data and restore hooks; without it only API objects are restored. */
+  volumes?: RestoreVolumes;
 }
 
 export interface RestoreOutcome {
