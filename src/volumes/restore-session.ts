@@ -60,6 +60,7 @@ export class RestoreVolumeCoordinator implements RestoreVolumeSession {
   readonly #abort = new AbortController();
   readonly #tasks: Promise<void>[] = [];
   readonly #restores: KubeObject[] = [];
+  #usedCsi = false;
 
   constructor(deps: RestoreVolumeSessionDeps, run: RestoreVolumeRun) {
     this.#deps = deps;
@@ -147,6 +148,7 @@ export class RestoreVolumeCoordinator implements RestoreVolumeSession {
         this.#run.log.warn({}, message);
         return { pvc, create: [] };
       }
+      this.#usedCsi = true;
       return csi.restorePvc(this.#run.restore, pvc, info);
     }
     return { pvc, create: [] };
@@ -158,6 +160,17 @@ export class RestoreVolumeCoordinator implements RestoreVolumeSession {
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await Promise.all(this.#tasks);
+      if (this.#usedCsi && this.#deps.csi?.waitForDataDownloads) {
+        const { errors } = await this.#deps.csi
+          .waitForDataDownloads(this.#run.restore)
+          .catch((err: unknown) => ({
+            errors: [`cannot follow the restore's DataDownloads: ${errorMessage(err)}`],
+          }));
+        for (const message of errors) {
+          this.#run.results.error({ kind: 'velero' }, message);
+          this.#run.log.error({}, message);
+        }
+      }
       return { podVolumeRestores: this.#restores };
     } finally {
       clearTimeout(timer);

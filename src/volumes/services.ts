@@ -36,6 +36,8 @@ export interface CsiRestorePort {
     pvc: KubeObject,
     info: VolumeInfo,
   ): Promise<{ pvc: KubeObject; create: KubeObject[] }>;
+  /** Waits for the restore's DataDownloads; answers one message per failed one. */
+  waitForDataDownloads?(restore: Restore): Promise<{ errors: string[] }>;
 }
 
 /** What one backup gives its volume session. */
