@@ -244,13 +244,13 @@ describe('CsiSnapshotter against kubesim', () => {
     assert.equal(left.filter((v) => !v.metadata?.deletionTimestamp).length, 0);
   });
 
-  test('200 snapshots of one backup run concurrently: total under 3 × one snapshot latency', async () => {
+  test('100 snapshots of one backup, past the bound of 64, overlap: total under 3 × one snapshot latency', async () => {
     const latencyMs = 1500;
     await client.create(resource(catalog, 'volumesnapshotclasses'), {
       ...lifeboatSnapshotClass('slow-snap', latencyMs),
       metadata: { name: 'slow-snap' },
     });
-    const count = 200;
+    const count = 100;
     await Promise.all(
       Array.from({ length: count }, (_, i) =>
         client.create(resource(catalog, 'persistentvolumeclaims'), claim('many', `v${i}`, 'fast')),
@@ -270,7 +270,7 @@ describe('CsiSnapshotter against kubesim', () => {
     assert.equal(infos.length, count);
     assert.ok(infos.every((i) => i.result === 'succeeded' && i.csiSnapshotInfo?.snapshotHandle));
     assert.equal(new Set(infos.map((i) => i.csiSnapshotInfo?.snapshotHandle)).size, count);
-    assert.ok(elapsed < 3 * latencyMs, `200 snapshots took ${elapsed} ms, more than 3 × ${latencyMs} ms`);
+    assert.ok(elapsed < 3 * latencyMs, `${count} snapshots took ${elapsed} ms, more than 3 × ${latencyMs} ms`);
   });
 });
 
