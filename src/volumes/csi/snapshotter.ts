@@ -8,6 +8,7 @@ import { errorMessage, LifeboatError } from '../../core/errors.ts';
 import type { DynamicClient, KubeObject, ResourceCatalog } from '../../kube/types.ts';
 import { buildDataDownload, DYNAMIC_PV_RESTORE_LABEL, downloadVerdict } from '../data-mover/data-download.ts';
 import { buildDataUpload, type UploadOutcome, uploadVerdict } from '../data-mover/data-upload.ts';
+import { ensureRepository } from '../repositories/index.ts';
 import type { VolumeInfo } from '../volume-info.ts';
 import { type DeleteBackupInput, deleteBackupSnapshots, type ForgetRepositorySnapshots } from './deletion.ts';
 import { ConcurrencyLimiter } from './limiter.ts';
@@ -35,6 +36,15 @@ export interface CsiSnapshotterDeps {
   pollIntervalMs?: number;
   /** Forgets moved data's repository snapshots when a backup is deleted (A's repository helper). */
   forgetRepositorySnapshots?: ForgetRepositorySnapshots;
+  /**
+   * Makes sure the source namespace's repository exists and is Ready before a DataUpload names it (the node
+   * agent only opens repositories). Default: `ensureRepository` of `src/volumes/repositories`, which needs
+   * the server's BackupRepository reconciler.
+   */
+  ensureRepository?: (
+    client: DynamicClient,
+    options: { namespace: string; location: string; volumeNamespace: string },
+  ) => Promise<unknown>;
 }
 
 interface SnapshotState {
@@ -98,6 +108,7 @@ export class CsiSnapshotter {
   readonly #pollIntervalMs: number;
   readonly #pollers = new Map<string, ListPoller>();
   readonly #forget: ForgetRepositorySnapshots | undefined;
+  readonly #ensureRepository: NonNullable<CsiSnapshotterDeps['ensureRepository']>;
 
   constructor(deps: CsiSnapshotterDeps) {
     this.#client = deps.client;
@@ -108,6 +119,7 @@ export class CsiSnapshotter {
     this.#limiter = new ConcurrencyLimiter(deps.concurrency ?? 64);
     this.#pollIntervalMs = deps.pollIntervalMs ?? 200;
     this.#forget = deps.forgetRepositorySnapshots;
+    this.#ensureRepository = deps.ensureRepository ?? ensureRepository;
   }
 
   /**
@@ -269,6 +281,11 @@ export class CsiSnapshotter {
         'Invalid',
         `${what}: the backup names no storage location to move the data into`,
       );
+    await this.#ensureRepository(this.#client, {
+      namespace: this.#namespace,
+      location,
+      volumeNamespace: pvc.metadata?.namespace ?? '',
+    });
     const du = await this.#client.create(
       this.#resources.dataUploads,
       buildDataUpload({

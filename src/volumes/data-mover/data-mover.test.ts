@@ -91,6 +91,8 @@ describe('snapshot data movement through DataUpload and DataDownload', () => {
       clock: systemClock,
       namespace: NS,
       pollIntervalMs: 30,
+      // No BackupRepository reconciler runs here: the repository is the agent's business in this test.
+      ensureRepository: async () => undefined,
     });
   });
   after(async () => {
