@@ -48,7 +48,13 @@ describe('lifeboat install', () => {
     });
     const kinds = docs.map((d) => d.kind);
     assert.equal(kinds.filter((k) => k === 'CustomResourceDefinition').length, crdManifests().length);
-    assert.deepEqual(kinds.slice(-3), ['Namespace', 'Secret', 'BackupStorageLocation']);
+    assert.deepEqual(kinds.slice(-3), ['Secret', 'Deployment', 'BackupStorageLocation']);
+    assert.ok(kinds.includes('Namespace') && kinds.includes('ClusterRole'));
+    assert.ok(
+      !docs.some((d) => d.metadata.name === 'lifeboat-repo-credentials'),
+      'no repository password printed unless the values give one',
+    );
+    assert.match(r.stderr, /lifeboat-repo-credentials/);
     const secret = docs.find((d) => d.kind === 'Secret') as unknown as {
       data: { cloud: string };
       metadata: { namespace: string };
@@ -80,8 +86,14 @@ describe('lifeboat install', () => {
 
   test('missing or contradictory flags exit 2 with one line', async () => {
     const cases: [string[], RegExp][] = [
-      [['install', '--provider', 'fs'], /--provider and --bucket are required/],
-      [['install', '--provider', 'aws', '--bucket', 'b'], /--secret-file is required/],
+      [
+        ['install', '--provider', 'fs'],
+        /--provider and --bucket \(or backupLocation in --values\) are required/,
+      ],
+      [
+        ['install', '--provider', 'aws', '--bucket', 'b'],
+        /--secret-file \(or credentialsFile in --values\) is required/,
+      ],
       [['install', '--provider', 'fs', '--bucket', 'b'], /backupLocation\.config\.root/],
       [
         ['install', '--provider', 'fs', '--bucket', 'b', '--config', 'root=/x', '-o', 'yaml'],
