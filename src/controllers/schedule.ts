@@ -32,7 +32,10 @@ export interface ScheduleReconcilerOptions {
   skipImmediately?: boolean;
   /** Longest wait before a schedule is looked at again, so a clock jump is noticed (default 5 min). */
   maxRequeueMs?: number;
-  /** How long to wait before checking again while a previous backup still runs (default 1 min). */
+  /**
+   * How long to wait before checking again while a previous backup still runs (default: 1 min, or the
+   * schedule's interval when shorter, so an `@every 10s` schedule resumes as soon as its backup ends).
+   */
   busyRequeueMs?: number;
 }
 
@@ -41,9 +44,9 @@ export interface ScheduleReconcilerOptions {
  * (schema, cron expression, time zone) gets phase FailedValidation with its `validationErrors`; a valid one
  * is Enabled. While not paused it creates a Backup `<schedule>-<yyyyMMddHHmmss>` from the template when a
  * firing is due: never at creation (the first firing after it), once for any number of firings missed
- * while the server was down, and not while an earlier backup of the schedule is unfinished (that firing
- * is skipped, as Velero does). `skipImmediately` records `lastSkipped` and resets itself. Each reconcile
- * asks to be run again at the next firing.
+ * while the server was down, and not while an earlier backup of the schedule is unfinished (as in Velero;
+ * the firings missed meanwhile make one backup once it has finished). `skipImmediately` records
+ * `lastSkipped` and resets itself. Each reconcile asks to be run again at the next firing.
  */
 export class ScheduleReconciler implements Reconciler {
   readonly name = 'schedule';
@@ -119,7 +122,9 @@ export class ScheduleReconciler implements Reconciler {
         { running: running.map((b) => b.metadata?.name) },
         'a backup of this schedule is still running; not starting another',
       );
-      return { requeueAfterMs: this.#o.busyRequeueMs ?? 60_000 };
+      return {
+        requeueAfterMs: this.#o.busyRequeueMs ?? Math.max(1000, Math.min(60_000, interval ?? 60_000)),
+      };
     }
 
     const backupName = scheduledBackupName(name, now);

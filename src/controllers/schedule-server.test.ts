@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { pino } from 'pino';
+import { connect, createDynamicClient, discoverResources } from '../kube/index.ts';
+import { ensureCrds } from '../kube/lifeboat-client.ts';
+import type { DynamicClient } from '../kube/types.ts';
+import { type Kubesim, startKubesim } from '../kubesim/index.ts';
+import { parseServerConfig } from '../server/config.ts';
+import { startServer } from '../server/index.ts';
+import { LIFEBOAT_RESOURCES } from './resources.ts';
+import { SCHEDULES } from './schedule.ts';
+import { eventually } from './testing.ts';
+
+const NS = 'lifeboat';
+let sim: Kubesim;
+let client: DynamicClient;
+let root: string;
+let hook: Server;
+const received: { backup: string; phase: string }[] = [];
+
+before(async () => {
+  sim = await startKubesim({ cluster: false });
+  const conn = connect(sim.kubeconfigPath);
+  client = createDynamicClient(conn);
+  const catalog = await discoverResources(conn);
+  await ensureCrds(client);
+  root = await mkdtemp(join(tmpdir(), 'lifeboat-schedule-server-'));
+  for (const name of [NS, 'app'])
+    await client.create(catalog.resolve('namespaces')!, {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name },
+    });
+  await client.create(catalog.resolve('configmaps')!, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { namespace: 'app', name: 'settings' },
+    data: { a: '1' },
+  });
+  await client.create(LIFEBOAT_RESOURCES.BackupStorageLocation, {
+    apiVersion: 'lifeboat.io/v1',
+    kind: 'BackupStorageLocation',
+    metadata: { name: 'default', namespace: NS },
+    spec: { provider: 'fs', objectStorage: { bucket: 'main' }, config: { root } },
+  });
+  hook = createServer(async (req, res) => {
+    let text = '';
+    for await (const chunk of req) text += chunk;
+    const event = JSON.parse(text);
+    received.push({ backup: event.backup, phase: event.phase });
+    res.end();
+  });
+  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+});
+after(async () => {
+  await new Promise((resolve) => hook.close(resolve));
+  await sim.stop();
+  await rm(root, { recursive: true, force: true });
+});
+
+test('the server runs a schedule end to end: backups every second, keep last 1, a webhook per backup', async () => {
+  const server = await startServer(
+    parseServerConfig({
+      namespace: NS,
+      kubeconfig: sim.kubeconfigPath,
+      metricsAddress: '127.0.0.1:0',
+      leaderElection: false,
+      logLevel: 'silent',
+      progressInterval: '50ms',
+    }),
+    { logger: pino({ level: 'silent' }) },
+  );
+  try {
+    const { port } = hook.address() as AddressInfo;
+    await client.create(SCHEDULES, {
+      apiVersion: 'lifeboat.io/v1',
+      kind: 'Schedule',
+      metadata: { name: 'often', namespace: NS },
+      spec: {
+        schedule: '@every 1s',
+        template: { includedNamespaces: ['app'] },
+        keep: { last: 1 },
+        notifications: { webhooks: [{ url: `http://127.0.0.1:${port}/hook`, events: ['Completed'] }] },
+      },
+    });
+    const metrics = await eventually(
+      'two backups notified and one collected',
+      async () => {
+        const text = await (await fetch(`${server.url}/metrics`)).text();
+        const collected = /lifeboat_gc_deletions_total\{reason="retention",schedule="often"\} (\d+)/.exec(
+          text,
+        );
+        return received.length >= 2 && Number(collected?.[1] ?? 0) >= 1 ? text : undefined;
+      },
+      20_000,
+    );
+    assert.match(metrics, /lifeboat_schedule_expected_interval_seconds\{schedule="often"\} 1\n/);
+    assert.match(
+      metrics,
+      /lifeboat_backup_success_total\{schedule="often",backup_location_name="default"\} [2-9]/,
+    );
+    assert.ok(received.every((r) => /^often-\d{14}$/.test(r.backup) && r.phase === 'Completed'));
+    const schedule = await client.get(SCHEDULES, NS, 'often');
+    assert.equal((schedule?.status as { phase?: string } | undefined)?.phase, 'Enabled');
+    // Retention keeps the newest success; the deletions of older ones finish shortly after their requests.
+    const kept = await eventually('retention applied', async () => {
+      const completed: string[] = [];
+      for await (const page of client.listPages(LIFEBOAT_RESOURCES.Backup, {
+        namespace: NS,
+        labelSelector: 'lifeboat.io/schedule-name=often',
+      }))
+        for (const b of page.items)
+          if ((b.status as { phase?: string }).phase === 'Completed') completed.push(b.metadata?.name ?? '');
+      return completed.length <= 2 ? completed : undefined;
+    });
+    assert.ok(kept.length >= 1);
+  } finally {
+    await server.stop();
+  }
+});
