@@ -185,7 +185,11 @@ export class BackupVolumeCoordinator implements BackupVolumeSession {
           t,
           `the pod is not running (phase ${phase ?? 'unknown'}): file-system backup needs it running`,
         );
-      this.#warn(pod, `pod is not running: ${targets.length} volume(s) not backed up by file system`);
+      // Velero logs this and goes on; the volume-info entries say why each volume is missing.
+      this.#run.log.warn(
+        { namespace: pod.metadata?.namespace, pod: pod.metadata?.name, volumes: targets.length },
+        'pod is not running: its volumes are not backed up by file system',
+      );
       return;
     }
     const { ensureRepository } = this.#deps;
