@@ -16,18 +16,19 @@ import type { Backup } from '../../src/api/resources/backup.ts';
 import type { Restore } from '../../src/api/resources/restore.ts';
 import { runBackup } from '../../src/backup/index.ts';
 import { systemClock } from '../../src/core/clock.ts';
-import { ResultsCollector } from '../../src/core/results.ts';
 import { createPodExec, type PodExec } from '../../src/kube/exec.ts';
 import { type ExecFixture, sleepingPod, startExecFixture } from '../../src/kube/exec-fixture.ts';
 import { ensureCrds } from '../../src/kube/lifeboat-client.ts';
-import type { KubeObject } from '../../src/kube/types.ts';
-import { addInitContainerHooks, RestoreHooks } from '../../src/restore/hooks/index.ts';
+import { restoreHookServices } from '../../src/restore/hooks/index.ts';
+import { runRestore } from '../../src/restore/index.ts';
 import { createObjectStore, type ObjectStore } from '../../src/storage/index.ts';
-import { backupKeys } from '../../src/storage/layout.ts';
-import { BackupVolumeCoordinator } from '../../src/volumes/backup-session.ts';
+import { backupKeys, restoreKeys } from '../../src/storage/layout.ts';
+import { backupVolumeServices, restoreVolumeServices } from '../../src/volumes/engine-services.ts';
 
 const SERVER_NS = 'lifeboat';
+const silent = pino({ level: 'silent' });
 const APP = 'hooks-app';
+const RESTORED = 'hooks-restored';
 
 type LogLine = { level: number; msg: string; hook?: string; pod?: string; stdout?: string; stderr?: string };
 
@@ -96,17 +97,12 @@ describe('hooks end to end on kubesim', () => {
       catalog: fx.catalog,
       client: fx.client,
       store,
-      logger: pino({ level: 'silent' }),
+      logger: silent,
       clock: systemClock,
-      volumes: {
-        exec,
-        session: (run) =>
-          new BackupVolumeCoordinator(
-            { client: fx.client, catalog: fx.catalog, clock: systemClock, namespace: SERVER_NS },
-            run,
-          ),
-        podVolumeTimeoutMs: 30_000,
-      },
+      volumes: backupVolumeServices(
+        { client: fx.client, catalog: fx.catalog, clock: systemClock, logger: silent },
+        { namespace: SERVER_NS, exec, podVolumeTimeoutMs: 30_000 },
+      ),
     });
     return status;
   }
@@ -173,18 +169,21 @@ describe('hooks end to end on kubesim', () => {
     assert.deepEqual(status?.hookStatus, { hooksAttempted: 3, hooksFailed: 1 });
   });
 
-  test('restore init and exec hooks run in a recreated pod and their output is recorded', async () => {
+  test('restore: init and exec hooks run in the restored pod, their output in the restore log, counts in hookStatus', async () => {
     const restore = {
       apiVersion: 'lifeboat.io/v1',
       kind: 'Restore',
       metadata: { name: 'r-hooks', namespace: SERVER_NS, uid: 'uid-r-hooks' },
       spec: {
         backupName: 'with-hooks',
+        includedResources: ['pods'],
+        namespaceMapping: { [APP]: RESTORED },
         hooks: {
           resources: [
             {
               name: 'seed',
-              includedNamespaces: ['restored'],
+              includedNamespaces: [RESTORED],
+              labelSelector: { matchLabels: { app: 'db' } },
               postHooks: [
                 {
                   init: {
@@ -199,53 +198,58 @@ describe('hooks end to end on kubesim', () => {
                   },
                 },
                 { exec: { command: ['sh', '-c', 'cat /data/seed'], onError: 'Fail', waitTimeout: '20s' } },
-                { exec: { command: ['sh', '-c', 'echo bad >&2; exit 1'] } },
+                { exec: { command: ['sh', '-c', 'echo not-fatal >&2; exit 1'] } },
               ],
             },
           ],
         },
       },
     } as Restore;
-    await fx.client.create(fx.catalog.resolve('namespaces')!, {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name: 'restored' },
-    });
-    const fromBackup: KubeObject = sleepingPod('restored', 'db');
-    const lines: { level: string; message: string; fields: Record<string, unknown> }[] = [];
-    const logger = {
-      info: (fields: object, message: string) =>
-        lines.push({ level: 'info', message, fields: { ...fields } }),
-      warn: (fields: object, message: string) =>
-        lines.push({ level: 'warn', message, fields: { ...fields } }),
-      error: (fields: object, message: string) =>
-        lines.push({ level: 'error', message, fields: { ...fields } }),
-    };
-    const results = new ResultsCollector();
-    const hooks = new RestoreHooks({
-      restore,
-      exec,
-      client: fx.client,
+    const run = { client: fx.client, catalog: fx.catalog, clock: systemClock, logger: silent };
+    const { status } = await runRestore(restore, {
       catalog: fx.catalog,
-      logger,
-      results,
+      client: fx.client,
+      store,
+      serverNamespace: SERVER_NS,
+      logger: silent,
       clock: systemClock,
+      volumes: {
+        ...restoreVolumeServices(run, { namespace: SERVER_NS, podVolumeTimeoutMs: 30_000 }),
+        ...restoreHookServices({ exec, client: fx.client, catalog: fx.catalog, clock: systemClock }),
+      },
     });
-    const created = await fx.client.create(fx.pods, addInitContainerHooks(fromBackup, restore));
-    hooks.afterPodCreated(created);
-    assert.deepEqual(await hooks.finished(), { hooksAttempted: 2, hooksFailed: 1 });
-    const finished = lines.filter((l) => l.message === 'post-restore hook finished');
+    assert.deepEqual(status.hookStatus, { hooksAttempted: 2, hooksFailed: 1 }, JSON.stringify(status));
+    assert.equal(status.errors ?? 0, 0, JSON.stringify(status));
+    assert.equal(status.phase, 'Completed');
+
+    const pod = await fx.client.get(fx.pods, RESTORED, 'db');
     assert.deepEqual(
-      finished.map((l) => [l.fields.exitCode, l.fields.stdout, l.fields.stderr]),
+      (((pod?.spec ?? {}) as { initContainers?: { name: string }[] }).initContainers ?? []).map(
+        (c) => c.name,
+      ),
+      ['seed'],
+    );
+    const keys = restoreKeys('r-hooks');
+    const log = (await gz(keys.log))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as LogLine & { exitCode?: number });
+    const finished = log.filter((l) => l.msg === 'post-restore hook finished');
+    assert.deepEqual(
+      finished.map((l) => [l.pod, l.exitCode, l.stdout, l.stderr]),
       [
-        [0, 'seeded-by-init\n', ''],
-        [1, '', 'bad\n'],
+        ['db', 0, 'seeded-by-init\n', ''],
+        ['db', 1, '', 'not-fatal\n'],
       ],
     );
-    assert.equal(results.errorCount, 0);
-    assert.match(
-      results.toJSON().warnings.namespaces?.restored?.[0] ?? '',
-      /restored\/db.*"seed".*exit code 1.*bad/,
+    const results = JSON.parse(await gz(keys.results)) as {
+      warnings: { namespaces?: Record<string, string[]> };
+    };
+    assert.ok(
+      (results.warnings.namespaces?.[RESTORED] ?? []).some((w) =>
+        /pod hooks-restored\/db: post-restore hook "seed" .*exit code 1.*not-fatal/.test(w),
+      ),
+      JSON.stringify(results),
     );
   });
 });

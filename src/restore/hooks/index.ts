@@ -25,3 +25,4 @@ export {
   type RestoreHooksDeps,
   restoreLogSink,
 } from './restore-hooks.ts';
+export { type RestoreHookServiceDeps, restoreHookServices } from './wire.ts';
