@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { DynamicClient } from '../kube/types.ts';
 import type { LocationStores, RepositoryAccess } from '../volumes/repositories/index.ts';
+import { DATA_DOWNLOADS, DATA_UPLOADS, handleDataDownload, handleDataUpload } from './data-movement.ts';
 import type { AgentDeps } from './deps.ts';
 import { handlePodVolumeBackup, POD_VOLUME_BACKUPS } from './pod-volume-backup.ts';
 import { handlePodVolumeRestore, POD_VOLUME_RESTORES } from './pod-volume-restore.ts';
@@ -30,7 +31,8 @@ export interface NodeAgent {
 
 /**
  * Starts the node agent of one node: it reconciles the PodVolumeBackups and PodVolumeRestores of that node
- * (their `spec.node`, or the node of the pod they restore into). On start, requests this node had
+ * (their `spec.node`, or the node of the pod they restore into), and takes DataUploads and DataDownloads that
+ * no other agent took first. On start, requests this node had
  * in progress are picked up again. Resolves once the first lists are in.
  */
 export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAgent> {
@@ -65,6 +67,20 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       POD_VOLUME_RESTORES,
       options.namespace,
       (name, state) => handlePodVolumeRestore(deps, name, state),
+      logger,
+    ),
+    new WorkLoop(
+      options.client,
+      DATA_UPLOADS,
+      options.namespace,
+      (name, state) => handleDataUpload(deps, name, state),
+      logger,
+    ),
+    new WorkLoop(
+      options.client,
+      DATA_DOWNLOADS,
+      options.namespace,
+      (name, state) => handleDataDownload(deps, name, state),
       logger,
     ),
   ];

@@ -1,0 +1,212 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { startNodeAgents } from '../../test/support/node-agents.ts';
+import { LABELS } from '../api/labels.ts';
+import { type ControllerTestEnv, controllerTestEnv } from '../controllers/testing.ts';
+import type { ApiResourceInfo, KubeObject } from '../kube/types.ts';
+import { type Kubesim, startKubesim } from '../kubesim/index.ts';
+import { restore } from '../repository/index.ts';
+import { contentDigest } from '../repository/maintenance/testing.ts';
+import { ensureRepository, openRepositoryFor } from '../volumes/repositories/index.ts';
+import { DATA_DOWNLOADS, DATA_UPLOADS } from './data-movement.ts';
+import { VOLUME_SNAPSHOT_CONTENTS, VOLUME_SNAPSHOTS } from './expose.ts';
+import {
+  createPodWithClaim,
+  dataDir,
+  driveRepositories,
+  ensureNamespace,
+  eventually,
+  writeFiles,
+} from './testing.ts';
+import { PODS, PVCS } from './volume-path.ts';
+
+let sim: Kubesim;
+let env: ControllerTestEnv;
+let repos: { stop(): Promise<void> };
+let agents: { stop(): Promise<void> };
+
+const SNAPSHOT_CLASSES: ApiResourceInfo = {
+  ...VOLUME_SNAPSHOT_CONTENTS,
+  resource: 'volumesnapshotclasses',
+  kind: 'VolumeSnapshotClass',
+  groupResource: 'volumesnapshotclasses.snapshot.storage.k8s.io',
+};
+
+before(async () => {
+  sim = await startKubesim({ nodes: 2 });
+  env = await controllerTestEnv(sim.kubeconfigPath);
+  await env.createFsLocation('default');
+  repos = driveRepositories(env.ctx);
+  agents = await startNodeAgents(sim, {
+    kubeconfig: sim.kubeconfigPath,
+    namespace: env.namespace,
+    progressIntervalMs: 50,
+  });
+});
+
+after(async () => {
+  await agents?.stop();
+  await repos?.stop();
+  await env?.close();
+  await sim?.stop();
+});
+
+const statusOf = (o: KubeObject | undefined) =>
+  (o?.status ?? {}) as {
+    phase?: string;
+    message?: string;
+    snapshotID?: string;
+    node?: string;
+    acceptedByNode?: string;
+    progress?: { totalBytes?: number };
+  };
+
+async function finished(resource: ApiResourceInfo, name: string): Promise<KubeObject> {
+  return eventually(
+    `${resource.kind} ${name} to finish`,
+    async () => {
+      const o = await env.client.get(resource, env.namespace, name);
+      return ['Completed', 'Failed', 'Canceled'].includes(statusOf(o).phase ?? '') ? o : undefined;
+    },
+    60_000,
+  );
+}
+
+test('a DataUpload moves a CSI snapshot’s data into the repository; a DataDownload writes it into a fresh claim', async () => {
+  await ensureNamespace(env.client, 'src');
+  await createPodWithClaim(env.client, 'src', 'db');
+  const source = await dataDir(env.client, sim.nodes, 'src', 'db');
+  writeFiles(source.dir, {
+    PG_VERSION: '16\n',
+    'base/1/1': randomBytes(1 << 20),
+    link: { symlink: 'PG_VERSION' },
+  });
+  const pvc = await env.client.get(PVCS, 'src', 'db-data');
+  await env.client.create(SNAPSHOT_CLASSES, {
+    apiVersion: 'snapshot.storage.k8s.io/v1',
+    kind: 'VolumeSnapshotClass',
+    metadata: { name: 'hostpath', labels: { [LABELS.csiVolumeSnapshotClass]: 'true' } },
+    driver: 'hostpath.csi.k8s.io',
+    deletionPolicy: 'Delete',
+  });
+  await env.client.create(VOLUME_SNAPSHOTS, {
+    apiVersion: 'snapshot.storage.k8s.io/v1',
+    kind: 'VolumeSnapshot',
+    metadata: { name: 'db-snap', namespace: 'src' },
+    spec: { volumeSnapshotClassName: 'hostpath', source: { persistentVolumeClaimName: 'db-data' } },
+  });
+  await eventually('the snapshot to be ready', async () => {
+    const vs = await env.client.get(VOLUME_SNAPSHOTS, 'src', 'db-snap');
+    return (vs?.status as { readyToUse?: boolean } | undefined)?.readyToUse ? true : undefined;
+  });
+  await ensureRepository(env.client, {
+    namespace: env.namespace,
+    location: 'default',
+    volumeNamespace: 'src',
+  });
+
+  await env.client.create(DATA_UPLOADS, {
+    apiVersion: 'lifeboat.io/v1',
+    kind: 'DataUpload',
+    metadata: {
+      name: 'up-1',
+      namespace: env.namespace,
+      labels: { [LABELS.backupName]: 'b1', [LABELS.pvcUid]: pvc?.metadata?.uid ?? '' },
+    },
+    spec: {
+      snapshotType: 'CSI',
+      csiSnapshot: {
+        volumeSnapshot: 'db-snap',
+        storageClass: 'standard',
+        snapshotClass: 'hostpath',
+        driver: 'hostpath.csi.k8s.io',
+      },
+      sourcePVC: 'db-data',
+      sourceNamespace: 'src',
+      backupStorageLocation: 'default',
+      operationTimeout: '10m',
+    },
+  });
+  const up = statusOf(await finished(DATA_UPLOADS, 'up-1'));
+  assert.equal(up.phase, 'Completed', up.message);
+  assert.match(up.snapshotID ?? '', /^[0-9a-f]{64}$/);
+  assert.ok(sim.nodes.some((n) => n.name === up.node) && up.acceptedByNode === up.node, 'one agent took it');
+  // The temporary objects are gone.
+  assert.equal(await env.client.get(PODS, env.namespace, 'up-1'), undefined);
+  assert.equal(await env.client.get(VOLUME_SNAPSHOTS, env.namespace, 'up-1'), undefined);
+  await eventually('the temporary claim to go', async () =>
+    (await env.client.get(PVCS, env.namespace, 'up-1')) ? undefined : true,
+  );
+
+  const access = {
+    client: env.client,
+    namespace: env.namespace,
+    stores: env.ctx.locations,
+    logger: env.ctx.logger,
+  };
+  const repo = await openRepositoryFor(access, 'default', 'src');
+  const snapshot = await repo.loadSnapshot(up.snapshotID ?? '');
+  assert.ok(snapshot.tags?.includes(`pvc-uid=${pvc?.metadata?.uid}`));
+  const scratch = mkdtempSync(join(tmpdir(), 'agent-du-'));
+  try {
+    await restore(repo, snapshot, { target: scratch });
+    assert.deepEqual(contentDigest(scratch), contentDigest(source.dir));
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+
+  // Restore into another namespace: the claim waits (selector) until the agent hands it the written volume.
+  await ensureNamespace(env.client, 'dst');
+  await env.client.create(PVCS, {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'check-data', namespace: 'dst' },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      storageClassName: 'standard',
+      resources: { requests: { storage: '1Gi' } },
+      selector: { matchLabels: { 'lifeboat.io/dynamic-pv-restore': 'dst.check-data.abc12' } },
+    },
+  });
+  await env.client.create(DATA_DOWNLOADS, {
+    apiVersion: 'lifeboat.io/v1',
+    kind: 'DataDownload',
+    metadata: { name: 'down-1', namespace: env.namespace },
+    spec: {
+      targetVolume: { pvc: 'check-data', pv: '', namespace: 'dst' },
+      backupStorageLocation: 'default',
+      snapshotID: up.snapshotID,
+      sourceNamespace: 'src',
+      operationTimeout: '10m',
+    },
+  });
+  const down = statusOf(await finished(DATA_DOWNLOADS, 'down-1'));
+  assert.equal(down.phase, 'Completed', down.message);
+  await eventually('the restored claim to bind', async () => {
+    const c = await env.client.get(PVCS, 'dst', 'check-data');
+    return (c?.status as { phase?: string } | undefined)?.phase === 'Bound' ? true : undefined;
+  });
+  // A pod using the claim sees the data.
+  await env.client.create(PODS, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'check', namespace: 'dst' },
+    spec: {
+      containers: [
+        {
+          name: 'app',
+          image: 'busybox',
+          command: ['sleep', '3600'],
+          volumeMounts: [{ name: 'data', mountPath: '/data' }],
+        },
+      ],
+      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'check-data' } }],
+    },
+  });
+  const restored = await dataDir(env.client, sim.nodes, 'dst', 'check');
+  assert.deepEqual(contentDigest(restored.dir), contentDigest(source.dir));
+});
