@@ -196,3 +196,39 @@ test('the pre hook’s marker is in the backed-up volume data, the post hook’s
   assert.match(hookLine?.stdout ?? '', new RegExp(`^${marker}\\n`));
   assert.doesNotMatch(hookLine?.stdout ?? '', /post-ran/);
 });
+
+test('a failing Fail hook: the backup is PartiallyFailed, describe names the pod, the hook and its stderr, the log has it too', async () => {
+  const { client } = env;
+  await ensureNamespace(client, 'brittle');
+  await createPodWithClaim(client, 'brittle', 'db');
+  await client.patch(pods, 'brittle', 'db', 'merge', {
+    metadata: {
+      annotations: {
+        'backup.lifeboat.io/backup-volumes': 'data',
+        'pre.hook.backup.lifeboat.io/command': '["sh","-c","echo database refuses to freeze >&2; exit 3"]',
+        'pre.hook.backup.lifeboat.io/on-error': 'Fail',
+        'post.hook.backup.lifeboat.io/command': '["sh","-c","touch /data/post-ran"]',
+      },
+    },
+  });
+  await eventually('pod brittle/db running', async () => {
+    const p = await client.get(pods, 'brittle', 'db');
+    return p && allContainersRunning(p) ? p : undefined;
+  });
+
+  const created = await env.cli('backup', 'create', 'brittle-hooks', '--include-namespaces', 'brittle');
+  assert.equal(created.code, 0, created.stderr);
+  const status = await finished('Backup', 'brittle-hooks');
+  assert.equal(status.phase, 'PartiallyFailed', JSON.stringify(status));
+  assert.deepEqual(status.hookStatus, { hooksAttempted: 1, hooksFailed: 1 });
+  assert.equal(await run('brittle', 'db', 'test -e /data/post-ran && echo ran || echo skipped'), 'skipped\n');
+
+  const described = await env.cli('backup', 'describe', 'brittle-hooks', '--details');
+  assert.equal(described.code, 0, described.stderr);
+  assert.match(described.stdout, /pod brittle\/db: pre hook "<from-annotation>" failed/);
+  assert.match(described.stdout, /stderr: database refuses to freeze/);
+
+  const logs = await env.cli('backup', 'logs', 'brittle-hooks');
+  assert.equal(logs.code, 0, logs.stderr);
+  assert.match(logs.stdout, /database refuses to freeze/);
+});

@@ -15,6 +15,9 @@ interface ServerFlags {
   defaultBackupStorageLocation?: string;
   storeValidationFrequency?: string;
   backupSyncPeriod?: string;
+  garbageCollectionFrequency?: string;
+  scheduleSkipImmediately?: boolean;
+  notificationWebhook?: string;
   itemConcurrency?: string;
   concurrentBackups?: string;
   concurrentRestores?: string;
@@ -51,6 +54,19 @@ export function registerServer(program: Command, runtime: CliRuntime): void {
       '--backup-sync-period <duration>',
       'how often backups in storage are synced into the cluster (0: never)',
       '1m',
+    )
+    .option(
+      '--garbage-collection-frequency <duration>',
+      'how often garbage collection looks at each backup again',
+      '1h',
+    )
+    .option(
+      '--schedule-skip-immediately',
+      'schedules that do not set skipImmediately skip the run due when they are created or unpaused',
+    )
+    .option(
+      '--notification-webhook <url>',
+      'http(s) URL POSTed a JSON event when any backup ends Failed or PartiallyFailed',
     )
     .option(
       '--item-concurrency <n>',
@@ -98,6 +114,9 @@ async function runServerCommand(
     defaultBackupLocation: flags.defaultBackupStorageLocation,
     storeValidationFrequency: flags.storeValidationFrequency,
     backupSyncPeriod: flags.backupSyncPeriod,
+    garbageCollectionFrequency: flags.garbageCollectionFrequency,
+    scheduleSkipImmediately: flags.scheduleSkipImmediately === true,
+    notificationWebhook: flags.notificationWebhook,
     itemConcurrency: flags.itemConcurrency,
     concurrentBackups: flags.concurrentBackups,
     concurrentRestores: flags.concurrentRestores,

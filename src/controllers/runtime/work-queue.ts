@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { type Clock, systemClock } from '../../core/clock.ts';
 
 export type WorkQueueOptions = {
@@ -38,6 +39,9 @@ export class WorkQueue {
   readonly #timers = new AbortController();
 
   constructor(options: WorkQueueOptions = {}) {
+    // Every delayed item waits on this one signal (a GC pass requeues each backup), so its listener
+    // count is the number of items waiting, not a leak.
+    setMaxListeners(0, this.#timers.signal);
     this.#clock = options.clock ?? systemClock;
     this.#baseDelayMs = options.baseDelayMs ?? 5;
     this.#maxDelayMs = options.maxDelayMs ?? 1_000_000;
