@@ -3,7 +3,7 @@ import { parseDuration } from '../core/duration.ts';
 import { errorMessage, isLifeboatError } from '../core/errors.ts';
 import type { KubeObject } from '../kube/types.ts';
 import type { RepositoryOptions } from '../repository/index.ts';
-import { check, prune } from '../repository/maintenance/index.ts';
+import { check, prune, unlock } from '../repository/maintenance/index.ts';
 import {
   BACKUP_REPOSITORIES,
   DEFAULT_MAINTENANCE_FREQUENCY,
@@ -127,6 +127,8 @@ export class BackupRepositoryReconciler implements Reconciler {
         repo.spec.backupStorageLocation,
         repo.spec.volumeNamespace,
       );
+      // Locks of processes that died (an agent killed mid-backup) would block the exclusive lock forever.
+      await unlock(opened);
       const pruned = await prune(opened);
       // prune leaves the opened repository's index stale: check reads a fresh one.
       const fresh = await openRepositoryFor(
