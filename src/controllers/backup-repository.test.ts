@@ -54,8 +54,8 @@ test('a BackupRepository is initialised (Ready), maintained once its period has 
   clock.advance(30 * 60_000);
   assert.equal((await reconciler.reconcile(name))?.requeueAfterMs, 30 * 60_000);
   assert.equal(
-    ((await env.client.get(BACKUP_REPOSITORIES, env.namespace, name))?.status as RepoStatus)
-      .recentMaintenance,
+    ((await env.client.get(BACKUP_REPOSITORIES, env.namespace, name))?.status as RepoStatus | undefined)
+      ?.recentMaintenance,
     undefined,
   );
 
