@@ -265,6 +265,14 @@ export class BackupVolumeCoordinator implements BackupVolumeSession {
         this.#infos.push({ ...claimFields(pvc, pv), ...skippedVolume(why) });
         continue;
       }
+      const unavailable = await this.#snapshotUnavailable(csi, decision, pvc, pv);
+      if (unavailable) {
+        this.#infos.push({
+          ...claimFields(pvc, pv),
+          ...skippedVolume(`${decision.reason}, but ${unavailable}`),
+        });
+        continue;
+      }
       attempted++;
       snapshots.push(
         csi.snapshot(this.#run.backup, pvc, pv).then(
@@ -304,6 +312,29 @@ export class BackupVolumeCoordinator implements BackupVolumeSession {
     }
     await Promise.all(snapshots);
     return { csiVolumeSnapshotsAttempted: attempted, csiVolumeSnapshotsCompleted: completed };
+  }
+
+  /**
+   * Why a snapshot the defaults asked for cannot be taken (not a CSI volume, no VolumeSnapshotClass for its
+   * driver): then the claim is skipped, saying so, as a backup of a cluster without snapshot classes is not
+   * a failure. A snapshot a resource policy asked for is always attempted, and fails loudly.
+   */
+  async #snapshotUnavailable(
+    csi: CsiSnapshotPort,
+    decision: VolumeDecision,
+    pvc: KubeObject,
+    pv: KubeObject,
+  ): Promise<string | undefined> {
+    if (decision.source === 'policy') return undefined;
+    const driver = (pv.spec as { csi?: { driver?: string } } | undefined)?.csi?.driver;
+    if (!driver) return 'the volume is not a CSI volume (no snapshotter for it)';
+    if (!csi.classFor) return undefined;
+    try {
+      if (await csi.classFor(pvc, pv, this.#run.backup)) return undefined;
+    } catch (err) {
+      return `its VolumeSnapshotClass cannot be read: ${errorMessage(err)}`;
+    }
+    return `no VolumeSnapshotClass for driver ${driver} is labelled lifeboat.io/csi-volumesnapshot-class=true`;
   }
 
   #claimError(pvc: KubeObject, message: string): void {

@@ -27,6 +27,8 @@ export interface BackupHookRunner {
 /** C's `CsiSnapshotter`, as the backup session calls it (one call per claim, all in flight at once). */
 export interface CsiSnapshotPort {
   snapshot(backup: Backup, pvc: KubeObject, pv: KubeObject): Promise<VolumeInfo>;
+  /** The VolumeSnapshotClass a snapshot of this claim would use; undefined when there is none. */
+  classFor?(pvc: KubeObject, pv: KubeObject, backup?: Backup): Promise<string | undefined>;
 }
 
 /** C's `CsiSnapshotter`, as the restore session calls it for claims restored from a snapshot. */
