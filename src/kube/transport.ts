@@ -87,7 +87,12 @@ export class KubeTransport {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          // Most answers arrive in one chunk: no copy then.
+          body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
+        }),
       );
       res.on('error', (err) => reject(this.#networkError(req, err)));
       res.on('aborted', () => reject(this.#networkError(req, new Error('response aborted'))));
@@ -146,7 +151,8 @@ export class KubeTransport {
         request.setTimeout(idle, () => request.destroy(new Error(`no answer within ${idle} ms`)));
       }
       request.on('response', (res) => {
-        res.on('close', () => req.signal?.removeEventListener('abort', onAbort));
+        const signal = req.signal;
+        if (signal) res.on('close', () => signal.removeEventListener('abort', onAbort));
         resolve(res);
       });
       request.on('error', (err) => {
