@@ -13,7 +13,7 @@ export {
   podAction,
   pvcAction,
 } from './actions/index.ts';
-export { DEFAULT_BACKUP_TTL_MS, runBackup } from './engine.ts';
+export { DEFAULT_BACKUP_TTL_MS, podVolumeTimeoutOf, runBackup } from './engine.ts';
 export { compileGlob, IncludesExcludes, isGlob } from './glob.ts';
 export type {
   BackupItemAction,
@@ -28,3 +28,11 @@ export { type BackupVolumeInfo, VOLUME_DATA_SKIPPED_REASON } from './side-files.
 export { DEFAULT_GZIP_LEVEL } from './tarball-writer.ts';
 export type { BackupDeps, BackupOutcome, BackupProgressUpdate } from './types.ts';
 export { type BackupValidationContext, validateBackup } from './validate.ts';
+export {
+  type BackupHookRunner,
+  type BackupVolumeRun,
+  type BackupVolumeSession,
+  type BackupVolumes,
+  DEFAULT_POD_VOLUME_TIMEOUT_MS,
+  type VolumeInfoEntry,
+} from './volume-ports.ts';

@@ -23,7 +23,7 @@ export { secretAction } from './actions/secret.ts';
 export { serviceAction } from './actions/service.ts';
 export { serviceAccountAction } from './actions/service-account.ts';
 export { diffObjects, mergePatchFor } from './compare.ts';
-export { runRestore } from './engine.ts';
+export { podVolumeTimeoutOf, runRestore } from './engine.ts';
 export { compileRules, parseResourceModifiers } from './modifiers.ts';
 export { applyMergePatch, applyStrategicMergePatch } from './patches.ts';
 export { formatPlan } from './plan.ts';
@@ -33,3 +33,9 @@ export { resolveBackup } from './source.ts';
 export { DEFAULT_TARBALL_LIMITS } from './tarball-reader.ts';
 export type * from './types.ts';
 export { type RestoreValidationContext, validateRestore } from './validate.ts';
+export type {
+  RestoreHookRunner,
+  RestoreVolumeRun,
+  RestoreVolumeSession,
+  RestoreVolumes,
+} from './volume-ports.ts';
