@@ -44,6 +44,7 @@ import {
   resource,
   treeDigest,
 } from '../../src/volumes/csi/test-support.ts';
+import { repositoryForgetter } from '../../src/volumes/data-mover/forget.ts';
 import { REPOSITORY_PASSWORD_KEY, REPOSITORY_PASSWORD_SECRET } from '../../src/volumes/repositories/names.ts';
 import { RestoreVolumeCoordinator } from '../../src/volumes/restore-session.ts';
 import type { VolumeInfo } from '../../src/volumes/volume-info.ts';
@@ -294,6 +295,37 @@ describe('snapshot data movement end to end: a migration with data', () => {
       '--read-data',
     ]);
     assert.match(out, /no errors were found/);
+    const listed = JSON.parse(
+      await restic(join(A.env.root, 'default', 'restic', APP), passwordFile, ['snapshots', '--json']),
+    ) as { id: string }[];
+    for (const info of moved)
+      assert.ok(listed.some((s) => s.id === info.snapshotDataMovementInfo?.snapshotHandle));
+
+    // Deleting the backup forgets its repository snapshots (prune reclaims the data later).
+    const deleter = new CsiSnapshotter({
+      client: A.env.client,
+      catalog: A.env.catalog,
+      logger,
+      clock: systemClock,
+      namespace: A.env.namespace,
+      forgetRepositorySnapshots: repositoryForgetter({
+        client: A.env.client,
+        namespace: A.env.namespace,
+        stores: A.env.ctx.locations,
+        logger,
+      }),
+    });
+    assert.deepEqual(await deleter.deleteForBackup({ backup, store, logger }), []);
+    const left = JSON.parse(
+      await restic(join(A.env.root, 'default', 'restic', APP), passwordFile, ['snapshots', '--json']),
+    ) as { id: string }[];
+    assert.deepEqual(left, []);
+    const uploads: KubeObject[] = [];
+    for await (const p of A.env.client.listPages(resource(A.env.catalog, 'datauploads.lifeboat.io'), {
+      namespace: A.env.namespace,
+    }))
+      uploads.push(...p.items);
+    assert.equal(uploads.length, 0, 'the DataUploads are deleted with the backup');
     // No local snapshot is recorded as kept: the data movement removed them.
     for (const info of moved) assert.equal(info.csiSnapshotInfo, undefined);
   });
