@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { LABELS } from '../api/labels.ts';
 import { errorMessage, isLifeboatError } from '../core/errors.ts';
 import { lifeboatResource } from '../kube/lifeboat-client.ts';
@@ -95,6 +96,25 @@ export async function handlePodVolumeRestore(
     return fail(`cannot open the repository: ${errorMessage(err)}`);
   }
   if (status.phase === 'InProgress') await removeStaleLocks(repo, log);
+  return download({ deps, object, spec, pod, path, repo, state, fail, log });
+}
+
+interface DownloadJob {
+  deps: AgentDeps;
+  object: KubeObject;
+  spec: PvrSpec;
+  pod: KubeObject;
+  path: string;
+  repo: Repository;
+  state: WorkState;
+  fail: (message: string, phase?: 'Failed' | 'Canceled') => Promise<undefined>;
+  log: Logger;
+}
+
+/** Writes the snapshot into the volume, then the marker the restore-wait container waits for. */
+async function download(job: DownloadJob): Promise<HandlerResult> {
+  const { deps, object, spec, pod, path, repo, state, fail, log } = job;
+  const { client, clock } = deps;
   const progress = new ProgressPatcher((p) =>
     patchStatus(client, POD_VOLUME_RESTORES, object, { progress: p }),
   );
