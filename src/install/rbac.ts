@@ -25,7 +25,6 @@ export const SERVER_CLUSTER_RULES: readonly Rule[] = [
     verbs: ['delete'],
   },
   { apiGroups: [''], resources: ['pods/exec'], verbs: ['create', 'get'] },
-  { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
   { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
 ];
 
