@@ -277,7 +277,7 @@ describe('CSI snapshots end to end on kubesim', () => {
   });
 
   test('200 claims in one backup: snapshots taken concurrently, total under 3 × one snapshot latency', async () => {
-    const latencyMs = 3000;
+    const latencyMs = 4000;
     const count = 200;
     await client.create(resource(catalog, 'storageclasses'), immediateStorageClass('fast'));
     await client
