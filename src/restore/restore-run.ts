@@ -290,6 +290,10 @@ export class RestoreRun {
     fromBackup: KubeObject,
     chain: Set<string>,
   ): Promise<{ object: KubeObject; status?: unknown } | { skipReason: string }> {
+    if (ctx.groupResource === 'persistentvolumes' && !this.#dryRun) {
+      const why = this.#o.volumes?.session?.persistentVolumeSkipReason?.(fromBackup);
+      if (why) return { skipReason: why };
+    }
     let object = stripServerFields(fromBackup, false);
     for (const bound of this.#actions) {
       if (!bound.applies(ctx.groupResource, ctx.sourceNamespace, object)) continue;

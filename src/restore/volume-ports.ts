@@ -56,6 +56,8 @@ export interface VolumeInfoEntry {
 }
 
 export interface RestoreVolumeSession {
+  /** Why a PersistentVolume of the backup is not restored (its data comes back another way), if so. */
+  persistentVolumeSkipReason?(pv: KubeObject): string | undefined;
   preparePod(pod: KubeObject, sourceNamespace: string): KubeObject;
   podCreated(pod: KubeObject, sourceNamespace: string): void;
   preparePvc(pvc: KubeObject, sourceNamespace: string): Promise<{ pvc: KubeObject; create: KubeObject[] }>;

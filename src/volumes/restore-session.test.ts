@@ -67,6 +67,7 @@ const infos: VolumeInfo[] = [
   {
     pvcName: 'data-db-0',
     pvcNamespace: 'app',
+    pvName: 'pv-data',
     backupMethod: 'PodVolumeBackup',
     snapshotDataMoved: false,
     preserveLocalSnapshot: false,
@@ -170,6 +171,14 @@ describe('RestoreVolumeCoordinator', () => {
     assert.equal(csi.pvc.metadata?.labels?.from, 'snapshot');
     const plain = await s.preparePvc(claim('other'), 'app');
     assert.equal((plain.pvc.spec as { volumeName?: string }).volumeName, 'pv-old');
+    // The PV of a claim restored by file system is not restored; others are.
+    const pv = (name: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name },
+    });
+    assert.match(s.persistentVolumeSkipReason(pv('pv-data')) ?? '', /restored by file system/);
+    assert.equal(s.persistentVolumeSkipReason(pv('pv-static')), undefined);
   });
 
   test('PodVolumeRestores after the pod is created, awaited; failures name pod and volume', async () => {

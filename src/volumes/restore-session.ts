@@ -94,6 +94,16 @@ export class RestoreVolumeCoordinator implements RestoreVolumeSession {
     }
   }
 
+  persistentVolumeSkipReason(pv: KubeObject): string | undefined {
+    const name = pv.metadata?.name;
+    const info = name ? this.#run.volumeInfos.find((i) => i.pvName === name && !i.skipped) : undefined;
+    if (!info || info.result === 'failed') return undefined;
+    if (info.backupMethod === 'PodVolumeBackup')
+      return 'its data is restored by file system into a newly provisioned volume';
+    if (info.backupMethod === 'CSISnapshot') return 'its claim is restored from a snapshot into a new volume';
+    return undefined;
+  }
+
   preparePod(pod: KubeObject, sourceNamespace: string): KubeObject {
     const snapshots = this.#snapshotsOf(pod, sourceNamespace);
     if (snapshots.length === 0) return pod;

@@ -87,6 +87,11 @@ export interface RestoreVolumeRun {
 /** One restore's volume work. */
 export interface RestoreVolumeSession {
   /**
+   * Why a PersistentVolume of the backup is not restored: its claim's data comes back by file system or from
+   * a snapshot into a freshly provisioned volume (reference velero.md §5.4). Undefined: restore it as usual.
+   */
+  persistentVolumeSkipReason(pv: KubeObject): string | undefined;
+  /**
    * The pod to create, given as it will be created (namespace mapped) and the namespace it was backed up
    * from: with a `restore-wait` init container first when some of its volumes have pod volume backups.
    */
