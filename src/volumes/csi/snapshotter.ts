@@ -100,7 +100,8 @@ function timeoutMs(duration: string | undefined, fallback: number): number {
  */
 export class CsiSnapshotter {
   readonly #client: DynamicClient;
-  readonly #resources: CsiResources;
+  readonly #catalog: ResourceCatalog;
+  #resolved: CsiResources | undefined;
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #namespace: string;
@@ -112,7 +113,7 @@ export class CsiSnapshotter {
 
   constructor(deps: CsiSnapshotterDeps) {
     this.#client = deps.client;
-    this.#resources = csiResources(deps.catalog);
+    this.#catalog = deps.catalog;
     this.#logger = deps.logger;
     this.#clock = deps.clock;
     this.#namespace = deps.namespace;
@@ -451,11 +452,19 @@ export class CsiSnapshotter {
    * the driver deletes the data), leftover VolumeSnapshots and its DataUploads, and forgets the DataUploads'
    * repository snapshots through `forgetRepositorySnapshots` when given. Answers the problems met.
    */
-  readonly deleteForBackup = (input: DeleteBackupInput): Promise<string[] | undefined> =>
-    deleteBackupSnapshots(
+  readonly deleteForBackup = async (input: DeleteBackupInput): Promise<string[] | undefined> => {
+    let resources: CsiResources;
+    try {
+      resources = this.#resources;
+    } catch (err) {
+      // No snapshot API in this cluster: no snapshots of the backup can live here.
+      input.logger.info({ reason: errorMessage(err) }, 'no CSI snapshots to delete');
+      return [];
+    }
+    return deleteBackupSnapshots(
       {
         client: this.#client,
-        resources: this.#resources,
+        resources,
         namespace: this.#namespace,
         clock: this.#clock,
         forget: this.#forget,
@@ -463,6 +472,16 @@ export class CsiSnapshotter {
       },
       input,
     );
+  };
+
+  /**
+   * Resolved on first use, so a server on a cluster without the snapshot API starts; what needs the API then
+   * fails with NotFound saying it is not served.
+   */
+  get #resources(): CsiResources {
+    this.#resolved ??= csiResources(this.#catalog);
+    return this.#resolved;
+  }
 
   #backupLabels(backup: Backup): Record<string, string> {
     return {
