@@ -21,12 +21,10 @@ import { POD_VOLUME_BACKUPS, POD_VOLUME_RESTORES } from '../src/agent/index.ts';
 import {
   createPodWithClaim,
   dataDir,
-  driveRepositories,
   ensureNamespace,
   eventually,
   writeFiles,
 } from '../src/agent/testing.ts';
-import { controllerTestEnv } from '../src/controllers/testing.ts';
 import { connect, createDynamicClient } from '../src/kube/index.ts';
 import type { KubeObject } from '../src/kube/types.ts';
 import { startKubesim } from '../src/kubesim/index.ts';
@@ -34,7 +32,7 @@ import { backup, initRepository, restore } from '../src/repository/index.ts';
 import { TEST_KDF } from '../src/repository/maintenance/testing.ts';
 import { createFsObjectStore } from '../src/storage/index.ts';
 import { ensureRepository } from '../src/volumes/repositories/index.ts';
-import { startNodeAgents } from '../test/support/node-agents.ts';
+import { controllerTestEnv, driveRepositories, startNodeAgents } from '../test/support/node-agents.ts';
 
 const { values } = parseArgs({
   options: { pvcs: { type: 'string', default: '8' }, mib: { type: 'string', default: '128' } },

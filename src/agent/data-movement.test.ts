@@ -4,9 +4,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { startNodeAgents } from '../../test/support/node-agents.ts';
+import {
+  type ControllerTestEnv,
+  controllerTestEnv,
+  driveRepositories,
+  startNodeAgents,
+} from '../../test/support/node-agents.ts';
 import { LABELS } from '../api/labels.ts';
-import { type ControllerTestEnv, controllerTestEnv } from '../controllers/testing.ts';
 import type { ApiResourceInfo, KubeObject } from '../kube/types.ts';
 import { type Kubesim, startKubesim } from '../kubesim/index.ts';
 import { restore } from '../repository/index.ts';
@@ -14,14 +18,7 @@ import { contentDigest } from '../repository/maintenance/testing.ts';
 import { ensureRepository, openRepositoryFor } from '../volumes/repositories/index.ts';
 import { DATA_DOWNLOADS, DATA_UPLOADS } from './data-movement.ts';
 import { VOLUME_SNAPSHOT_CONTENTS, VOLUME_SNAPSHOTS } from './expose.ts';
-import {
-  createPodWithClaim,
-  dataDir,
-  driveRepositories,
-  ensureNamespace,
-  eventually,
-  writeFiles,
-} from './testing.ts';
+import { createPodWithClaim, dataDir, ensureNamespace, eventually, writeFiles } from './testing.ts';
 import { PODS, PVCS } from './volume-path.ts';
 
 let sim: Kubesim;

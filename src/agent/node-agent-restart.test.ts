@@ -3,8 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { type NodeAgents, startNodeAgents } from '../../test/support/node-agents.ts';
-import { type ControllerTestEnv, controllerTestEnv } from '../controllers/testing.ts';
+import {
+  type ControllerTestEnv,
+  controllerTestEnv,
+  driveRepositories,
+  type NodeAgents,
+  startNodeAgents,
+} from '../../test/support/node-agents.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { type Kubesim, startKubesim } from '../kubesim/index.ts';
 import { restore } from '../repository/index.ts';
@@ -18,14 +23,7 @@ import {
   SECRETS_RESOURCE,
 } from '../volumes/repositories/index.ts';
 import { POD_VOLUME_BACKUPS } from './pod-volume-backup.ts';
-import {
-  createPodWithClaim,
-  dataDir,
-  driveRepositories,
-  ensureNamespace,
-  eventually,
-  writeFiles,
-} from './testing.ts';
+import { createPodWithClaim, dataDir, ensureNamespace, eventually, writeFiles } from './testing.ts';
 
 let sim: Kubesim;
 let env: ControllerTestEnv;

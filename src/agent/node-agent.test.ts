@@ -4,9 +4,13 @@ import { lstatSync, mkdtempSync, readlinkSync, realpathSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { startNodeAgents } from '../../test/support/node-agents.ts';
+import {
+  type ControllerTestEnv,
+  controllerTestEnv,
+  driveRepositories,
+  startNodeAgents,
+} from '../../test/support/node-agents.ts';
 import { LABELS } from '../api/labels.ts';
-import { type ControllerTestEnv, controllerTestEnv } from '../controllers/testing.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { type Kubesim, startKubesim } from '../kubesim/index.ts';
 import { restore } from '../repository/index.ts';
@@ -23,15 +27,7 @@ import {
 } from '../volumes/repositories/index.ts';
 import { POD_VOLUME_BACKUPS } from './pod-volume-backup.ts';
 import { POD_VOLUME_RESTORES } from './pod-volume-restore.ts';
-import {
-  createPodWithClaim,
-  dataDir,
-  driveRepositories,
-  ensureNamespace,
-  eventually,
-  podPhase,
-  writeFiles,
-} from './testing.ts';
+import { createPodWithClaim, dataDir, ensureNamespace, eventually, podPhase, writeFiles } from './testing.ts';
 import { PODS } from './volume-path.ts';
 
 let sim: Kubesim;

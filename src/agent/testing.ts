@@ -1,39 +1,13 @@
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { BackupRepositoryReconciler } from '../controllers/backup-repository.ts';
-import type { ControllerContext } from '../controllers/context.ts';
 import type { DynamicClient, KubeObject } from '../kube/types.ts';
-import { TEST_KDF } from '../repository/maintenance/testing.ts';
-import { BACKUP_REPOSITORIES } from '../volumes/repositories/index.ts';
 import { PODS, PVCS, PVS } from './volume-path.ts';
 
 /**
- * Test support for the node agent (imported by tests only): the BackupRepository reconciler driven by a
- * polling loop, pods with claims on kubesim, and volume contents.
+ * Test support for the node agent (imported by tests only): pods with claims on kubesim, and volume contents.
+ * The server-side pieces the agent tests need (CRDs, locations, the BackupRepository reconciler) are in
+ * `test/support/node-agents.ts`, since the agent's folder may not import the controllers'.
  */
-
-/** Reconciles every BackupRepository every `intervalMs` until stopped (a stand-in for the server's controller). */
-export function driveRepositories(ctx: ControllerContext, intervalMs = 50): { stop(): Promise<void> } {
-  const reconciler = new BackupRepositoryReconciler(ctx, {
-    repositoryOptions: { kdf: TEST_KDF },
-    retryNotReadyMs: 100,
-  });
-  let stopped = false;
-  const loop = (async () => {
-    while (!stopped) {
-      for await (const page of ctx.client.listPages(BACKUP_REPOSITORIES, { namespace: ctx.namespace }))
-        for (const item of page.items)
-          await reconciler.reconcile(item.metadata?.name ?? '').catch(() => undefined);
-      await new Promise((r) => setTimeout(r, intervalMs));
-    }
-  })();
-  return {
-    async stop() {
-      stopped = true;
-      await loop;
-    },
-  };
-}
 
 export async function ensureNamespace(client: DynamicClient, name: string): Promise<void> {
   const ns = {
@@ -142,3 +116,6 @@ export function writeFiles(
     else writeFileSync(path, content.data, { mode: content.mode });
   }
 }
+
+/** Kept here for callers that imported it from this file; it lives with the other server-side test support. */
+export { driveRepositories } from '../../test/support/node-agents.ts';

@@ -8,7 +8,15 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { type Logger, pino } from 'pino';
 import { type NodeAgent, startNodeAgent } from '../../src/agent/index.ts';
+import { BackupRepositoryReconciler } from '../../src/controllers/backup-repository.ts';
+import type { ControllerContext } from '../../src/controllers/context.ts';
 import { StorageLocations } from '../../src/controllers/storage-locations.ts';
+import { TEST_KDF } from '../../src/repository/maintenance/testing.ts';
+import { BACKUP_REPOSITORIES } from '../../src/volumes/repositories/index.ts';
+
+/** The server side the agent's tests stand on (CRDs, the server namespace, fs locations). */
+export { type ControllerTestEnv, controllerTestEnv } from '../../src/controllers/testing.ts';
+
 import { connect, createDynamicClient } from '../../src/kube/index.ts';
 import type { Kubesim } from '../../src/kubesim/index.ts';
 
@@ -146,4 +154,27 @@ async function spawnAgent(options: NodeAgentsOptions, node: string, hostRoot: st
     );
   });
   return child;
+}
+
+/** Reconciles every BackupRepository every `intervalMs` until stopped (a stand-in for the server's controller). */
+export function driveRepositories(ctx: ControllerContext, intervalMs = 50): { stop(): Promise<void> } {
+  const reconciler = new BackupRepositoryReconciler(ctx, {
+    repositoryOptions: { kdf: TEST_KDF },
+    retryNotReadyMs: 100,
+  });
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      for await (const page of ctx.client.listPages(BACKUP_REPOSITORIES, { namespace: ctx.namespace }))
+        for (const item of page.items)
+          await reconciler.reconcile(item.metadata?.name ?? '').catch(() => undefined);
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
 }
