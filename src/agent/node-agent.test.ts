@@ -261,3 +261,49 @@ test('a PodVolumeBackup for a pod that is gone, or cancelled before it starts, e
   });
   assert.equal(phase(cancelled), 'Canceled');
 });
+
+test('spec.cancel during the transfer ends the PodVolumeBackup Canceled and forgets the snapshot it made', async () => {
+  await ensureNamespace(env.client, 'big');
+  await createPodWithClaim(env.client, 'big', 'store', { size: '2Gi' });
+  const source = await dataDir(env.client, sim.nodes, 'big', 'store');
+  const files: Record<string, Buffer> = {};
+  for (let i = 0; i < 6; i++) files[`part-${i}`] = randomBytes(16 << 20);
+  writeFiles(source.dir, files);
+  await ensureRepository(env.client, {
+    namespace: env.namespace,
+    location: 'default',
+    volumeNamespace: 'big',
+  });
+  await env.client.create(POD_VOLUME_BACKUPS, {
+    apiVersion: 'lifeboat.io/v1',
+    kind: 'PodVolumeBackup',
+    metadata: { name: 'to-cancel', namespace: env.namespace },
+    spec: {
+      node: source.node,
+      pod: { kind: 'Pod', namespace: 'big', name: 'store', uid: source.pod.metadata?.uid },
+      volume: 'data',
+      backupStorageLocation: 'default',
+      repoIdentifier: '',
+      tags: { backup: 'cancelled-backup', ns: 'big', pod: 'store', volume: 'data' },
+    },
+  });
+  await eventually('the transfer to start', async () => {
+    const o = await env.client.get(POD_VOLUME_BACKUPS, env.namespace, 'to-cancel');
+    return phase(o) === 'InProgress' ? true : undefined;
+  });
+  await env.client.patch(POD_VOLUME_BACKUPS, env.namespace, 'to-cancel', 'merge', { spec: { cancel: true } });
+  const ended = await eventually('the cancellation', async () => {
+    const o = await env.client.get(POD_VOLUME_BACKUPS, env.namespace, 'to-cancel');
+    return finished(o) ? o : undefined;
+  });
+  assert.equal(phase(ended), 'Canceled');
+  assert.equal((ended.status as { snapshotID?: string }).snapshotID, undefined);
+  const access = {
+    client: env.client,
+    namespace: env.namespace,
+    stores: env.ctx.locations,
+    logger: env.ctx.logger,
+  };
+  const snapshots = await (await openRepositoryFor(access, 'default', 'big')).listSnapshots();
+  assert.equal(snapshots.filter((s) => s.tags?.includes('backup=cancelled-backup')).length, 0);
+});
