@@ -260,6 +260,26 @@ test('a PodVolumeBackup for a pod that is gone, or cancelled before it starts, e
     return finished(o) ? o : undefined;
   });
   assert.equal(phase(cancelled), 'Canceled');
+  // A restore into a pod that never comes does not hang once cancelled.
+  await env.client.create(POD_VOLUME_RESTORES, {
+    apiVersion: 'lifeboat.io/v1',
+    kind: 'PodVolumeRestore',
+    metadata: { name: 'never-placed', namespace: env.namespace },
+    spec: {
+      pod: { kind: 'Pod', namespace: 'app', name: 'no-such-pod' },
+      volume: 'data',
+      backupStorageLocation: 'default',
+      repoIdentifier: '',
+      snapshotID: 'f00d',
+      sourceNamespace: 'app',
+      cancel: true,
+    },
+  });
+  const unplaced = await eventually('never-placed', async () => {
+    const o = await env.client.get(POD_VOLUME_RESTORES, env.namespace, 'never-placed');
+    return finished(o) ? o : undefined;
+  });
+  assert.equal(phase(unplaced), 'Canceled');
 });
 
 test('spec.cancel during the transfer ends the PodVolumeBackup Canceled and forgets the snapshot it made', async () => {

@@ -19,6 +19,9 @@ export const POD_VOLUME_RESTORES = lifeboatResource('PodVolumeRestore');
 export const RESTORE_WAIT_CONTAINER = 'restore-wait';
 export const RESTORE_MARKER_DIR = '.lifeboat';
 
+/** How long the pod a PodVolumeRestore names may take to be created and scheduled. */
+const UNPLACED_POD_LIMIT_MS = 30 * 60_000;
+
 /** How long a restored pod's volume directory may take to appear on the node. */
 const VOLUME_WAIT_MS = 5 * 60_000;
 
@@ -51,8 +54,7 @@ export async function handlePodVolumeRestore(
   const spec = object.spec as PvrSpec;
   const pod = await client.get(PODS, spec.pod.namespace, spec.pod.name ?? '');
   const podNode = (pod?.spec as { nodeName?: string } | undefined)?.nodeName;
-  // Not created or not scheduled yet: whichever agent's node it lands on takes it then.
-  if (!pod || !podNode) return { retryAfterMs: 500 };
+  if (!pod || !podNode) return endUnplaced(deps, object, spec);
   if (podNode !== deps.node) return undefined;
   const log = deps.logger.child({ podVolumeRestore: name });
   const fail = async (message: string, phase: 'Failed' | 'Canceled' = 'Failed'): Promise<undefined> => {
@@ -161,6 +163,27 @@ async function download(job: DownloadJob): Promise<HandlerResult> {
     if (state.stopping.aborted) return undefined;
     return fail(`restore of snapshot ${spec.snapshotID} failed: ${errorMessage(err)}`);
   }
+}
+
+/**
+ * The pod is not created or not scheduled yet: whichever agent's node it lands on takes the request then.
+ * Until then any agent may end it (the same patch from each), so a cancelled or orphaned request never hangs.
+ */
+async function endUnplaced(deps: AgentDeps, object: KubeObject, spec: PvrSpec): Promise<HandlerResult> {
+  const { client, clock } = deps;
+  const age = clock.now().getTime() - Date.parse(object.metadata?.creationTimestamp ?? '');
+  if (!spec.cancel && !(age > UNPLACED_POD_LIMIT_MS)) return { retryAfterMs: 500 };
+  const message = spec.cancel
+    ? 'cancelled before the pod was placed'
+    : `pod ${spec.pod.namespace}/${spec.pod.name} was not created or scheduled within ${UNPLACED_POD_LIMIT_MS / 60_000} minutes`;
+  await patchFinalStatus(
+    client,
+    POD_VOLUME_RESTORES,
+    object,
+    { phase: spec.cancel ? 'Canceled' : 'Failed', message, completionTimestamp: timestamp(clock) },
+    clock,
+  );
+  return undefined;
 }
 
 function restoreUidOf(pod: KubeObject, object: KubeObject): string | undefined {
