@@ -24,8 +24,14 @@ import { BUILTIN_PLUGINS, ServerStatusRequestReconciler } from '../controllers/s
 import { StorageLocations } from '../controllers/storage-locations.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { errorMessage, isLifeboatError, LifeboatError } from '../core/errors.ts';
+import { createPodExec } from '../kube/exec.ts';
 import { connect, createDynamicClient, createInformer, discoverResources } from '../kube/index.ts';
+import { restoreHookServices } from '../restore/hooks/index.ts';
 import { builtinActions, runRestore, validateRestore } from '../restore/index.ts';
+import { CsiSnapshotter } from '../volumes/csi/index.ts';
+import { repositoryForgetter } from '../volumes/data-mover/forget.ts';
+import { backupVolumeServices, restoreVolumeServices } from '../volumes/engine-services.ts';
+import { podVolumeSnapshotsForgetter } from '../volumes/pod-volume-deletion.ts';
 import type { ServerConfig } from './config.ts';
 import { DownloadTokens } from './download-tokens.ts';
 import { Readiness } from './health.ts';
@@ -118,8 +124,15 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     locations,
     discover: () => discoverResources(conn, { logger }),
   };
+  // Volume data and hooks: pods/exec for hooks, node agents through PodVolumeBackups/Restores, CSI snapshots.
+  const exec = createPodExec(conn);
+  const volumeOptions = { namespace: config.namespace, exec };
   const backups = new BackupReconciler(ctx, {
-    engine: deps.backupEngine ?? { runBackup, validateBackup },
+    engine: deps.backupEngine ?? {
+      validateBackup,
+      runBackup: (backup, run) =>
+        runBackup(backup, { ...run, volumes: backupVolumeServices(run, volumeOptions) }),
+    },
     defaultTtlMs: config.defaultBackupTtl,
     concurrency: config.itemConcurrency,
     progressIntervalMs: config.progressInterval,
@@ -127,7 +140,19 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
   const sync = new BackupSync(ctx);
   const restores = new RestoreReconciler(ctx, {
     sync,
-    engine: deps.restoreEngine ?? { runRestore, validateRestore },
+    engine: deps.restoreEngine ?? {
+      validateRestore,
+      runRestore: (restore, run) =>
+        runRestore(restore, {
+          ...run,
+          volumes: {
+            ...restoreVolumeServices(run, volumeOptions),
+            // A post-restore hook that names no waitTimeout waits at most as long as Velero's
+            // resource timeout, so a pod that never starts cannot hold the restore.
+            ...restoreHookServices({ ...run, exec, defaultWaitTimeoutMs: RESTORE_HOOK_WAIT_MS }),
+          },
+        }),
+    },
     concurrency: config.itemConcurrency,
     progressIntervalMs: config.progressInterval,
   });
@@ -146,7 +171,9 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     { reconciler: new BackupRepositoryReconciler(ctx), workers: 2 },
     { reconciler: restores, workers: config.concurrentRestores },
     {
-      reconciler: new DeleteBackupRequestReconciler(ctx, { beforeDeleteBackup: deps.beforeDeleteBackup }),
+      reconciler: new DeleteBackupRequestReconciler(ctx, {
+        beforeDeleteBackup: [...(deps.beforeDeleteBackup ?? []), ...volumeDeletion(ctx, locations)],
+      }),
       workers: 1,
     },
     { reconciler: new DownloadRequestReconciler(ctx, { urlTtlMs: config.downloadUrlTtl }), workers: 2 },
@@ -339,5 +366,33 @@ function builtinPlugins(): PluginInfo[] {
       name: a.name,
       kind: 'RestoreItemAction',
     })),
+  ];
+}
+
+const RESTORE_HOOK_WAIT_MS = 10 * 60_000;
+
+/**
+ * What deleting a backup removes besides its objects in storage: its CSI snapshots (and DataUploads, whose
+ * repository snapshots are forgotten) and the repository snapshots of its file-system backups. The
+ * snapshot API is looked up at each deletion, so a server started before the snapshot CRDs still cleans up.
+ */
+function volumeDeletion(ctx: ControllerContext, locations: StorageLocations): BeforeDeleteBackup[] {
+  const forgetRepositorySnapshots = repositoryForgetter({
+    client: ctx.client,
+    namespace: ctx.namespace,
+    stores: locations,
+    logger: ctx.logger.child({ component: 'repositories' }),
+  });
+  return [
+    async (input) =>
+      new CsiSnapshotter({
+        client: ctx.client,
+        catalog: await ctx.discover(),
+        logger: input.logger,
+        clock: ctx.clock,
+        namespace: ctx.namespace,
+        forgetRepositorySnapshots,
+      }).deleteForBackup(input),
+    podVolumeSnapshotsForgetter(forgetRepositorySnapshots),
   ];
 }

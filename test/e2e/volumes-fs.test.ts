@@ -27,17 +27,11 @@ import { after, before, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { createPodWithClaim } from '../../src/agent/testing.ts';
-import { runBackup, validateBackup } from '../../src/backup/index.ts';
-import type { BackupEngine, RestoreEngine } from '../../src/controllers/engines.ts';
-import { createPodExec } from '../../src/kube/exec.ts';
 import { lifeboatResource } from '../../src/kube/lifeboat-client.ts';
 import type { ApiResourceInfo, KubeObject, ResourceCatalog } from '../../src/kube/types.ts';
 import { restic } from '../../src/repository/maintenance/testing.ts';
-import { addInitContainerHooks, RestoreHooks } from '../../src/restore/hooks/index.ts';
-import { runRestore, validateRestore } from '../../src/restore/index.ts';
 import { type RunningServer, startServer } from '../../src/server/index.ts';
 import { backupKeys } from '../../src/storage/layout.ts';
-import { backupVolumeServices, restoreVolumeServices } from '../../src/volumes/engine-services.ts';
 import {
   REPOSITORY_PASSWORD_KEY,
   REPOSITORY_PASSWORD_SECRET,
@@ -63,37 +57,9 @@ const MiB = 1024 * 1024;
 before(async () => {
   env = await startLifeboatEnv({ storage, cluster: true, server: false });
   catalog = await env.catalog();
-  const exec = createPodExec(env.conn);
-  const options = { namespace: SERVER_NAMESPACE, exec, pollIntervalMs: 100 };
-  const backupEngine: BackupEngine = {
-    validateBackup,
-    runBackup: (backup, deps) => runBackup(backup, { ...deps, volumes: backupVolumeServices(deps, options) }),
-  };
-  const restoreEngine: RestoreEngine = {
-    validateRestore,
-    runRestore: (restore, deps) =>
-      runRestore(restore, {
-        ...deps,
-        volumes: {
-          ...restoreVolumeServices(deps, options),
-          initContainerHooks: addInitContainerHooks,
-          hooks: (run) =>
-            new RestoreHooks({
-              restore: run.restore,
-              exec,
-              client: deps.client,
-              catalog: deps.catalog,
-              logger: run.log,
-              results: run.results,
-              clock: deps.clock,
-            }),
-        },
-      }),
-  };
+  // The server's own wiring: its default engines carry the volume services, hooks and node agents.
   server = await startServer(silentServerConfig(env.kubeconfigPath), {
     logger: pino({ level: 'silent' }),
-    backupEngine,
-    restoreEngine,
   });
   agents = await startNodeAgents(env.kubesim, {
     kubeconfig: env.kubeconfigPath,
@@ -376,4 +342,23 @@ test('file-system backup by annotation and by default, namespaces deleted and re
   // The skipped cache comes back empty.
   const cacheDir = await volumeDir('shop', 'cache', 'cache-data');
   assert.equal(existsSync(join(cacheDir, 'cached.txt')), false);
+
+  // Deleting a backup forgets its file-system snapshots in the repository (prune reclaims the space later).
+  const blogRepo = join(storage.root, storage.bucket, 'restic', 'blog');
+  const snapshotsOf = async (): Promise<unknown[]> =>
+    JSON.parse(await restic(blogRepo, passwordFile, ['snapshots', '--json'])) as unknown[];
+  assert.equal((await snapshotsOf()).length, 1);
+  await client.create(lifeboatResource('DeleteBackupRequest'), {
+    apiVersion: 'lifeboat.io/v1',
+    kind: 'DeleteBackupRequest',
+    metadata: { name: 'delete-blog-default', namespace: SERVER_NAMESPACE },
+    spec: { backupName: 'blog-default' },
+  });
+  await eventually(
+    'backup blog-default to be deleted',
+    async () =>
+      (await client.get(lifeboatResource('Backup'), SERVER_NAMESPACE, 'blog-default')) ? undefined : true,
+    60_000,
+  );
+  assert.deepEqual(await snapshotsOf(), []);
 });
