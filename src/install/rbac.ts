@@ -33,7 +33,11 @@ export const SERVER_NAMESPACE_RULES: readonly Rule[] = [
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
 ];
 
-/** The node agent reads pods and volumes and writes the status of the volume work assigned to its node. */
+/**
+ * The node agent reads pods and volumes and writes the status of the volume work assigned to its node; for
+ * data movement it exposes a snapshot (content, claim and pod in the server's namespace) and hands the
+ * restored volume over to the target claim.
+ */
 export const NODE_AGENT_CLUSTER_RULES: readonly Rule[] = [
   {
     apiGroups: [LIFEBOAT_GROUP],
@@ -72,11 +76,20 @@ export const NODE_AGENT_CLUSTER_RULES: readonly Rule[] = [
     verbs: READ,
   },
   { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+  {
+    apiGroups: ['snapshot.storage.k8s.io'],
+    resources: ['volumesnapshotcontents'],
+    verbs: ['create', 'delete'],
+  },
+  { apiGroups: [''], resources: ['persistentvolumes'], verbs: ['patch', 'update'] },
+  { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['create'] },
 ];
 
 /** The node agent reads the repository password and the storage credentials in the server's namespace only. */
 export const NODE_AGENT_NAMESPACE_RULES: readonly Rule[] = [
   { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+  { apiGroups: [''], resources: ['pods', 'persistentvolumeclaims'], verbs: ['create', 'delete'] },
+  { apiGroups: ['snapshot.storage.k8s.io'], resources: ['volumesnapshots'], verbs: ['create', 'delete'] },
 ];
 
 function account(name: string): InstallRenderer {
