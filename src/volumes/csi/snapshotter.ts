@@ -5,6 +5,7 @@ import type { Restore } from '../../api/resources/restore.ts';
 import type { Clock } from '../../core/clock.ts';
 import { parseDuration } from '../../core/duration.ts';
 import { errorMessage, LifeboatError } from '../../core/errors.ts';
+import { quantityValue } from '../../core/quantity.ts';
 import type { DynamicClient, KubeObject, ResourceCatalog } from '../../kube/types.ts';
 import { buildDataDownload, DYNAMIC_PV_RESTORE_LABEL, downloadVerdict } from '../data-mover/data-download.ts';
 import { buildDataUpload, type UploadOutcome, uploadVerdict } from '../data-mover/data-upload.ts';
@@ -63,27 +64,9 @@ interface ContentFacts {
 
 /** Bytes from a quantity the snapshot controller reports (`1Gi`, `512Mi`, `1073741824`). */
 function quantityBytes(value: unknown): number | undefined {
-  if (typeof value === 'number') return value;
-  if (typeof value !== 'string') return undefined;
-  const m = /^(\d+(?:\.\d+)?)([KMGTPE]i?|k)?$/.exec(value.trim());
-  if (!m) return undefined;
-  const units: Record<string, number> = {
-    '': 1,
-    k: 1e3,
-    K: 1e3,
-    M: 1e6,
-    G: 1e9,
-    T: 1e12,
-    P: 1e15,
-    E: 1e18,
-    Ki: 2 ** 10,
-    Mi: 2 ** 20,
-    Gi: 2 ** 30,
-    Ti: 2 ** 40,
-    Pi: 2 ** 50,
-    Ei: 2 ** 60,
-  };
-  return Math.round(Number(m[1]) * (units[m[2] ?? ''] ?? 1));
+  if (typeof value !== 'number' && typeof value !== 'string') return undefined;
+  const bytes = quantityValue(value);
+  return bytes === undefined ? undefined : Math.round(bytes);
 }
 
 function timeoutMs(duration: string | undefined, fallback: number): number {
