@@ -16,11 +16,16 @@ test('a command line naming one noun builds only that noun; none builds them all
   assert.deepEqual(await names(['--help']), [
     'backup',
     'backup-location',
+    'debug',
     'dev',
     'install',
+    'node-agent',
     'repo',
     'restore',
+    'schedule',
     'server',
+    'uninstall',
+    'upgrade',
     'version',
   ]);
 });

@@ -59,13 +59,18 @@ type Register = (program: Command, runtime: CliRuntime) => void;
  */
 const NOUNS: Record<string, () => Promise<Register>> = {
   install: async () => (await import('./commands/install.ts')).registerInstall,
+  upgrade: async () => (await import('./commands/upgrade.ts')).registerUpgrade,
+  uninstall: async () => (await import('./commands/uninstall.ts')).registerUninstall,
+  debug: async () => (await import('./commands/debug/index.ts')).registerDebug,
   backup: async () => (await import('./commands/backup/index.ts')).registerBackup,
   restore: async () => (await import('./commands/restore/index.ts')).registerRestore,
+  schedule: async () => (await import('./commands/schedule/index.ts')).registerSchedule,
   'backup-location': async () => (await import('./commands/backup-location/index.ts')).registerBackupLocation,
   dev: async () => {
     const { registerDev } = await import('./commands/dev/index.ts');
     return (program) => registerDev(program);
   },
+  'node-agent': async () => (await import('./commands/node-agent.ts')).registerNodeAgent,
   repo: async () => {
     const { registerRepo } = await import('./commands/repo/index.ts');
     return (program) => registerRepo(program);
@@ -95,9 +100,22 @@ export async function buildProgram(
   runtime: CliRuntime = processRuntime(),
 ): Promise<Command> {
   const program = rootCommand(runtime);
-  registerVersion(program);
+  registerVersion(program, runtime);
   const noun = nounOf(argv);
-  const order = ['install', 'backup', 'restore', 'backup-location', 'server', 'dev', 'repo'];
+  const order = [
+    'install',
+    'upgrade',
+    'uninstall',
+    'debug',
+    'backup',
+    'restore',
+    'schedule',
+    'backup-location',
+    'server',
+    'dev',
+    'repo',
+    'node-agent',
+  ];
   for (const name of order) {
     if (noun !== undefined && name !== noun) continue;
     if (name === 'server') registerServerLazily(program, runtime);

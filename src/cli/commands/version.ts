@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { systemClock } from '../../core/clock.ts';
+import { errorMessage } from '../../core/errors.ts';
 import { LIFEBOAT_VERSION } from '../../core/version.ts';
 import { type GlobalOptions, kubeconfigPath, serverNamespace } from '../kube/session.ts';
 import type { CliRuntime } from '../runtime.ts';
@@ -34,12 +35,19 @@ export function registerVersion(program: Command, runtime: CliRuntime = processS
         import('../../kube/client.ts'),
         import('./version-server.ts'),
       ]);
-      const conn = connect(kubeconfigPath(globals, runtime), globals.kubeContext);
       const seconds = Number(flags.timeout);
-      const server = await queryServerVersion(conn, namespace, {
-        timeoutMs: (Number.isFinite(seconds) && seconds > 0 ? seconds : 5) * 1000,
-        clock: runtime.clock,
-      });
+      let server: string | undefined;
+      try {
+        const conn = connect(kubeconfigPath(globals, runtime), globals.kubeContext);
+        server = await queryServerVersion(conn, namespace, {
+          timeoutMs: (Number.isFinite(seconds) && seconds > 0 ? seconds : 5) * 1000,
+          clock: runtime.clock,
+        });
+      } catch (err) {
+        // The client's version is the answer asked for; an unreachable cluster is worth a line, not a failure.
+        runtime.stdout.write(`Server:\n\t<cannot ask the cluster: ${errorMessage(err)}>\n`);
+        return;
+      }
       if (server === undefined) {
         runtime.stdout.write(
           `Server:\n\t<no answer: no Lifeboat server processed a ServerStatusRequest in namespace ${namespace} within ${flags.timeout}s; is it running (kubectl -n ${namespace} get deploy lifeboat-server)?>\n`,
