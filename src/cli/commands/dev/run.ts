@@ -1,6 +1,8 @@
 import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { pino } from 'pino';
+import { type NodeAgent, startNodeAgent } from '../../../agent/index.ts';
+import { StorageLocations } from '../../../controllers/storage-locations.ts';
 import { systemClock } from '../../../core/clock.ts';
 import { errorMessage, UsageError } from '../../../core/errors.ts';
 import { applyInstall, parseInstallValues, renderInstall } from '../../../install/index.ts';
@@ -78,9 +80,11 @@ export async function startDevEnvironment(options: {
   const logFile = resolve(options.dataDir, 'server.log');
   const log = createWriteStream(logFile);
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  const agents: NodeAgent[] = [];
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      await Promise.all(agents.map((a) => a.stop().catch(() => undefined)));
       await server?.stop().catch(() => undefined);
       await sim.stop().catch(() => undefined);
       await new Promise((done) => log.end(done));
@@ -113,6 +117,26 @@ export async function startDevEnvironment(options: {
       }),
       { logger: pino({ level: 'info', base: { service: 'lifeboat-server' } }, log) },
     );
+    // One node agent per simulated node, reading that node's kubelet directory, as the DaemonSet would.
+    const agentLogger = pino({ level: 'info', base: { service: 'lifeboat-node-agent' } }, log);
+    const agentClient = createDynamicClient(conn);
+    const stores = new StorageLocations({
+      client: agentClient,
+      namespace: SERVER_NAMESPACE,
+      defaultLocation: 'default',
+      logger: agentLogger,
+    });
+    for (const node of sim.nodes)
+      agents.push(
+        await startNodeAgent({
+          client: agentClient,
+          namespace: SERVER_NAMESPACE,
+          node: node.name,
+          hostRoot: node.rootDir,
+          stores,
+          logger: agentLogger,
+        }),
+      );
     return {
       kubeconfigPath: sim.kubeconfigPath,
       apiUrl: sim.url,
