@@ -10,8 +10,8 @@ import { BACKUP_FORMAT_VERSION } from '../storage/tarball-paths.ts';
 import { builtinBackupItemActions, CRD_RESOURCE, type CrdSummary, summarizeCrd } from './actions/index.ts';
 import { BackupLog } from './backup-log.ts';
 import { collect, listTasks, resourcesToList } from './collector.ts';
-import { BackupHooks } from './hooks/index.ts';
-import { resolveActions } from './item-action.ts';
+import { BackupHooks, preHookAction } from './hooks/index.ts';
+import { type BackupItemAction, resolveActions } from './item-action.ts';
 import { ItemPipeline, type ItemSink } from './item-pipeline.ts';
 import { type BackupPlan, compilePlan, matchesSelectors } from './plan.ts';
 import { ProgressTracker } from './progress.ts';
@@ -137,6 +137,7 @@ export async function runBackup(backup: Backup, deps: BackupDeps): Promise<Backu
       results,
       log,
       progress,
+      work?.hooks ? [preHookAction(work.hooks)] : [],
     );
     await writer.finish();
     await upload;
@@ -216,10 +217,12 @@ async function runCollection(
   results: ResultsCollector,
   log: BackupLog,
   progress: ProgressTracker,
+  /** Actions that must run before every other (the pods' pre hooks, which may drop a pod). */
+  firstActions: readonly BackupItemAction[] = [],
 ): Promise<void> {
   const { plan } = prepared;
   const actions = await resolveActions(
-    [...builtinBackupItemActions(prepared.crds), ...(deps.actions ?? [])],
+    [...firstActions, ...builtinBackupItemActions(prepared.crds), ...(deps.actions ?? [])],
     deps.catalog,
   );
   const pipeline = new ItemPipeline({

@@ -148,6 +148,11 @@ describe('hooks end to end on kubesim', () => {
       index((l) => l.msg === 'post hook finished' && l.pod === 'broken'),
       -1,
     );
+
+    // The pod whose Fail hook failed is left out of the backup, as Velero leaves it out; its sibling is in.
+    const listed = JSON.parse(await gz(keys.resourceList)) as Record<string, string[]>;
+    assert.ok(listed['v1/Pod']?.includes(`${APP}/db`), JSON.stringify(listed));
+    assert.ok(!listed['v1/Pod']?.includes(`${APP}/broken`), JSON.stringify(listed));
   });
 
   test('annotation hooks win over matching spec hooks for their pod and phase', async () => {

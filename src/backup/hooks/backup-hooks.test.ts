@@ -169,8 +169,12 @@ describe('BackupHooks in kubesim pods', () => {
     assert.deepEqual(await hooks.pre(done), { proceed: true });
     assert.ok(log.lines.some((l) => l.message === 'pre hooks skipped: the pod is not running'));
     const wrong = structuredClone(running.get('failing')!);
+    // Another pod: a pod's pre hooks run once per backup, and a second ask gets the first answer.
+    wrong.metadata!.name = 'failing-elsewhere';
     wrong.metadata!.annotations!['pre.hook.backup.lifeboat.io/container'] = 'nope';
     assert.deepEqual(await hooks.pre(wrong), { proceed: false });
     assert.match(results.toJSON().errors.namespaces?.hk?.[0] ?? '', /no container "nope"/);
+    assert.deepEqual(await hooks.pre(wrong), { proceed: false });
+    assert.equal(results.toJSON().errors.namespaces?.hk?.length, 1, 'asked twice, run once');
   });
 });

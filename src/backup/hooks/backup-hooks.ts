@@ -47,6 +47,8 @@ export const LOG_OUTPUT_CHARS = 8192;
 export class BackupHooks {
   readonly #deps: BackupHooksDeps;
   readonly #stopped = new Set<string>();
+  /** Each pod's pre hooks run once: the engine runs them before the pod is written, the volume session asks again. */
+  readonly #pre = new Map<string, Promise<{ proceed: boolean }>>();
   #attempted = 0;
   #failed = 0;
 
@@ -55,10 +57,17 @@ export class BackupHooks {
   }
 
   /** Runs the pod's pre hooks; `proceed: false` when a `Fail` hook failed. */
-  async pre(pod: KubeObject): Promise<{ proceed: boolean }> {
-    const proceed = await this.#run(pod, 'pre');
-    if (!proceed) this.#stopped.add(podKey(pod));
-    return { proceed };
+  pre(pod: KubeObject): Promise<{ proceed: boolean }> {
+    const key = podKey(pod);
+    let outcome = this.#pre.get(key);
+    if (!outcome) {
+      outcome = this.#run(pod, 'pre').then((proceed) => {
+        if (!proceed) this.#stopped.add(key);
+        return { proceed };
+      });
+      this.#pre.set(key, outcome);
+    }
+    return outcome;
   }
 
   /** Runs the pod's post hooks, unless its pre hooks stopped it. */

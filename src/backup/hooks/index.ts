@@ -11,6 +11,7 @@ export {
   LOG_OUTPUT_CHARS,
   RESULT_OUTPUT_CHARS,
 } from './backup-hooks.ts';
+export { preHookAction } from './pre-hook-action.ts';
 export {
   ANNOTATION_HOOK_NAME,
   appliesToPod,
