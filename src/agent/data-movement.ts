@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { LABELS } from '../api/labels.ts';
 import { errorMessage, isLifeboatError } from '../core/errors.ts';
 import { lifeboatResource } from '../kube/lifeboat-client.ts';
 import type { ApiResourceInfo, KubeObject } from '../kube/types.ts';
@@ -15,7 +16,7 @@ export const DATA_UPLOADS = lifeboatResource('DataUpload');
 export const DATA_DOWNLOADS = lifeboatResource('DataDownload');
 
 /** The label a claim restored through a DataDownload selects its volume by (C's `DYNAMIC_PV_RESTORE_LABEL`). */
-const DYNAMIC_PV_RESTORE_LABEL = 'lifeboat.io/dynamic-pv-restore';
+const DYNAMIC_PV_RESTORE_LABEL = LABELS.dynamicPvRestore;
 
 type UploadSpec = {
   csiSnapshot?: { volumeSnapshot: string; storageClass?: string; snapshotClass?: string; driver?: string };

@@ -34,6 +34,11 @@ export const LABELS = {
   asyncOperationId: 'lifeboat.io/async-operation-id',
   /** On a VolumeSnapshotClass: the class Lifeboat uses for that CSI driver. */
   csiVolumeSnapshotClass: 'lifeboat.io/csi-volumesnapshot-class',
+  /**
+   * On a claim restored from moved data (its selector) and on the volume the node agent fills for it: the
+   * claim binds only to that volume, so no pod sees it empty.
+   */
+  dynamicPvRestore: 'lifeboat.io/dynamic-pv-restore',
   /** On Backups whose garbage collection failed: why (BSLNotFound, BSLReadOnly, …). */
   gcFailure: 'lifeboat.io/gc-failure',
 } as const;
@@ -49,6 +54,10 @@ export const ANNOTATIONS = {
   restoreStatus: 'lifeboat.io/restore-status',
   /** On a Backup that backup sync imported from storage: the location it came from (never run again). */
   syncedFrom: 'lifeboat.io/synced-from',
+  /** On a Backup with snapshotMoveData: `true` keeps the CSI snapshot after its data was moved. */
+  preserveLocalSnapshot: 'lifeboat.io/preserve-local-snapshot',
+  /** On a Backup: the outcomes its webhooks were already told of (each once). */
+  notified: 'lifeboat.io/notified',
   /** On a Backup or Restore: overrides the server's pod-volume operation timeout. */
   podVolumeTimeout: 'lifeboat.io/pod-volume-timeout',
 } as const;

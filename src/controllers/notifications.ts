@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { LABELS, type NotificationEvent, validateResource } from '../api/index.ts';
+import { ANNOTATIONS, LABELS, type NotificationEvent, validateResource } from '../api/index.ts';
 import type { Clock } from '../core/clock.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { KubeObject } from '../kube/types.ts';
@@ -9,7 +9,7 @@ import { SCHEDULES } from './schedule.ts';
 import { backupPhase, FINISHED_BACKUP_PHASES } from './schedule-backups.ts';
 
 /** On a Backup: the outcome its notifications were sent for, so a restart does not send them again. */
-export const NOTIFIED_ANNOTATION = 'lifeboat.io/notified';
+export const NOTIFIED_ANNOTATION = ANNOTATIONS.notified;
 
 /** Outcomes notified when a webhook lists none: the ones an operator must act on. */
 export const DEFAULT_NOTIFICATION_EVENTS: readonly NotificationEvent[] = ['Failed', 'PartiallyFailed'];

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { LABELS } from '../../api/labels.ts';
+import { ANNOTATIONS, LABELS } from '../../api/labels.ts';
 import type { Backup } from '../../api/resources/backup.ts';
 import type { Restore } from '../../api/resources/restore.ts';
 import type { Clock } from '../../core/clock.ts';
@@ -22,7 +22,7 @@ const DEFAULT_CSI_TIMEOUT_MS = 10 * 60_000;
 const DEFAULT_OPERATION_TIMEOUT = '4h';
 const DATA_MOVER = 'lifeboat';
 /** Annotation on a Backup: `true` keeps the CSI snapshot after its data was moved (Velero's retainedSnapshot). */
-export const PRESERVE_LOCAL_SNAPSHOT_ANNOTATION = 'lifeboat.io/preserve-local-snapshot';
+export const PRESERVE_LOCAL_SNAPSHOT_ANNOTATION = ANNOTATIONS.preserveLocalSnapshot;
 
 export interface CsiSnapshotterDeps {
   client: DynamicClient;

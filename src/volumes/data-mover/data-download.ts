@@ -10,7 +10,7 @@ import { labelValue } from '../csi/names.ts';
  * provisioner fills it with an empty volume (provisioners refuse claims with a selector) and it binds only
  * to the volume the node agent wrote and labelled with the same value. Velero's `velero.io/dynamic-pv-restore`.
  */
-export const DYNAMIC_PV_RESTORE_LABEL = 'lifeboat.io/dynamic-pv-restore';
+export const DYNAMIC_PV_RESTORE_LABEL = LABELS.dynamicPvRestore;
 
 export interface DataDownloadRequest {
   restore: Restore;
