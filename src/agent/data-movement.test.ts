@@ -133,7 +133,12 @@ test('a DataUpload moves a CSI snapshot’s data into the repository; a DataDown
   assert.match(up.snapshotID ?? '', /^[0-9a-f]{64}$/);
   assert.ok(sim.nodes.some((n) => n.name === up.node) && up.acceptedByNode === up.node, 'one agent took it');
   // The temporary objects are gone.
-  assert.equal(await env.client.get(PODS, env.namespace, 'up-1'), undefined);
+  // The pod goes through graceful deletion (its kubelet ends it), so it may take a moment to disappear.
+  await eventually(
+    'the temporary pod to go',
+    async () => ((await env.client.get(PODS, env.namespace, 'up-1')) ? undefined : true),
+    60_000,
+  );
   assert.equal(await env.client.get(VOLUME_SNAPSHOTS, env.namespace, 'up-1'), undefined);
   await eventually('the temporary claim to go', async () =>
     (await env.client.get(PVCS, env.namespace, 'up-1')) ? undefined : true,
