@@ -1,4 +1,3 @@
-import { gunzipSync } from 'node:zlib';
 import { ANNOTATIONS } from '../api/labels.ts';
 import type { HookStatus } from '../api/resources/backup.ts';
 import type { Restore, RestoreStatus } from '../api/resources/restore.ts';
@@ -7,6 +6,7 @@ import { errorMessage, isLifeboatError, LifeboatError } from '../core/errors.ts'
 import { ResultsCollector } from '../core/results.ts';
 import type { KubeObject, ResourceCatalog } from '../kube/types.ts';
 import { backupKeys } from '../storage/layout.ts';
+import { readSideFileList } from '../storage/side-file.ts';
 import { builtinActions } from './actions/builtin.ts';
 import { bindActions } from './actions/selector.ts';
 import { type CompiledModifiers, parseResourceModifiers } from './modifiers.ts';
@@ -221,12 +221,7 @@ export function podVolumeTimeoutOf(restore: Restore, deps: Pick<RestoreDeps, 'vo
 /** A gzip JSON array side file of the backup; absent (older backups) or `null` → empty, unreadable → warning. */
 async function readSideFile<T>(deps: RestoreDeps, key: string, state: RunState): Promise<T[]> {
   try {
-    if (!(await deps.store.exists(key))) return [];
-    const body = await deps.store.get(key);
-    const chunks: Buffer[] = [];
-    for await (const chunk of body as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
-    const value = JSON.parse(gunzipSync(Buffer.concat(chunks)).toString('utf8')) as unknown;
-    return Array.isArray(value) ? (value as T[]) : [];
+    return await readSideFileList<T>(deps.store, key);
   } catch (err) {
     const message = `cannot read the backup's ${key.slice(key.lastIndexOf('/') + 1)}: ${errorMessage(err)}; volumes not restored from it`;
     state.results.warning({ kind: 'velero' }, message);

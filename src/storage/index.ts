@@ -46,3 +46,4 @@ export type { ObjectInfo, ObjectStore, PutOptions } from './object-store.ts';
 export { createPrefixedObjectStore } from './prefixed.ts';
 export { createRetryingObjectStore, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retrying.ts';
 export { createS3ObjectStore, type S3ObjectStore, type S3ObjectStoreOptions } from './s3.ts';
+export { readSideFileList } from './side-file.ts';

@@ -1,8 +1,7 @@
-import { gunzipSync } from 'node:zlib';
 import type { Logger } from 'pino';
 import type { Backup } from '../api/resources/backup.ts';
-import { errorMessage, isLifeboatError } from '../core/errors.ts';
-import { backupKeys, type ObjectStore } from '../storage/index.ts';
+import { errorMessage } from '../core/errors.ts';
+import { backupKeys, type ObjectStore, readSideFileList } from '../storage/index.ts';
 import type { ForgetRepositorySnapshots } from './csi/deletion.ts';
 
 /** The fields of a stored PodVolumeBackup (the `podvolumebackups.json.gz` side file) deletion reads. */
@@ -22,10 +21,8 @@ export function podVolumeSnapshotsForgetter(forget: ForgetRepositorySnapshots) {
     const name = input.backup.metadata.name ?? '';
     let stored: StoredPodVolumeBackup[];
     try {
-      const text = gunzipSync(await input.store.getBuffer(backupKeys(name).podVolumeBackups)).toString();
-      stored = (JSON.parse(text) as StoredPodVolumeBackup[] | null) ?? [];
+      stored = await readSideFileList<StoredPodVolumeBackup>(input.store, backupKeys(name).podVolumeBackups);
     } catch (err) {
-      if (isLifeboatError(err, 'NotFound')) return [];
       return [`cannot read the pod volume backups of backup "${name}": ${errorMessage(err)}`];
     }
     const groups = new Map<string, { location: string; volumeNamespace: string; snapshotIDs: string[] }>();

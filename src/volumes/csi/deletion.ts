@@ -1,4 +1,3 @@
-import { gunzipSync } from 'node:zlib';
 import type { Logger } from 'pino';
 import { LABELS } from '../../api/labels.ts';
 import type { Backup } from '../../api/resources/backup.ts';
@@ -7,6 +6,7 @@ import { errorMessage, LifeboatError } from '../../core/errors.ts';
 import type { DynamicClient, KubeObject } from '../../kube/types.ts';
 import { backupKeys } from '../../storage/layout.ts';
 import type { ObjectStore } from '../../storage/object-store.ts';
+import { readSideFileList } from '../../storage/side-file.ts';
 import type { VolumeInfo } from '../volume-info.ts';
 import { ListPoller } from './list-poller.ts';
 import { labelValue, objectName } from './names.ts';
@@ -51,10 +51,7 @@ async function listAll(
 
 /** The backup's volume-info entries from its side file; none when the file is absent (older backups). */
 async function readVolumeInfos(store: ObjectStore, backupName: string): Promise<VolumeInfo[]> {
-  const key = backupKeys(backupName).volumeInfo;
-  if (!(await store.exists(key))) return [];
-  const parsed = JSON.parse(gunzipSync(await store.getBuffer(key)).toString('utf8')) as unknown;
-  return Array.isArray(parsed) ? (parsed as VolumeInfo[]) : [];
+  return readSideFileList<VolumeInfo>(store, backupKeys(backupName).volumeInfo);
 }
 
 /**
