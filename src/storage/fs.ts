@@ -16,6 +16,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { LifeboatError } from '../core/errors.ts';
 import { type Body, bodyBytes, validateRange } from './body.ts';
+import { DirectWriter } from './direct-writer.ts';
 import { existsByStat } from './exists.ts';
 import {
   commonPrefixesOf,
@@ -44,6 +45,11 @@ export interface FsObjectStoreOptions {
    * of throw-away objects should turn it off.
    */
   durable?: boolean;
+  /**
+   * Write large in-memory bodies (repository packs) with O_DIRECT, bypassing the page cache (default true;
+   * file systems without O_DIRECT fall back to buffered writes by themselves). See `DirectWriter`.
+   */
+  directIo?: boolean;
 }
 
 /**
@@ -72,6 +78,7 @@ class FsObjectStore implements ObjectStore {
   readonly #base: string;
   readonly #signer: FsUrlSigner | undefined;
   readonly #durable: boolean;
+  readonly #direct: DirectWriter | undefined;
 
   constructor(options: FsObjectStoreOptions) {
     if (!options.root)
@@ -80,6 +87,7 @@ class FsObjectStore implements ObjectStore {
     this.#base = resolve(options.root, prefix === '' ? '.' : prefix.slice(0, -1));
     this.#signer = options.signer;
     this.#durable = options.durable ?? true;
+    this.#direct = (options.directIo ?? true) ? new DirectWriter() : undefined;
   }
 
   async put(key: string, body: Body, options: PutOptions = {}): Promise<void> {
@@ -240,9 +248,19 @@ class FsObjectStore implements ObjectStore {
     body: Body,
     contentLength: number | undefined,
   ): Promise<void> {
-    const handle = await this.#createTemp(key, dir, temp);
+    const bytes = bodyBytes(body);
+    if (bytes !== undefined) checkLength(key, bytes.length, contentLength);
+    if (bytes !== undefined && this.#direct) {
+      const direct = this.#direct;
+      const written = await this.#inDirectory(key, dir, () => direct.write(temp, bytes, this.#durable)).catch(
+        (err: unknown) => {
+          throw fsError(err, key, 'write');
+        },
+      );
+      if (written) return;
+    }
+    const handle = await this.#inDirectory(key, dir, () => open(temp, 'wx'));
     try {
-      const bytes = bodyBytes(body);
       let written = 0;
       if (bytes !== undefined) {
         await handle.writeFile(bytes);
@@ -254,11 +272,7 @@ class FsObjectStore implements ObjectStore {
           written += buf.length;
         }
       }
-      if (contentLength !== undefined && written !== contentLength)
-        throw new LifeboatError(
-          'Invalid',
-          `body of ${key} had ${written} bytes where ${contentLength} were announced; nothing was written`,
-        );
+      checkLength(key, written, contentLength);
       if (this.#durable) await handle.sync();
       await handle.close();
     } catch (err) {
@@ -268,10 +282,14 @@ class FsObjectStore implements ObjectStore {
     }
   }
 
-  async #createTemp(key: string, dir: string, temp: string): Promise<FileHandle> {
+  /**
+   * Runs `create` (which creates a file in `dir`), creating `dir` when it is missing. Retries when a
+   * concurrent `delete` removes the (then empty) directory in between.
+   */
+  async #inDirectory<T>(key: string, dir: string, create: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await open(temp, 'wx');
+        return await create();
       } catch (err) {
         if (errnoOf(err) !== 'ENOENT' || attempt >= DIRECTORY_RACE_RETRIES) throw fsError(err, key, 'write');
       }
@@ -359,6 +377,14 @@ async function syncDirectory(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+function checkLength(key: string, written: number, announced: number | undefined): void {
+  if (announced !== undefined && written !== announced)
+    throw new LifeboatError(
+      'Invalid',
+      `body of ${key} had ${written} bytes where ${announced} were announced; nothing was written`,
+    );
 }
 
 function errnoOf(err: unknown): string | undefined {
