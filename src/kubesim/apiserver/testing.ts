@@ -1,6 +1,10 @@
-import type { ResourceType } from '../registry/types.ts';
+import assert from 'node:assert/strict';
+import { ManualClock } from '../../core/clock.ts';
+import type { KubeObject, ResourceType } from '../registry/types.ts';
+import { SYSTEM_NAMESPACES } from './admission/namespaces.ts';
 import type { ResourceCatalog } from './catalog.ts';
-import type { ResourceRef } from './types.ts';
+import { createObjectService } from './object-service.ts';
+import { ApiError, type ResourceRef } from './types.ts';
 
 /**
  * A small hand-written set of resource types for the API server's own tests, so they pin the server's
@@ -132,4 +136,84 @@ export class TestCatalog implements ResourceCatalog {
   remove(group: string, resource: string): void {
     this.types.delete(`${group}/${resource}`);
   }
+}
+
+/**
+ * An object service over the test catalogue, bootstrapped like a fresh cluster, with a manual clock and pinned
+ * name generation, and the references the object service's tests use most.
+ */
+export function setupService(options: { watchHistory?: number } = {}) {
+  const clock = new ManualClock('2026-03-01T10:00:00.250Z');
+  const catalog = new TestCatalog();
+  const api = createObjectService({
+    registry: catalog,
+    clock,
+    watchHistory: options.watchHistory,
+    random: () => 0,
+  });
+  api.bootstrap(SYSTEM_NAMESPACES);
+  const ref = (group: string, resource: string, version = 'v1'): ResourceRef => {
+    const r = api.lookup(group, version, resource);
+    assert.ok(r, `${resource} is served`);
+    return r;
+  };
+  return {
+    api,
+    clock,
+    catalog,
+    cm: ref('', 'configmaps'),
+    ns: ref('', 'namespaces'),
+    pods: ref('', 'pods'),
+    svc: ref('', 'services'),
+    deploy: ref('apps', 'deployments'),
+    crds: ref('apiextensions.k8s.io', 'customresourcedefinitions'),
+    ref,
+  };
+}
+
+/** The HTTP code of the ApiError `fn` throws; 0 when it throws nothing (other errors propagate). */
+export function errorCode(fn: () => unknown): number {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ApiError) return err.code;
+    throw err;
+  }
+  return 0;
+}
+
+/** The ApiError `fn` throws; fails the test when it throws none. */
+export function apiErrorOf(fn: () => unknown): ApiError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ApiError) return err;
+    throw err;
+  }
+  assert.fail('expected an ApiError');
+}
+
+export function configMap(name: string, extra: Partial<KubeObject> = {}): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, ...extra.metadata },
+    data: { a: '1' },
+    ...extra,
+  };
+}
+
+/** A one-container Deployment whose stored status a status subresource must keep out of main-resource writes. */
+export function deployment(name: string, replicas = 1): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'i:1' }] } },
+    },
+    status: { replicas: 99 },
+  };
 }
