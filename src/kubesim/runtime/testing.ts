@@ -4,11 +4,12 @@ import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import pino from 'pino';
 import type { KubeObject } from '../registry/types.ts';
 import { createPodStreamHandlers } from './http.ts';
 import type { ContainerSpec } from './pod-spec.ts';
-import type { ContainerRuntime } from './types.ts';
+import type { ContainerRuntime, ExecRequest } from './types.ts';
 
 /**
  * Test helpers for the runtime: a pod builder and a small HTTP server that serves what kubectl and client-node
@@ -43,6 +44,27 @@ export function testPod(
     },
     status: { phase: extra.phase ?? 'Running', podIP: '10.244.1.7', hostIP: '10.0.0.1' },
   };
+}
+
+/** A stream that keeps what is written to it, as text. */
+export function textSink(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (d) => {
+    text += d;
+  });
+  return { stream, text: () => text };
+}
+
+/** Runs an exec and collects its exit code, stdout and stderr as text. */
+export async function execText(
+  runtime: ContainerRuntime,
+  request: Omit<ExecRequest, 'stdout' | 'stderr'>,
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const out = textSink();
+  const err = textSink();
+  const result = await runtime.exec({ ...request, stdout: out.stream, stderr: err.stream });
+  return { exitCode: result.exitCode, stdout: out.text(), stderr: err.text() };
 }
 
 export type StreamTestServer = {
