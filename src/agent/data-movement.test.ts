@@ -13,12 +13,20 @@ import {
 import { LABELS } from '../api/labels.ts';
 import type { ApiResourceInfo, KubeObject } from '../kube/types.ts';
 import { type Kubesim, startKubesim } from '../kubesim/index.ts';
-import { restore } from '../repository/index.ts';
+import { listLocks, restore } from '../repository/index.ts';
+import { check } from '../repository/maintenance/index.ts';
 import { contentDigest } from '../repository/maintenance/testing.ts';
 import { ensureRepository, openRepositoryFor } from '../volumes/repositories/index.ts';
 import { DATA_DOWNLOADS, DATA_UPLOADS } from './data-movement.ts';
 import { VOLUME_SNAPSHOT_CONTENTS, VOLUME_SNAPSHOTS } from './expose.ts';
-import { createPodWithClaim, dataDir, ensureNamespace, eventually, writeFiles } from './testing.ts';
+import {
+  createPodWithClaim,
+  dataDir,
+  ensureNamespace,
+  eventually,
+  writeFiles,
+  writeIncompressible,
+} from './testing.ts';
 import { PODS, PVCS } from './volume-path.ts';
 
 let sim: Kubesim;
@@ -59,7 +67,7 @@ const statusOf = (o: KubeObject | undefined) =>
     snapshotID?: string;
     node?: string;
     acceptedByNode?: string;
-    progress?: { totalBytes?: number };
+    progress?: { totalBytes?: number; bytesDone?: number };
   };
 
 async function finished(resource: ApiResourceInfo, name: string): Promise<KubeObject> {
@@ -211,4 +219,90 @@ test('a DataUpload moves a CSI snapshot’s data into the repository; a DataDown
   });
   const restored = await dataDir(env.client, sim.nodes, 'dst', 'check');
   assert.deepEqual(contentDigest(restored.dir), contentDigest(source.dir));
+});
+
+test('spec.cancel during a DataUpload stops it mid-way: Canceled with its progress, no snapshot, temporary objects gone', async () => {
+  await ensureNamespace(env.client, 'big-src');
+  await createPodWithClaim(env.client, 'big-src', 'store', { size: '2Gi' });
+  const source = await dataDir(env.client, sim.nodes, 'big-src', 'store');
+  const total = writeIncompressible(source.dir, 8, 24 << 20);
+  if (!(await env.client.get(SNAPSHOT_CLASSES, undefined, 'hostpath')))
+    await env.client.create(SNAPSHOT_CLASSES, {
+      apiVersion: 'snapshot.storage.k8s.io/v1',
+      kind: 'VolumeSnapshotClass',
+      metadata: { name: 'hostpath', labels: { [LABELS.csiVolumeSnapshotClass]: 'true' } },
+      driver: 'hostpath.csi.k8s.io',
+      deletionPolicy: 'Delete',
+    });
+  await env.client.create(VOLUME_SNAPSHOTS, {
+    apiVersion: 'snapshot.storage.k8s.io/v1',
+    kind: 'VolumeSnapshot',
+    metadata: { name: 'store-snap', namespace: 'big-src' },
+    spec: { volumeSnapshotClassName: 'hostpath', source: { persistentVolumeClaimName: 'store-data' } },
+  });
+  await eventually('the snapshot to be ready', async () => {
+    const vs = await env.client.get(VOLUME_SNAPSHOTS, 'big-src', 'store-snap');
+    return (vs?.status as { readyToUse?: boolean } | undefined)?.readyToUse ? true : undefined;
+  });
+  await ensureRepository(env.client, {
+    namespace: env.namespace,
+    location: 'default',
+    volumeNamespace: 'big-src',
+  });
+  await env.client.create(DATA_UPLOADS, {
+    apiVersion: 'lifeboat.io/v1',
+    kind: 'DataUpload',
+    metadata: { name: 'up-cancel', namespace: env.namespace, labels: { [LABELS.backupName]: 'cancelled' } },
+    spec: {
+      snapshotType: 'CSI',
+      csiSnapshot: {
+        volumeSnapshot: 'store-snap',
+        storageClass: 'standard',
+        snapshotClass: 'hostpath',
+        driver: 'hostpath.csi.k8s.io',
+      },
+      sourcePVC: 'store-data',
+      sourceNamespace: 'big-src',
+      backupStorageLocation: 'default',
+      operationTimeout: '10m',
+    },
+  });
+  const progressed = await eventually(
+    'bytes to move',
+    async () => {
+      const s = statusOf(await env.client.get(DATA_UPLOADS, env.namespace, 'up-cancel'));
+      return s.progress?.bytesDone ? s : undefined;
+    },
+    60_000,
+    10,
+  );
+  assert.equal(progressed.phase, 'InProgress');
+  await env.client.patch(DATA_UPLOADS, env.namespace, 'up-cancel', 'merge', { spec: { cancel: true } });
+  const ended = statusOf(await finished(DATA_UPLOADS, 'up-cancel'));
+  assert.equal(ended.phase, 'Canceled', ended.message);
+  assert.equal(ended.snapshotID, undefined);
+  assert.match(ended.message ?? '', /^cancelled during the transfer after .*; no snapshot was written$/);
+  assert.equal(ended.progress?.totalBytes, total);
+  assert.ok((ended.progress?.bytesDone ?? 0) < total, `stopped at ${ended.progress?.bytesDone} of ${total}`);
+
+  const access = {
+    client: env.client,
+    namespace: env.namespace,
+    stores: env.ctx.locations,
+    logger: env.ctx.logger,
+  };
+  const repo = await openRepositoryFor(access, 'default', 'big-src');
+  assert.deepEqual(await repo.listSnapshots(), []);
+  assert.deepEqual(await listLocks(repo), []);
+  const report = await check(repo);
+  assert.equal(report.ok, true, JSON.stringify(report.errors.slice(0, 3)));
+  await eventually(
+    'the temporary pod to go',
+    async () => ((await env.client.get(PODS, env.namespace, 'up-cancel')) ? undefined : true),
+    60_000,
+  );
+  await eventually('the temporary claim to go', async () =>
+    (await env.client.get(PVCS, env.namespace, 'up-cancel')) ? undefined : true,
+  );
+  assert.equal(await env.client.get(VOLUME_SNAPSHOTS, env.namespace, 'up-cancel'), undefined);
 });

@@ -3,12 +3,21 @@ import { LABELS } from '../api/labels.ts';
 import { errorMessage, isLifeboatError } from '../core/errors.ts';
 import { lifeboatResource } from '../kube/lifeboat-client.ts';
 import type { ApiResourceInfo, KubeObject } from '../kube/types.ts';
-import { backup, restore } from '../repository/index.ts';
+import { backup, type Repository, restore } from '../repository/index.ts';
 import { openRepositoryFor } from '../volumes/repositories/index.ts';
 import type { AgentDeps } from './deps.ts';
 import { cleanUpExposure, type Exposure, exposeSnapshot, exposeVolume, handOverVolume } from './expose.ts';
 import { SNAPSHOT_HOSTNAME } from './pod-volume-backup.ts';
-import { isFinished, ProgressPatcher, patchFinalStatus, patchStatus, phaseOf, timestamp } from './status.ts';
+import {
+  cancelledMessage,
+  isFinished,
+  ProgressPatcher,
+  patchFinalStatus,
+  patchStatus,
+  phaseOf,
+  type TransferProgress,
+  timestamp,
+} from './status.ts';
 import { PVCS } from './volume-path.ts';
 import type { HandlerResult, WorkState } from './work-loop.ts';
 
@@ -61,13 +70,17 @@ async function accept(deps: AgentDeps, resource: ApiResourceInfo, object: KubeOb
 }
 
 function failer(deps: AgentDeps, resource: ApiResourceInfo, object: KubeObject, log: Logger) {
-  return async (message: string, phase: 'Failed' | 'Canceled' = 'Failed'): Promise<undefined> => {
+  return async (
+    message: string,
+    phase: 'Failed' | 'Canceled' = 'Failed',
+    extra: Record<string, unknown> = {},
+  ): Promise<undefined> => {
     log.warn({ phase, message }, 'data movement did not complete');
     await patchFinalStatus(
       deps.client,
       resource,
       object,
-      { phase, message, completionTimestamp: timestamp(deps.clock) },
+      { ...extra, phase, message, completionTimestamp: timestamp(deps.clock) },
       deps.clock,
     );
     return undefined;
@@ -125,21 +138,10 @@ export async function handleDataUpload(
     startTimestamp: timestamp(deps.clock),
     path: exposure.path,
   });
+  let latest: TransferProgress | undefined;
   try {
     const repo = await openRepositoryFor(deps.repositories, spec.backupStorageLocation, spec.sourceNamespace);
-    const labels = object.metadata?.labels ?? {};
-    const tags = [
-      `backup=${labels['lifeboat.io/backup-name'] ?? ''}`,
-      `backup-uid=${labels['lifeboat.io/backup-uid'] ?? ''}`,
-      `ns=${spec.sourceNamespace}`,
-      `pvc=${spec.sourcePVC}`,
-      `pvc-uid=${labels['lifeboat.io/pvc-uid'] ?? ''}`,
-      `volume=${spec.sourcePVC}`,
-      'data-upload=true',
-    ].filter((t) => !t.endsWith('='));
-    const pvcUidTag = tags.find((t) => t.startsWith('pvc-uid='));
-    const parents = pvcUidTag ? (await repo.listSnapshots()).filter((s) => s.tags?.includes(pvcUidTag)) : [];
-    parents.sort((a, b) => (a.time < b.time ? 1 : -1));
+    const tags = uploadTags(object, spec);
     const progress = new ProgressPatcher((p) =>
       patchStatus(deps.client, DATA_UPLOADS, object, { progress: p }),
     );
@@ -149,14 +151,16 @@ export async function handleDataUpload(
       cwd: exposure.path,
       hostname: SNAPSHOT_HOSTNAME,
       tags,
-      parent: parents[0]?.id ?? null,
+      parent: (await newestOfClaim(repo, tags)) ?? null,
       progressIntervalMs: deps.progressIntervalMs,
+      // spec.cancel (or the agent stopping) interrupts the engine: no snapshot, lock released.
+      signal: state.transfer,
       onProgress: (p) => {
         total = p.bytesTotal;
-        progress.report({ totalBytes: p.bytesTotal, bytesDone: p.bytesDone });
+        latest = { totalBytes: p.bytesTotal, bytesDone: p.bytesDone };
+        progress.report(latest);
       },
-    });
-    await progress.close();
+    }).finally(() => progress.close());
     if (state.stopping.aborted) return undefined;
     await cleanUpExposure(deps, name);
     const fresh = await deps.client.get(DATA_UPLOADS, deps.namespace, name);
@@ -182,8 +186,37 @@ export async function handleDataUpload(
   } catch (err) {
     if (state.stopping.aborted) return undefined;
     await cleanUpExposure(deps, name);
+    if (state.cancelRequested)
+      return fail(
+        cancelledMessage(latest, 'no snapshot was written'),
+        'Canceled',
+        latest ? { progress: latest } : {},
+      );
     return fail(`upload failed: ${errorMessage(err)}`);
   }
+}
+
+/** The snapshot's tags: Velero's (`backup`, `ns`, `pvc`, `pvc-uid`, `volume` …) and `data-upload=true`. */
+function uploadTags(object: KubeObject, spec: UploadSpec): string[] {
+  const labels = object.metadata?.labels ?? {};
+  return [
+    `backup=${labels['lifeboat.io/backup-name'] ?? ''}`,
+    `backup-uid=${labels['lifeboat.io/backup-uid'] ?? ''}`,
+    `ns=${spec.sourceNamespace}`,
+    `pvc=${spec.sourcePVC}`,
+    `pvc-uid=${labels['lifeboat.io/pvc-uid'] ?? ''}`,
+    `volume=${spec.sourcePVC}`,
+    'data-upload=true',
+  ].filter((t) => !t.endsWith('='));
+}
+
+/** The parent: the newest snapshot of the same claim (its `pvc-uid` tag), if any. */
+async function newestOfClaim(repo: Repository, tags: string[]): Promise<string | undefined> {
+  const pvcUidTag = tags.find((t) => t.startsWith('pvc-uid='));
+  if (!pvcUidTag) return undefined;
+  const parents = (await repo.listSnapshots()).filter((s) => s.tags?.includes(pvcUidTag));
+  parents.sort((a, b) => (a.time < b.time ? 1 : -1));
+  return parents[0]?.id;
 }
 
 /**
@@ -213,6 +246,7 @@ export async function handleDataDownload(
     resources?: { requests?: { storage?: string } };
     selector?: { matchLabels?: Record<string, string> };
   };
+  let latest: TransferProgress | undefined;
   try {
     const exposure = await exposeVolume(deps, name, {
       storageClass: targetSpec.storageClassName,
@@ -229,9 +263,12 @@ export async function handleDataDownload(
     );
     const result = await restore(repo, await repo.loadSnapshot(spec.snapshotID), {
       target: exposure.path,
-      onProgress: (p) => progress.report({ totalBytes: p.bytesTotal, bytesDone: p.bytesDone }),
-    });
-    await progress.close();
+      signal: state.transfer,
+      onProgress: (p) => {
+        latest = { totalBytes: p.bytesTotal, bytesDone: p.bytesDone };
+        progress.report(latest);
+      },
+    }).finally(() => progress.close());
     if (state.stopping.aborted) return undefined;
     if (result.errors.length > 0)
       throw new Error(
@@ -264,6 +301,12 @@ export async function handleDataDownload(
   } catch (err) {
     if (state.stopping.aborted) return undefined;
     await cleanUpExposure(deps, name);
+    if (state.cancelRequested)
+      return fail(
+        cancelledMessage(latest, 'the temporary claim and pod were deleted'),
+        'Canceled',
+        latest ? { progress: latest } : {},
+      );
     return fail(`download failed: ${errorMessage(err)}`);
   }
 }

@@ -13,7 +13,7 @@ import {
 import { LABELS } from '../api/labels.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { type Kubesim, startKubesim } from '../kubesim/index.ts';
-import { restore } from '../repository/index.ts';
+import { listLocks, restore } from '../repository/index.ts';
 import { check } from '../repository/maintenance/index.ts';
 import { contentDigest, restic } from '../repository/maintenance/testing.ts';
 import {
@@ -27,7 +27,16 @@ import {
 } from '../volumes/repositories/index.ts';
 import { POD_VOLUME_BACKUPS } from './pod-volume-backup.ts';
 import { POD_VOLUME_RESTORES } from './pod-volume-restore.ts';
-import { createPodWithClaim, dataDir, ensureNamespace, eventually, podPhase, writeFiles } from './testing.ts';
+import type { TransferProgress } from './status.ts';
+import {
+  createPodWithClaim,
+  dataDir,
+  ensureNamespace,
+  eventually,
+  podPhase,
+  writeFiles,
+  writeIncompressible,
+} from './testing.ts';
 import { PODS } from './volume-path.ts';
 
 let sim: Kubesim;
@@ -282,13 +291,11 @@ test('a PodVolumeBackup for a pod that is gone, or cancelled before it starts, e
   assert.equal(phase(unplaced), 'Canceled');
 });
 
-test('spec.cancel during the transfer ends the PodVolumeBackup Canceled and forgets the snapshot it made', async () => {
+test('spec.cancel during the transfer stops the PodVolumeBackup mid-way: Canceled with its progress, no snapshot, no lock, check passes', async () => {
   await ensureNamespace(env.client, 'big');
   await createPodWithClaim(env.client, 'big', 'store', { size: '2Gi' });
   const source = await dataDir(env.client, sim.nodes, 'big', 'store');
-  const files: Record<string, Buffer> = {};
-  for (let i = 0; i < 6; i++) files[`part-${i}`] = randomBytes(16 << 20);
-  writeFiles(source.dir, files);
+  const total = writeIncompressible(source.dir, 8, 24 << 20);
   await ensureRepository(env.client, {
     namespace: env.namespace,
     location: 'default',
@@ -307,23 +314,48 @@ test('spec.cancel during the transfer ends the PodVolumeBackup Canceled and forg
       tags: { backup: 'cancelled-backup', ns: 'big', pod: 'store', volume: 'data' },
     },
   });
-  await eventually('the transfer to start', async () => {
-    const o = await env.client.get(POD_VOLUME_BACKUPS, env.namespace, 'to-cancel');
-    return phase(o) === 'InProgress' ? true : undefined;
-  });
+  type Status = { phase?: string; message?: string; snapshotID?: string; progress?: TransferProgress };
+  const statusOf = async () =>
+    ((await env.client.get(POD_VOLUME_BACKUPS, env.namespace, 'to-cancel'))?.status ?? {}) as Status;
+  await eventually(
+    'bytes to move',
+    async () => ((await statusOf()).progress?.bytesDone ? true : undefined),
+    30_000,
+    10,
+  );
+  const cancelledAt = Date.now();
   await env.client.patch(POD_VOLUME_BACKUPS, env.namespace, 'to-cancel', 'merge', { spec: { cancel: true } });
-  const ended = await eventually('the cancellation', async () => {
-    const o = await env.client.get(POD_VOLUME_BACKUPS, env.namespace, 'to-cancel');
-    return finished(o) ? o : undefined;
-  });
-  assert.equal(phase(ended), 'Canceled');
-  assert.equal((ended.status as { snapshotID?: string }).snapshotID, undefined);
+  const ended = await eventually(
+    'the cancellation',
+    async () => {
+      const s = await statusOf();
+      return ['Completed', 'Failed', 'Canceled'].includes(s.phase ?? '') ? s : undefined;
+    },
+    30_000,
+    10,
+  );
+  const tookMs = Date.now() - cancelledAt;
+  assert.equal(ended.phase, 'Canceled', ended.message);
+  assert.equal(ended.snapshotID, undefined);
+  assert.match(
+    ended.message ?? '',
+    /^cancelled during the transfer after .* MiB of .* MiB; no snapshot was written$/,
+  );
+  assert.equal(ended.progress?.totalBytes, total);
+  assert.ok((ended.progress?.bytesDone ?? 0) < total, `stopped at ${ended.progress?.bytesDone} of ${total}`);
+  // Far less than the time the rest of the data would take; generous for a loaded machine.
+  assert.ok(tookMs < 5000, `Canceled ${tookMs} ms after spec.cancel`);
+
   const access = {
     client: env.client,
     namespace: env.namespace,
     stores: env.ctx.locations,
     logger: env.ctx.logger,
   };
-  const snapshots = await (await openRepositoryFor(access, 'default', 'big')).listSnapshots();
+  const repo = await openRepositoryFor(access, 'default', 'big');
+  const snapshots = await repo.listSnapshots();
   assert.equal(snapshots.filter((s) => s.tags?.includes('backup=cancelled-backup')).length, 0);
+  assert.deepEqual(await listLocks(repo), [], 'the repository lock was released');
+  const report = await check(repo);
+  assert.equal(report.ok, true, JSON.stringify(report.errors.slice(0, 3)));
 });

@@ -25,7 +25,10 @@ export interface NodeAgentOptions {
 }
 
 export interface NodeAgent {
-  /** Stops watching and waits for work in flight; unfinished objects stay InProgress for the next start. */
+  /**
+   * Stops watching, interrupts the transfers in flight (each releases its repository lock and writes no
+   * snapshot) and waits for them; unfinished objects stay InProgress for the next start.
+   */
   stop(): Promise<void>;
 }
 

@@ -6,7 +6,16 @@ import { backup, type Repository } from '../repository/index.ts';
 import { unlock } from '../repository/maintenance/index.ts';
 import { openRepositoryFor } from '../volumes/repositories/index.ts';
 import type { AgentDeps } from './deps.ts';
-import { isFinished, ProgressPatcher, patchFinalStatus, patchStatus, phaseOf, timestamp } from './status.ts';
+import {
+  cancelledMessage,
+  isFinished,
+  ProgressPatcher,
+  patchFinalStatus,
+  patchStatus,
+  phaseOf,
+  type TransferProgress,
+  timestamp,
+} from './status.ts';
 import { PODS, resolvePodVolume } from './volume-path.ts';
 import type { HandlerResult, WorkState } from './work-loop.ts';
 
@@ -43,13 +52,17 @@ export async function handlePodVolumeBackup(
   const spec = object.spec as PvbSpec;
   if (spec.node !== deps.node) return undefined;
   const log = deps.logger.child({ podVolumeBackup: name });
-  const fail = async (message: string, phase: 'Failed' | 'Canceled' = 'Failed'): Promise<undefined> => {
+  const fail = async (
+    message: string,
+    phase: 'Failed' | 'Canceled' = 'Failed',
+    extra: Record<string, unknown> = {},
+  ): Promise<undefined> => {
     log.warn({ phase, message }, 'pod volume backup did not complete');
     await patchFinalStatus(
       client,
       POD_VOLUME_BACKUPS,
       object,
-      { phase, message, completionTimestamp: timestamp(clock) },
+      { ...extra, phase, message, completionTimestamp: timestamp(clock) },
       clock,
     );
     return undefined;
@@ -98,7 +111,11 @@ interface UploadJob {
   pvc?: KubeObject;
   repo: Repository;
   state: WorkState;
-  fail: (message: string, phase?: 'Failed' | 'Canceled') => Promise<undefined>;
+  fail: (
+    message: string,
+    phase?: 'Failed' | 'Canceled',
+    extra?: Record<string, unknown>,
+  ) => Promise<undefined>;
   log: Logger;
 }
 
@@ -114,6 +131,7 @@ async function upload(job: UploadJob): Promise<HandlerResult> {
     patchStatus(client, POD_VOLUME_BACKUPS, object, { progress: p }),
   );
   let totalBytes = 0;
+  let last: TransferProgress | undefined;
   let result: Awaited<ReturnType<typeof backup>>;
   try {
     result = await backup(repo, {
@@ -126,14 +144,23 @@ async function upload(job: UploadJob): Promise<HandlerResult> {
         .sort(),
       parent: (await parentSnapshot(repo, tags)) ?? null,
       progressIntervalMs: deps.progressIntervalMs,
+      // spec.cancel (or the agent stopping) interrupts the engine: no snapshot, lock released.
+      signal: state.transfer,
       onProgress: (p) => {
         totalBytes = p.bytesTotal;
-        progress.report({ totalBytes: p.bytesTotal, bytesDone: p.bytesDone });
+        last = { totalBytes: p.bytesTotal, bytesDone: p.bytesDone };
+        progress.report(last);
       },
     });
   } catch (err) {
     await progress.close();
     if (state.stopping.aborted) return undefined;
+    if (state.cancelRequested)
+      return fail(
+        cancelledMessage(last, 'no snapshot was written'),
+        'Canceled',
+        last ? { progress: last } : {},
+      );
     return fail(`backup of ${job.path} failed: ${errorMessage(err)}`);
   }
   await progress.close();
@@ -141,7 +168,7 @@ async function upload(job: UploadJob): Promise<HandlerResult> {
   if (state.stopping.aborted) return undefined;
   const fresh = await client.get(POD_VOLUME_BACKUPS, deps.namespace, object.metadata?.name ?? '');
   if (state.cancelRequested || (fresh?.spec as PvbSpec | undefined)?.cancel) {
-    // The engine cannot be interrupted mid-file; the snapshot it finished is forgotten instead.
+    // The cancel came as the engine was writing the snapshot: too late to stop it, so it is forgotten.
     await repo.deleteFile('snapshots', result.snapshotId).catch(() => undefined);
     return fail('cancelled', 'Canceled');
   }

@@ -9,7 +9,15 @@ import { type Repository, restore } from '../repository/index.ts';
 import { openRepositoryFor } from '../volumes/repositories/index.ts';
 import type { AgentDeps } from './deps.ts';
 import { removeStaleLocks } from './pod-volume-backup.ts';
-import { isFinished, ProgressPatcher, patchFinalStatus, patchStatus, timestamp } from './status.ts';
+import {
+  cancelledMessage,
+  isFinished,
+  ProgressPatcher,
+  patchFinalStatus,
+  patchStatus,
+  type TransferProgress,
+  timestamp,
+} from './status.ts';
 import { PODS, resolvePodVolume } from './volume-path.ts';
 import type { HandlerResult, WorkState } from './work-loop.ts';
 
@@ -57,13 +65,17 @@ export async function handlePodVolumeRestore(
   if (!pod || !podNode) return endUnplaced(deps, object, spec);
   if (podNode !== deps.node) return undefined;
   const log = deps.logger.child({ podVolumeRestore: name });
-  const fail = async (message: string, phase: 'Failed' | 'Canceled' = 'Failed'): Promise<undefined> => {
+  const fail = async (
+    message: string,
+    phase: 'Failed' | 'Canceled' = 'Failed',
+    extra: Record<string, unknown> = {},
+  ): Promise<undefined> => {
     log.warn({ phase, message }, 'pod volume restore did not complete');
     await patchFinalStatus(
       client,
       POD_VOLUME_RESTORES,
       object,
-      { phase, message, node: deps.node, completionTimestamp: timestamp(clock) },
+      { ...extra, phase, message, node: deps.node, completionTimestamp: timestamp(clock) },
       clock,
     );
     return undefined;
@@ -109,7 +121,11 @@ interface DownloadJob {
   path: string;
   repo: Repository;
   state: WorkState;
-  fail: (message: string, phase?: 'Failed' | 'Canceled') => Promise<undefined>;
+  fail: (
+    message: string,
+    phase?: 'Failed' | 'Canceled',
+    extra?: Record<string, unknown>,
+  ) => Promise<undefined>;
   log: Logger;
 }
 
@@ -120,16 +136,20 @@ async function download(job: DownloadJob): Promise<HandlerResult> {
   const progress = new ProgressPatcher((p) =>
     patchStatus(client, POD_VOLUME_RESTORES, object, { progress: p }),
   );
+  let latest: TransferProgress | undefined;
   try {
     const snapshot = await repo.loadSnapshot(spec.snapshotID);
     let last = 0;
     const result = await restore(repo, snapshot, {
       target: path,
+      // spec.cancel (or the agent stopping) interrupts the engine; files it had not finished are removed.
+      signal: state.transfer,
       onProgress: (p) => {
+        latest = { totalBytes: p.bytesTotal, bytesDone: p.bytesDone };
         const now = Date.now();
         if (now - last < deps.progressIntervalMs) return;
         last = now;
-        progress.report({ totalBytes: p.bytesTotal, bytesDone: p.bytesDone });
+        progress.report(latest);
       },
     });
     await progress.close();
@@ -161,6 +181,12 @@ async function download(job: DownloadJob): Promise<HandlerResult> {
   } catch (err) {
     await progress.close();
     if (state.stopping.aborted) return undefined;
+    if (state.cancelRequested)
+      return fail(
+        cancelledMessage(latest, 'files not completely written were removed; the pod stays in restore-wait'),
+        'Canceled',
+        latest ? { progress: latest } : {},
+      );
     return fail(`restore of snapshot ${spec.snapshotID} failed: ${errorMessage(err)}`);
   }
 }

@@ -91,3 +91,18 @@ export class ProgressPatcher {
       });
   }
 }
+
+export interface TransferProgress {
+  totalBytes: number;
+  bytesDone: number;
+}
+
+/** The message of a transfer cancelled part-way: how far it got, and what that leaves behind. */
+export function cancelledMessage(progress: TransferProgress | undefined, leftBehind: string): string {
+  const mib = (n: number) => `${(n / (1 << 20)).toFixed(1)} MiB`;
+  const done =
+    progress && progress.totalBytes > 0
+      ? ` after ${mib(progress.bytesDone)} of ${mib(progress.totalBytes)}`
+      : '';
+  return `cancelled during the transfer${done}; ${leftBehind}`;
+}

@@ -1,3 +1,4 @@
+import { randomFillSync } from 'node:crypto';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { DynamicClient, KubeObject } from '../kube/types.ts';
@@ -58,18 +59,19 @@ export async function createPodWithClaim(
   });
 }
 
-/** Polls `check` every 50 ms until it returns a value. */
+/** Polls `check` every `intervalMs` (default 50 ms) until it returns a value. */
 export async function eventually<T>(
   what: string,
   check: () => Promise<T | undefined>,
   timeoutMs = 30_000,
+  intervalMs = 50,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 
@@ -115,6 +117,21 @@ export function writeFiles(
     else if ('symlink' in content) symlinkSync(content.symlink, path);
     else writeFileSync(path, content.data, { mode: content.mode });
   }
+}
+
+/**
+ * Writes `count` files (`part-<i>`) of `size` incompressible bytes under `dir`, none sharing a chunk with
+ * another, from one random block (generating fresh random bytes for each would cost more than the test).
+ * Returns the bytes written.
+ */
+export function writeIncompressible(dir: string, count: number, size: number): number {
+  mkdirSync(dir, { recursive: true });
+  const block = randomFillSync(Buffer.alloc(size));
+  for (let i = 0; i < count; i++) {
+    for (let off = 0; off + 4 <= size; off += 65536) block.writeUInt32LE((i * 1_000_003 + off) >>> 0, off);
+    writeFileSync(join(dir, `part-${i}`), block);
+  }
+  return count * size;
 }
 
 /** Kept here for callers that imported it from this file; it lives with the other server-side test support. */

@@ -1,14 +1,19 @@
 import type { Logger } from 'pino';
-import { errorMessage } from '../core/errors.ts';
+import { errorMessage, LifeboatError } from '../core/errors.ts';
 import { createInformer, type Informer } from '../kube/index.ts';
 import type { ApiResourceInfo, DynamicClient, KubeObject } from '../kube/types.ts';
 
-/** One piece of work in flight: the handler reads `cancelRequested` and `stopping` at its checkpoints. */
+/**
+ * One piece of work in flight: the handler reads `cancelRequested` and `stopping` at its checkpoints and hands
+ * `transfer` to the repository engine, which stops mid-transfer when it fires.
+ */
 export interface WorkState {
   /** The object's spec.cancel was seen while the work ran. */
   cancelRequested: boolean;
   /** The agent is stopping: leave the object as it is (the next start resumes it). */
   readonly stopping: AbortSignal;
+  /** Fires when spec.cancel is seen or the agent stops (`cancelRequested` and `stopping` say which). */
+  readonly transfer: AbortSignal;
 }
 
 /** A handler's answer: nothing (done, or not this node's), or when to look again. */
@@ -27,7 +32,10 @@ export class WorkLoop {
   readonly #informer: Informer;
   readonly #handler: Handler;
   readonly #logger: Logger;
-  readonly #running = new Map<string, { state: WorkState; dirty: boolean; done: Promise<void> }>();
+  readonly #running = new Map<
+    string,
+    { state: WorkState; cancel: AbortController; dirty: boolean; done: Promise<void> }
+  >();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #stop = new AbortController();
 
@@ -49,7 +57,10 @@ export class WorkLoop {
     await this.#informer.start();
   }
 
-  /** Stops watching, drops pending retries and waits for work in flight (which leaves its objects as they are). */
+  /**
+   * Stops watching, drops pending retries, stops the transfers in flight (`transfer` fires) and waits for their
+   * handlers, which leave their objects as they are for the next start to resume.
+   */
   async stop(): Promise<void> {
     this.#stop.abort();
     for (const timer of this.#timers) clearTimeout(timer);
@@ -64,16 +75,25 @@ export class WorkLoop {
     const running = this.#running.get(name);
     if (running) {
       running.dirty = true;
-      if ((object.spec as { cancel?: boolean } | undefined)?.cancel === true)
+      if (
+        (object.spec as { cancel?: boolean } | undefined)?.cancel === true &&
+        !running.state.cancelRequested
+      ) {
         running.state.cancelRequested = true;
+        running.cancel.abort(new LifeboatError('Canceled', 'spec.cancel was set'));
+      }
       return;
     }
     this.#run(name);
   }
 
   #run(name: string): void {
-    const state: WorkState = { cancelRequested: false, stopping: this.#stop.signal };
-    const entry = { state, dirty: false, done: Promise.resolve() };
+    const cancel = new AbortController();
+    const stopping = this.#stop.signal;
+    const onStop = () => cancel.abort(new LifeboatError('Canceled', 'the node agent is stopping'));
+    stopping.addEventListener('abort', onStop, { once: true });
+    const state: WorkState = { cancelRequested: false, stopping, transfer: cancel.signal };
+    const entry = { state, cancel, dirty: false, done: Promise.resolve() };
     this.#running.set(name, entry);
     entry.done = this.#handler(name, state)
       .catch((err: unknown): HandlerResult => {
@@ -81,6 +101,7 @@ export class WorkLoop {
         return { retryAfterMs: 2000 };
       })
       .then((result) => {
+        stopping.removeEventListener('abort', onStop);
         this.#running.delete(name);
         if (this.#stop.signal.aborted) return;
         if (entry.dirty) this.#run(name);

@@ -11,6 +11,7 @@ import { BlobSaver } from '../repo/blob-saver.ts';
 import { beginLock, type PendingLock } from '../repo/locks.ts';
 import type { Repository } from '../repo/repository.ts';
 import { ChunkPool, type FileChunks } from '../workers/chunk-pool.ts';
+import { Cancellation, canceledError } from './cancellation.ts';
 import { OwnerNames } from './owners.ts';
 import { type BackupProgress, ProgressTracker } from './progress.ts';
 import { nodeFromStat } from './stat-node.ts';
@@ -40,6 +41,14 @@ export interface BackupOptions {
   progressIntervalMs?: number;
   /** Take a shared lock for the duration (default true). */
   lock?: boolean;
+  /**
+   * Cancels the backup: reading stops within a read window per worker, packs not yet uploaded are dropped,
+   * the uploads in flight finish and every uploaded pack is listed in an index file (so a later backup reuses
+   * that data; prune deletes it while no snapshot does), no snapshot is written, the lock is released, and the
+   * promise rejects with a `Canceled` error. A signal that fires once the snapshot is being written is too
+   * late: the backup completes.
+   */
+  signal?: AbortSignal;
 }
 
 export interface BackupStats {
@@ -81,6 +90,7 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
   const started = Date.now();
   const cwd = options.cwd ?? process.cwd();
   if (options.paths.length === 0) throw new LifeboatError('Invalid', 'nothing to back up: no paths given');
+  if (options.signal?.aborted) throw canceledError(options.signal.reason, 'backup');
   const root = virtualRoot(options.paths, cwd);
   const absPaths = options.paths.map((p) => resolve(cwd, p));
   const hostname = options.hostname ?? repo.hostname;
@@ -96,6 +106,11 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
     compression: options.compression ?? repo.compression,
     onRead: (n) => progress.read(n),
   });
+  // Stop feeding the workers the moment the signal fires; the steps below give up waiting through `race`.
+  const cancel = new Cancellation(options.signal, 'backup', (err) => {
+    pool.cancel(err);
+    progress.stop();
+  });
   let lock: PendingLock | undefined;
   let scan: Promise<void> | undefined;
   try {
@@ -105,25 +120,26 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
       (p) => (p ? undefined : pool.warmUp()),
       () => undefined,
     );
-    const [held, , parent] = await Promise.all([
-      lockStep,
-      repo.indexLoaded ? undefined : repo.loadIndex(),
-      parentStep,
-    ]);
+    const [held, , parent] = await cancel.race(
+      Promise.all([lockStep, repo.indexLoaded ? undefined : repo.loadIndex(), parentStep]),
+    );
     lock = held;
-    scan = options.onProgress ? progress.scan(absPaths) : undefined;
-    const archiver = new Archiver(repo, saver, pool, progress);
+    scan = options.onProgress ? progress.scan(absPaths, options.signal) : undefined;
+    const archiver = new Archiver(repo, saver, pool, progress, cancel);
     let treeId: string;
     try {
       const parentTree = parent ? await archiver.loadParentTree(parent.tree) : undefined;
-      treeId = await archiver.saveVirtual(root, parentTree);
-      await archiver.drain();
+      treeId = await cancel.race(archiver.saveVirtual(root, parentTree));
+      await cancel.race(archiver.drain());
       await pool.flush();
+      // Not raced: the last packs and the index files are written whole (or not at all, on failure), and
+      // nothing of the saver may be writing once the lock is released.
       await saver.flush();
     } finally {
       await pool.close();
     }
     await scan;
+    cancel.throwIfRequested();
     const snapshot: SnapshotJSON = {
       time: formatGoTime(options.timeNs ?? nowNs()),
       tree: treeId,
@@ -136,7 +152,8 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
       program_version: `lifeboat ${LIFEBOAT_VERSION}`,
     };
     if (parent) snapshot.parent = parent.id;
-    await lock?.confirmed;
+    await cancel.race(lock?.confirmed ?? Promise.resolve());
+    cancel.throwIfRequested();
     const snapshotId = await repo.saveSnapshot(snapshot);
     progress.finish();
     return {
@@ -150,7 +167,16 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
       },
       warnings: archiver.warnings,
     };
+  } catch (err) {
+    // Whatever a step failed with once the signal fired (a task rejected, the saver given up) is the cancel.
+    const failure = cancel.requested ? cancel.error : err;
+    // Nothing of this backup may write to the repository once its lock is gone: the workers stop (a
+    // cancelled one closes its file first), then the uploads in flight end and the index lists them.
+    await pool.close();
+    await saver.abandon(failure);
+    throw failure;
   } finally {
+    cancel.dispose();
     await pool.close();
     // The lock may have been taken while another step failed: release it either way.
     lock ??= await lockStep?.catch(() => undefined);
@@ -186,12 +212,20 @@ class Archiver {
   readonly #hardlinks = new Map<string, Promise<FileChunks>>();
   readonly #files = new FileQueue();
   readonly #inflight = new Set<Promise<unknown>>();
+  readonly #cancel: Cancellation;
 
-  constructor(repo: Repository, saver: BlobSaver, pool: ChunkPool, progress: ProgressTracker) {
+  constructor(
+    repo: Repository,
+    saver: BlobSaver,
+    pool: ChunkPool,
+    progress: ProgressTracker,
+    cancel: Cancellation,
+  ) {
     this.#repo = repo;
     this.#saver = saver;
     this.#pool = pool;
     this.#progress = progress;
+    this.#cancel = cancel;
     this.#files.dispatch = (files) => this.#dispatch(files);
   }
 
@@ -254,6 +288,8 @@ class Archiver {
     const subtrees = new ParentTrees(this, names, parent);
     const queued = (async () => {
       for (let i = 0; i < names.length; i++) {
+        // The walk stops at the next entry once cancelled (its files' tasks are rejected meanwhile).
+        this.#cancel.throwIfRequested();
         const entry = this.walkEntry(join(path, names[i]), names[i], parent?.get(names[i]), subtrees.at(i));
         if (entry.queued) await entry.queued;
         nodes.push(entry.node);

@@ -18,6 +18,7 @@ export class ProgressTracker {
   readonly #emit: ((p: BackupProgress) => void) | undefined;
   readonly #interval: number;
   #last = 0;
+  #stopped = false;
   readonly state: BackupProgress = {
     filesDone: 0,
     filesTotal: 0,
@@ -35,10 +36,10 @@ export class ProgressTracker {
    * Counts files and bytes (metadata only) so events carry real totals. It runs beside the backup in slices,
    * so the first files are being read while the totals are still growing (`totalsFinal` false until done).
    */
-  async scan(paths: string[]): Promise<void> {
+  async scan(paths: string[], signal?: AbortSignal): Promise<void> {
     const stack = [...paths].reverse();
     let n = 0;
-    while (stack.length > 0) {
+    while (stack.length > 0 && !signal?.aborted) {
       const p = stack.pop() as string;
       if (++n % SCAN_SLICE === 0) await new Promise((r) => setImmediate(r));
       let st: Stats;
@@ -78,8 +79,13 @@ export class ProgressTracker {
     this.#emit?.({ ...this.state, totalsFinal: true });
   }
 
+  /** No events from now on (a cancelled backup: what workers still report comes after the caller's end). */
+  stop(): void {
+    this.#stopped = true;
+  }
+
   #maybeEmit(): void {
-    if (!this.#emit) return;
+    if (!this.#emit || this.#stopped) return;
     const now = Date.now();
     if (now - this.#last < this.#interval) return;
     this.#last = now;

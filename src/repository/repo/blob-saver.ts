@@ -168,6 +168,27 @@ export class BlobSaver {
     return this.#writeIndex(true);
   }
 
+  /**
+   * Gives the saver up for good (a failed or cancelled backup): the open packs are dropped and nothing more
+   * is accepted (every later call throws `reason`). Resolves once the uploads in flight are over and the packs
+   * whose upload succeeded are listed in an index file (after `commitAfter`; not at all when that rejects or
+   * the write fails, which leaves them to prune as unreferenced packs), so a later backup reuses their data
+   * instead of uploading it again, and prune finds it unused until then. Afterwards nothing of this saver
+   * writes to the repository: the caller may release its lock. Never rejects; not to be called while `flush`
+   * runs.
+   */
+  async abandon(reason: unknown): Promise<void> {
+    this.#failure ??= reason;
+    this.#open.data = undefined;
+    this.#open.tree = undefined;
+    while (this.#uploads.size > 0) await Promise.allSettled([...this.#uploads]);
+    try {
+      await this.#writeIndex(true);
+    } catch {
+      // The lock was refused, or the store failed: the packs stay unreferenced, which prune handles.
+    }
+  }
+
   #finishPack(type: BlobType): void {
     const pack = this.#open[type];
     if (!pack || pack.blobs.length === 0) return;

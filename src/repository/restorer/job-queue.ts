@@ -43,6 +43,12 @@ export class JobQueue {
     this.#wake();
   }
 
+  /** Drops the jobs not taken yet and closes the queue (a cancelled restore): `next` answers `undefined`. */
+  abort(): void {
+    this.#groups.clear();
+    this.close();
+  }
+
   /** The next job for `worker`, or `undefined` once closed and empty. */
   async next(worker: number): Promise<PlannedJob | undefined> {
     while (this.#groups.size === 0) {

@@ -9,6 +9,7 @@ import {
   symlinkSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { canceledError } from '../archiver/cancellation.ts';
 import { CRYPTO_OVERHEAD } from '../crypto/crypto-key.ts';
 import { unixPermsFromGo } from '../format/file-mode.ts';
 import type { BlobLocation } from '../format/index.ts';
@@ -77,6 +78,8 @@ export interface PlanOptions {
   batchBytes?: number;
   /** The target as `prepareTarget` left it (made here when absent). */
   prepared?: PreparedTarget;
+  /** Stops the walk at the next entry once it fires (the planning rejects with a `Canceled` error). */
+  signal?: AbortSignal;
 }
 
 export interface PreparedTarget {
@@ -117,6 +120,7 @@ export async function planRestore(
   const seen = new Set<string>();
   for (const include of options.include.map(normalizeSnapshotPath)) {
     await forEachEntry(repo, treeId, include, ({ path, node }) => {
+      if (options.signal?.aborted) throw canceledError(options.signal.reason, 'restore');
       if (seen.has(path)) return;
       seen.add(path);
       const inside = include === '/' || path === include || path.startsWith(`${include}/`);

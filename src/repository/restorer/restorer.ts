@@ -1,5 +1,6 @@
 import { linkSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { Cancellation, canceledError } from '../archiver/cancellation.ts';
 import { unixPermsFromGo } from '../format/file-mode.ts';
 import type { Snapshot } from '../format/snapshot.ts';
 import { fileKey } from '../repo/layout.ts';
@@ -36,6 +37,15 @@ export interface RestoreOptions {
    * not create files faster here (ext4 serialises inode allocation) and cost memory.
    */
   workers?: number;
+  /**
+   * Cancels the restore: no job is started after the signal (the few in flight finish), the walk stops, every
+   * file this restore began but did not finish is removed, and the promise rejects with a `Canceled` error.
+   * What stays in the target is complete: directories, links, and files with all their content and metadata
+   * (hard links and the directories' own metadata are not applied). A namesake file the restore had already
+   * removed to replace it is gone. A signal that fires once every file is written is too late: the restore
+   * completes.
+   */
+  signal?: AbortSignal;
 }
 
 export interface RestoreResult {
@@ -63,6 +73,7 @@ export async function restore(
   snapshot: Snapshot,
   options: RestoreOptions,
 ): Promise<RestoreResult> {
+  if (options.signal?.aborted) throw canceledError(options.signal.reason, 'restore');
   const sparse = options.sparse ?? true;
   const owners = options.owners ?? process.getuid?.() === 0;
   const workers = options.workers ?? Math.min(4, Math.max(2, availableParallelism()));
@@ -72,6 +83,10 @@ export async function restore(
   const result: RestoreResult = { filesRestored: 0, dirs: 0, bytesWritten: 0, errors: [] };
   const progress: RestoreProgress = { filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0 };
   const queue = new JobQueue();
+  // Once the signal fires no job is handed out; the runners end when their job in flight is written.
+  const cancel = new Cancellation(options.signal, 'restore', () => queue.abort());
+  /** Files some job was sent to a worker for and not finished yet: those that may exist half-written. */
+  const begun = new Set<PlannedFile>();
   let plan: RestorePlan;
   try {
     if (!repo.indexLoaded) await repo.loadIndex();
@@ -83,6 +98,7 @@ export async function restore(
       owners,
       jobBytes: JOB_BYTES,
       jobTargets: JOB_TARGETS,
+      signal: options.signal,
       onJobs: (jobs, soFar) => {
         // Totals grow with the walk; they are final once planning is done.
         progress.filesTotal = soFar.files.length;
@@ -92,12 +108,24 @@ export async function restore(
       prepared,
     }).finally(() => queue.close());
     const describer = new JobFiles(prepared.newFileIds, owners, process.umask());
-    const running = runJobs(repo, pool, queue, describer, result, progress, { ...options, owners, workers });
+    const running = runJobs(repo, pool, queue, describer, result, progress, {
+      ...options,
+      owners,
+      workers,
+      cancel,
+      begun,
+    });
     const [planned, ran] = await Promise.allSettled([planning, running]);
+    if (cancel.requested) {
+      // Every job sent is written by now: nothing writes into the target after this.
+      removeUnfinished(begun);
+      throw cancel.error;
+    }
     if (planned.status === 'rejected') throw planned.reason;
     if (ran.status === 'rejected') throw ran.reason;
     plan = planned.value;
   } finally {
+    cancel.dispose();
     queue.close();
     await pool.close();
   }
@@ -131,6 +159,21 @@ export async function restore(
   return result;
 }
 
+/**
+ * A cancelled restore's files that were begun and not finished (some job still to come, or failed): removed,
+ * so that no file in the target looks restored without being so. The others were never created.
+ */
+function removeUnfinished(begun: Set<PlannedFile>): void {
+  for (const f of begun) {
+    if (f.jobsLeft === 0 && f.error === undefined) continue;
+    try {
+      rmSync(f.path, { force: true });
+    } catch {
+      // not a file we made (an existing directory in the way): leave it
+    }
+  }
+}
+
 /** Runs the queued jobs (a few per worker in flight) and finishes the files whose last job is done. */
 async function runJobs(
   repo: Repository,
@@ -139,9 +182,14 @@ async function runJobs(
   describer: JobFiles,
   result: RestoreResult,
   progress: RestoreProgress,
-  options: RestoreOptions & { owners: boolean; workers: number },
+  options: RestoreOptions & {
+    owners: boolean;
+    workers: number;
+    cancel: Cancellation;
+    begun: Set<PlannedFile>;
+  },
 ): Promise<void> {
-  const { owners, workers } = options;
+  const { owners, workers, cancel, begun } = options;
   let nextId = 0;
   const fileDone = (f: PlannedFile) => {
     if (--f.jobsLeft > 0 || f.error) return;
@@ -160,12 +208,20 @@ async function runJobs(
   // a worker on the files it is writing and away from those the other workers write.
   const runner = async (worker: number) => {
     for (let job = await queue.next(worker); job; job = await queue.next(worker)) {
-      const outcome = await runJob(repo, pool, describer, job, nextId++, worker).finally(() =>
+      if (cancel.requested) {
+        queue.release(job, worker);
+        break;
+      }
+      const outcome = await runJob(repo, pool, describer, job, nextId++, worker, begun).finally(() =>
         queue.release(job, worker),
       );
       result.bytesWritten += noteFailures(job, outcome);
       progress.bytesDone = result.bytesWritten;
-      for (const f of outcome.files) fileDone(f);
+      for (const f of outcome.files) {
+        fileDone(f);
+        // Only files still being written are kept track of, so the set stays as small as the jobs in flight.
+        if (f.jobsLeft === 0 && f.error === undefined) begun.delete(f);
+      }
       options.onProgress?.({ ...progress });
     }
   };
@@ -211,6 +267,7 @@ async function runJob(
   job: PlannedJob,
   jobId: number,
   worker: number,
+  begun: Set<PlannedFile>,
 ): Promise<JobOutcome> {
   const files: PlannedFile[] = [];
   const described: JobFile[] = [];
@@ -244,6 +301,7 @@ async function runJob(
   } catch (err) {
     return { files, uses, error: `pack ${job.packId} unreadable: ${(err as Error).message}` };
   }
+  for (const f of files) begun.add(f);
   const message: RestoreJob = {
     type: 'job',
     jobId,

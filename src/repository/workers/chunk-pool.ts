@@ -28,10 +28,17 @@ interface Task {
 interface PoolWorker {
   worker: Worker;
   load: number;
+  /** Tasks sent and not yet answered: while there are any, the worker may hold a file open. */
+  tasks: number;
   flushed?: () => void;
+  /** Resolves once the worker acknowledged a cancel (or exited). */
+  settled?: Promise<void>;
+  onSettled?: () => void;
 }
 
 const DEFAULT_WINDOW = 4 << 20;
+/** How long `close` waits for cancelled workers to close their files before terminating them anyway. */
+const CANCEL_GRACE_MS = 2000;
 
 /**
  * A small pool of chunk workers feeding one BlobSaver. Workers build whole data packs themselves; the main
@@ -48,6 +55,7 @@ export class ChunkPool {
   #nextTask = 1;
   #failure: unknown;
   #closed = false;
+  #canceled = false;
   readonly #size: number;
   readonly #init: ToWorker;
 
@@ -81,10 +89,11 @@ export class ChunkPool {
   #start(): void {
     for (let i = 0; i < this.#size; i++) {
       const worker = startWorker('chunk-worker');
-      const pw: PoolWorker = { worker, load: 0 };
+      const pw: PoolWorker = { worker, load: 0, tasks: 0 };
       worker.on('message', (msg: FromWorker) => this.#onMessage(pw, msg));
       worker.on('error', (err) => this.#fail(err));
       worker.on('exit', (code) => {
+        pw.onSettled?.();
         if (!this.#closed) this.#fail(new Error(`worker exited with code ${code}`));
       });
       worker.postMessage(this.#init);
@@ -98,6 +107,7 @@ export class ChunkPool {
     if (this.#workers.length === 0) this.#start();
     const pw = this.#workers.reduce((a, b) => (b.load < a.load ? b : a));
     pw.load += weight;
+    pw.tasks++;
     const taskId = this.#nextTask++;
     return new Promise<FileChunks[]>((resolve, reject) => {
       this.#tasks.set(taskId, {
@@ -132,8 +142,40 @@ export class ChunkPool {
     if (this.#failure) throw this.#failure;
   }
 
+  /**
+   * Stops feeding the workers, for good (a cancelled backup): unfinished tasks reject with `reason` (as does
+   * every later call), asks are no longer answered, and packs the workers finish from now on are dropped, not
+   * uploaded (uploads already handed to the saver go on). Each worker is told to close the file it reads and
+   * drop its open pack; `close` waits for that before terminating it.
+   */
+  cancel(reason: unknown): void {
+    if (this.#canceled) return;
+    this.#canceled = true;
+    this.#fail(reason);
+    for (const pw of this.#workers) {
+      // A worker without a task has no file open (it may not even have loaded yet): nothing to wait for.
+      if (pw.tasks > 0)
+        pw.settled = new Promise<void>((resolve) => {
+          pw.onSettled = resolve;
+        });
+      pw.worker.postMessage({ type: 'cancel' } satisfies ToWorker);
+    }
+  }
+
+  /** Terminates the workers; after `cancel`, once they have closed their files (at most a couple of seconds). */
   async close(): Promise<void> {
     this.#closed = true;
+    const settled = this.#workers.map((w) => w.settled).filter((p) => p !== undefined);
+    if (settled.length > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.all(settled),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, CANCEL_GRACE_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
     await Promise.all(this.#workers.map((w) => w.worker.terminate()));
     this.#workers.length = 0;
   }
@@ -143,8 +185,11 @@ export class ChunkPool {
       switch (msg.type) {
         case 'ask':
           if (msg.read > 0) this.#onRead?.(msg.read);
+          // A cancelled worker answers its own ask; nothing more is claimed.
+          if (this.#canceled) break;
           this.#saver.waitForCapacity().then(
             () => {
+              if (this.#canceled) return;
               const need = new Uint8Array(msg.ids.length);
               for (let i = 0; i < msg.ids.length; i++)
                 need[i] = this.#saver.claim('data', msg.ids[i]) ? 1 : 0;
@@ -155,6 +200,13 @@ export class ChunkPool {
           break;
         case 'pack': {
           const { bytes } = msg;
+          if (this.#canceled) {
+            pw.worker.postMessage(
+              { type: 'buffer', buffer: bytes.buffer as ArrayBuffer } satisfies ToWorker,
+              [bytes.buffer as ArrayBuffer],
+            );
+            break;
+          }
           const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
           void this.#saver.addPack('data', msg.packId, body, msg.blobs, msg.plainBytes).then(() => {
             // Uploaded (or failed, which the saver reports): the worker may fill the buffer again.
@@ -166,6 +218,7 @@ export class ChunkPool {
           break;
         }
         case 'done': {
+          pw.tasks--;
           if (msg.read > 0) this.#onRead?.(msg.read);
           const task = this.#tasks.get(msg.taskId);
           this.#tasks.delete(msg.taskId);
@@ -178,6 +231,9 @@ export class ChunkPool {
           done?.();
           break;
         }
+        case 'canceled':
+          pw.onSettled?.();
+          break;
       }
     } catch (err) {
       this.#fail(err);

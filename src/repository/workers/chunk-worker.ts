@@ -40,6 +40,9 @@ let unreported = 0;
 const zeroIds = new Map<number, string>();
 let needWaiter: ((need: Uint8Array) => void) | undefined;
 let queue: Promise<void> = Promise.resolve();
+/** The backup was cancelled: every file and task from now on ends at once. */
+let canceled = false;
+const CANCELED = 'backup cancelled';
 
 function post(msg: FromWorker, transfer?: ArrayBuffer[]): void {
   port?.postMessage(msg, transfer);
@@ -74,22 +77,27 @@ function postPack(p: BuiltPack): void {
   ]);
 }
 
-/** Asks about every chunk waiting in the window and seals the new ones into the open pack. */
+/**
+ * Asks about every chunk waiting in the window and seals the new ones into the open pack. Once cancelled it
+ * asks nothing and drops the waiting chunks (the cancel answers an ask in flight with "none needed").
+ */
 async function flushPending(s: State): Promise<void> {
-  if (pendingIds.length === 0) return;
-  const need = await new Promise<Uint8Array>((resolve) => {
-    needWaiter = resolve;
-    post({ type: 'ask', ids: pendingIds.slice(), read: takeUnreported() });
-  });
-  const mode = s.init.compression;
-  for (let i = 0; i < pendingIds.length; i++) {
-    if (!need[i]) continue;
-    const start = pendingStarts[i];
-    const data = s.window.subarray(start, start + pendingLengths[i]);
-    const compressed = compressBlob(data, mode);
-    await s.packs.ready();
-    const pack = s.packs.add(pendingIds[i], compressed ?? data, data.length, compressed !== undefined);
-    if (pack) postPack(pack);
+  if (pendingIds.length > 0 && !canceled) {
+    const need = await new Promise<Uint8Array>((resolve) => {
+      needWaiter = resolve;
+      post({ type: 'ask', ids: pendingIds.slice(), read: takeUnreported() });
+    });
+    const mode = s.init.compression;
+    for (let i = 0; i < pendingIds.length && !canceled; i++) {
+      if (!need[i]) continue;
+      const start = pendingStarts[i];
+      const data = s.window.subarray(start, start + pendingLengths[i]);
+      const compressed = compressBlob(data, mode);
+      await s.packs.ready();
+      if (canceled) break;
+      const pack = s.packs.add(pendingIds[i], compressed ?? data, data.length, compressed !== undefined);
+      if (pack) postPack(pack);
+    }
   }
   pendingIds.length = 0;
   pendingStarts.length = 0;
@@ -98,6 +106,24 @@ async function flushPending(s: State): Promise<void> {
 
 function message(err: unknown): string {
   return (err as Error)?.message ?? String(err);
+}
+
+/**
+ * Reads the file on into the window until it is full or the file ends (`left`: the bytes the walk's size
+ * says remain); returns the bytes read and whether the file ended.
+ */
+function fillWindow(window: Buffer, fd: number, left: number): { read: number; eof: boolean } {
+  let read = 0;
+  while (end < window.length) {
+    const want = window.length - end;
+    const n = readSync(fd, window, end, want, null);
+    end += n;
+    unreported += n;
+    read += n;
+    // A short read that reaches the size seen by the walk is the end (saves the read that returns 0).
+    if (n === 0 || (n < want && read >= left)) return { read, eof: true };
+  }
+  return { read, eof: false };
 }
 
 /**
@@ -110,6 +136,7 @@ async function chunkOne(s: State, job: FileJob): Promise<FileResult> {
   let size = 0;
   let read = 0;
   let pos = end;
+  if (canceled) return { content, size, error: CANCELED };
   let fd: number;
   try {
     fd = openSync(job.path, 'r');
@@ -122,23 +149,19 @@ async function chunkOne(s: State, job: FileJob): Promise<FileResult> {
       if (!eof && end - pos < cdc.max) {
         if (window.length - end < cdc.max) {
           await flushPending(s);
+          // The descriptor is closed on the way out (finally), so a cancelled worker leaks none.
+          if (canceled) {
+            end = 0;
+            return { content: [], size, error: CANCELED };
+          }
           window.copyWithin(0, pos, end);
           end -= pos;
           pos = 0;
         }
         try {
-          while (end < window.length) {
-            const want = window.length - end;
-            const n = readSync(fd, window, end, want, null);
-            end += n;
-            unreported += n;
-            read += n;
-            // A short read that reaches the size seen by the walk is the end (saves the read that returns 0).
-            if (n === 0 || (n < want && read >= job.size)) {
-              eof = true;
-              break;
-            }
-          }
+          const filled = fillWindow(window, fd, job.size - read);
+          read += filled.read;
+          eof = filled.eof;
         } catch (err) {
           end = pos;
           return { content: [], size, error: message(err) };
@@ -169,9 +192,26 @@ async function runTask(s: State, task: TaskMessage): Promise<void> {
 async function flushAll(s: State): Promise<void> {
   await flushPending(s);
   end = 0;
-  const pack = s.packs.finish();
+  const pack = canceled ? undefined : s.packs.finish();
   if (pack) postPack(pack);
   post({ type: 'flushed' });
+}
+
+/** Stops at once: the ask in flight is answered "none needed" and waits for pack buffers end. */
+function cancel(s: State | undefined): void {
+  canceled = true;
+  s?.packs.cancel();
+  const w = needWaiter;
+  needWaiter = undefined;
+  w?.(new Uint8Array(pendingIds.length));
+  // Answered after the tasks queued before it, which now end at once.
+  enqueue(async () => {
+    pendingIds.length = 0;
+    pendingStarts.length = 0;
+    pendingLengths.length = 0;
+    end = 0;
+    post({ type: 'canceled' });
+  });
 }
 
 function setup(init: InitMessage): State {
@@ -218,6 +258,9 @@ port.on('message', (msg: ToWorker) => {
       break;
     case 'buffer':
       state?.packs.recycle(msg.buffer);
+      break;
+    case 'cancel':
+      cancel(state);
       break;
   }
 });

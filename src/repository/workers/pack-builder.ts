@@ -36,6 +36,7 @@ export class PackBuilder {
   /** Buffers in existence: the open one, the free ones, and those out with their packs. */
   #allocated = 0;
   #waiter: (() => void) | undefined;
+  #canceled = false;
   #buf: Buffer | undefined;
   #used = 0;
   /** Size of the header the open pack's blobs need. */
@@ -58,9 +59,12 @@ export class PackBuilder {
     return this.#blobs.length;
   }
 
-  /** Resolves when `add` can seal without allocating past the buffer limit. */
+  /**
+   * Resolves when `add` can seal without allocating past the buffer limit, or once `cancel` was called (then
+   * the caller must not `add`: buffers out with uploads that were dropped may never come back).
+   */
   async ready(): Promise<void> {
-    while (!this.#buf && this.#free.length === 0 && this.#allocated >= this.#maxBuffers) {
+    while (!this.#canceled && !this.#buf && this.#free.length === 0 && this.#allocated >= this.#maxBuffers) {
       await new Promise<void>((resolve) => {
         this.#waiter = resolve;
       });
@@ -116,6 +120,14 @@ export class PackBuilder {
     this.#plain = 0;
     this.#blobs = [];
     return pack;
+  }
+
+  /** Ends every wait in `ready` now and for good (the backup was cancelled; nothing more is added). */
+  cancel(): void {
+    this.#canceled = true;
+    const w = this.#waiter;
+    this.#waiter = undefined;
+    w?.();
   }
 
   /** Takes back a buffer whose pack has been uploaded. */

@@ -48,7 +48,16 @@ export interface BufferMessage {
   buffer: ArrayBuffer;
 }
 
-export type ToWorker = InitMessage | TaskMessage | NeedMessage | FlushMessage | BufferMessage;
+/**
+ * The backup is cancelled: the file being read is closed and dropped, queued tasks end at once (their files
+ * with an error), the waiting chunks and the open pack are dropped, and no more asks are sent. Once its queue
+ * is empty the worker answers `canceled`, and may then be terminated without leaking a descriptor.
+ */
+export interface CancelMessage {
+  type: 'cancel';
+}
+
+export type ToWorker = InitMessage | TaskMessage | NeedMessage | FlushMessage | BufferMessage | CancelMessage;
 
 export interface AskMessage {
   type: 'ask';
@@ -85,4 +94,8 @@ export interface FlushedMessage {
   type: 'flushed';
 }
 
-export type FromWorker = AskMessage | PackMessage | TaskDoneMessage | FlushedMessage;
+export interface CanceledMessage {
+  type: 'canceled';
+}
+
+export type FromWorker = AskMessage | PackMessage | TaskDoneMessage | FlushedMessage | CanceledMessage;
