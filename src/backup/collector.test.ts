@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { ApiResourceInfo, DynamicClient, ListOptions } from '../kube/types.ts';
 import { createFsObjectStore } from '../storage/fs.ts';
 import { backupKeys } from '../storage/layout.ts';
 import { runBackup } from './engine.ts';
@@ -37,6 +38,7 @@ after(async () => {
 describe('listed items in the tarball', () => {
   test('items no action changes are stored as the API server listed them; changed ones as changed', async () => {
     const store = createFsObjectStore({ root: join(scratch, 'store'), durable: false });
+    const digestLists: boolean[] = [];
     // Changes the object it is given in place and returns it: the tarball must hold the change.
     const marker: BackupItemAction = {
       name: 'example.com/marker',
@@ -48,9 +50,10 @@ describe('listed items in the tarball', () => {
     };
     const { status } = await runBackup(
       backup('raw-1', { includedNamespaces: ['raw'], includedResources: ['configmaps'] }),
-      { ...deps(cluster, store, { actions: [marker] }), pageSize: 7 } as never,
+      { ...deps(cluster, store, { actions: [marker], client: spying(digestLists) }), pageSize: 7 } as never,
     );
     assert.equal(status.phase, 'Completed', status.failureReason);
+    assert.deepEqual(digestLists, [false], 'an action may apply: the items are listed whole');
     const entries = await readTarball(await store.getBuffer(backupKeys('raw-1').contents));
     const legacy = entries.filter((e) => e.name.startsWith('resources/configmaps/namespaces/raw/'));
     assert.equal(legacy.length, 30);
@@ -70,6 +73,11 @@ describe('listed items in the tarball', () => {
           'yes',
           `${name} keeps the action's change`,
         );
+        assert.equal(
+          object.data.text,
+          `"quoted" {${Number(name.slice(3))}}`,
+          'the action saw the whole item',
+        );
       } else {
         assert.equal(object.metadata.annotations, undefined);
         assert.equal(object.data.text, `"quoted" {${Number(name.slice(3))}}`);
@@ -83,4 +91,47 @@ describe('listed items in the tarball', () => {
       assert.ok(twin?.body.equals(p.body), `${p.name} holds the same bytes as its legacy copy`);
     }
   });
+
+  test('with no action for the resource, items are listed as metadata digests and stored whole', async () => {
+    const store = createFsObjectStore({ root: join(scratch, 'store-digest'), durable: false });
+    const digestLists: boolean[] = [];
+    const { status } = await runBackup(
+      backup('raw-2', {
+        includedNamespaces: ['raw'],
+        includedResources: ['configmaps'],
+        labelSelector: { matchExpressions: [{ key: 'n', operator: 'NotIn', values: ['4'] }] },
+      }),
+      { ...deps(cluster, store, { client: spying(digestLists) }), pageSize: 7 } as never,
+    );
+    assert.equal(status.phase, 'Completed', status.failureReason);
+    assert.deepEqual(digestLists, [true]);
+    assert.equal(status.progress?.itemsBackedUp, 30, '29 ConfigMaps and their namespace');
+    const entries = await readTarball(await store.getBuffer(backupKeys('raw-2').contents));
+    const stored = entries.filter((e) => e.name.startsWith('resources/configmaps/namespaces/raw/'));
+    const listed = await fetch(
+      `${cluster.sim.url}/api/v1/namespaces/raw/configmaps?labelSelector=n%20notin%20(4)`,
+    );
+    const served = ((await listed.json()) as { items: { metadata: { name: string } }[] }).items;
+    assert.equal(stored.length, served.length);
+    for (const live of served) {
+      const entry = stored.find((e) => e.name.endsWith(`/${live.metadata.name}.json`));
+      assert.deepEqual(JSON.parse(String(entry?.body)), { ...live, apiVersion: 'v1', kind: 'ConfigMap' });
+    }
+  });
 });
+
+/** The test cluster's client, noting whether each list of ConfigMaps asked for metadata digests. */
+function spying(digestLists: boolean[]): DynamicClient {
+  const client = cluster.client;
+  return new Proxy(client, {
+    get(target, key, receiver) {
+      if (key === 'listPages')
+        return (resource: ApiResourceInfo, options: ListOptions = {}) => {
+          if (resource.groupResource === 'configmaps') digestLists.push(options.metadataDigest === true);
+          return target.listPages(resource, options);
+        };
+      const value = Reflect.get(target, key, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}

@@ -112,12 +112,17 @@ async function runTask(task: ListTask, ctx: CollectContext, stopped: () => boole
   const where = { resource: resource.groupResource, namespace: task.namespace };
   if (task.ordered) await backUpOrdered(task, ctx);
   let count = 0;
+  const rawSink = acceptsListedJson(ctx.sink) ? ctx.sink : undefined;
+  // Items stored as listed, by no action, need no more than their metadata decoded.
+  const metadataDigest =
+    rawSink !== undefined && !rawSink.needsWholeItems(resource) && !ctx.pipeline.needsWholeItems(resource);
   try {
     const pages = ctx.client
       .listPages(resource, {
         namespace: task.namespace,
         labelSelector: task.labelSelector,
         limit: ctx.pageSize,
+        metadataDigest,
       })
       [Symbol.asyncIterator]();
     // One page is fetched ahead, so the API server works on the next page while this one is written.
@@ -134,7 +139,6 @@ async function runTask(task: ListTask, ctx: CollectContext, stopped: () => boole
         return;
       }
       let pending: Promise<void>[] = [];
-      const rawSink = acceptsListedJson(ctx.sink) ? ctx.sink : undefined;
       for (let i = 0; i < page.items.length; i++) {
         const item = page.items[i];
         // Items written while `offer` runs synchronously are unchanged: the sink may store their bytes as listed.

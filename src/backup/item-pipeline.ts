@@ -165,16 +165,29 @@ export class ItemPipeline {
     await this.offer(resource, object, 'related');
   }
 
-  #applicable(
-    resource: ApiResourceInfo,
-    namespace: string | undefined,
-    labels: Record<string, string> | undefined,
-  ): readonly ResolvedAction[] {
+  /**
+   * Whether some item action may apply to items of `resource`, so they must be whole objects when offered
+   * (the others may be metadata digests, see `ListOptions.metadataDigest`).
+   */
+  needsWholeItems(resource: ApiResourceInfo): boolean {
+    return this.#actionsFor(resource).length > 0;
+  }
+
+  #actionsFor(resource: ApiResourceInfo): readonly ResolvedAction[] {
     let forResource = this.#actionsByResource.get(resource.groupResource);
     if (!forResource) {
       forResource = this.#ctx.actions.filter((a) => a.appliesToResource(resource));
       this.#actionsByResource.set(resource.groupResource, forResource);
     }
+    return forResource;
+  }
+
+  #applicable(
+    resource: ApiResourceInfo,
+    namespace: string | undefined,
+    labels: Record<string, string> | undefined,
+  ): readonly ResolvedAction[] {
+    const forResource = this.#actionsFor(resource);
     if (forResource.length === 0) return forResource;
     return forResource.filter((a) => a.appliesToItem(namespace, labels));
   }

@@ -66,6 +66,11 @@ export class VolumeInfoBuilder {
   readonly #volumes = new Map<string, PvFacts>();
 
   /** Feeds every item written; only PVCs and PVs are kept. */
+  /** Whether `observe` reads items of this resource (it reads their specs). */
+  static observes(groupResource: string): boolean {
+    return groupResource === 'persistentvolumeclaims' || groupResource === 'persistentvolumes';
+  }
+
   observe(groupResource: string, item: KubeObject): void {
     const name = item.metadata?.name;
     if (!name) return;

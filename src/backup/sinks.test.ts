@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { buffer } from 'node:stream/consumers';
 import { test } from 'node:test';
-import type { ListedPage } from '../kube/dynamic-client.ts';
+import { asMetadataDigest, type ListedPage } from '../kube/dynamic-client.ts';
 import type { ApiResourceInfo, KubeObject } from '../kube/types.ts';
+import { SinkError } from './item-pipeline.ts';
 import { ResourceListBuilder, VolumeInfoBuilder } from './side-files.ts';
 import { TarballSink } from './sinks.ts';
 import { TarballWriter } from './tarball-writer.ts';
@@ -54,4 +55,36 @@ test('the sink stores listed bytes only for the item expected, while it is expec
   assert.equal(body('b'), JSON.stringify(b));
   assert.equal(body('a2'), JSON.stringify(a));
   assert.match(body('a2'), /"changed":"yes"/);
+});
+
+test('a metadata digest is stored only as its listed bytes, never serialized (that would store metadata alone)', async () => {
+  const writer = new TarballWriter({ mtime: new Date(0) });
+  const output = buffer(writer.output);
+  const sink = new TarballSink(writer, new ResourceListBuilder(), new VolumeInfoBuilder());
+  const listed = Buffer.from(
+    '{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"d"},"data":{"k":"v"}}',
+  );
+  const digest = asMetadataDigest({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'd' } });
+  const page: ListedPage = {
+    items: [digest],
+    resourceVersion: '1',
+    json: { text: listed, bounds: [0, listed.length] },
+  };
+  assert.throws(() => sink.write(configmaps, 'n', 'd', digest), SinkError);
+  sink.expectListed(digest, page, 0);
+  sink.write(configmaps, 'n', 'd', digest);
+  sink.expectListed(undefined);
+  await writer.finish();
+  const entries = await readTarball(await output);
+  const stored = entries.filter((e) => e.name.startsWith('resources/'));
+  assert.deepEqual(
+    stored.map((e) => e.name),
+    [
+      'resources/configmaps/namespaces/n/d.json',
+      'resources/configmaps/v1-preferredversion/namespaces/n/d.json',
+    ],
+  );
+  for (const e of stored) assert.equal(e.body.toString(), listed.toString());
+  assert.equal(sink.needsWholeItems(configmaps), false);
+  assert.equal(sink.needsWholeItems({ ...configmaps, groupResource: 'persistentvolumeclaims' }), true);
 });

@@ -1,9 +1,9 @@
 import type { BackupDryRunSummary } from '../api/resources/backup.ts';
 import { errorMessage } from '../core/errors.ts';
-import { type ListedPage, listedItemJson } from '../kube/dynamic-client.ts';
+import { isMetadataDigest, type ListedPage, listedItemJson } from '../kube/dynamic-client.ts';
 import type { ApiResourceInfo, KubeObject, ListPage } from '../kube/types.ts';
 import { type ItemSink, SinkError } from './item-pipeline.ts';
-import type { ResourceListBuilder, VolumeInfoBuilder } from './side-files.ts';
+import { type ResourceListBuilder, VolumeInfoBuilder } from './side-files.ts';
 import type { TarballWriter } from './tarball-writer.ts';
 
 /**
@@ -14,6 +14,8 @@ import type { TarballWriter } from './tarball-writer.ts';
 export interface ListedItemSink extends ItemSink {
   /** The item about to be offered, as `page.items[index]`; `undefined` once `offer` has returned. */
   expectListed(item: KubeObject | undefined, page?: ListPage, index?: number): void;
+  /** Whether the sink reads more of the items of `resource` than a metadata digest holds. */
+  needsWholeItems(resource: ApiResourceInfo): boolean;
 }
 
 export function acceptsListedJson(sink: ItemSink): sink is ListedItemSink {
@@ -41,9 +43,17 @@ export class TarballSink implements ListedItemSink {
     this.#listedIndex = index;
   }
 
+  /** Claims and volumes feed the volume info file, which reads their specs. */
+  needsWholeItems(resource: ApiResourceInfo): boolean {
+    return VolumeInfoBuilder.observes(resource.groupResource);
+  }
+
   write(resource: ApiResourceInfo, namespace: string | undefined, name: string, item: KubeObject): void {
     const parts = { groupResource: resource.groupResource, version: resource.version, namespace, name };
     const listed = item === this.#listed ? this.#listedPage?.json : undefined;
+    // A digest's body exists only as its listed bytes: serializing it would store metadata alone.
+    if (!listed && isMetadataDigest(item))
+      throw new SinkError('Internal', `${resource.groupResource} ${name}: only its metadata was read`);
     try {
       if (listed && !listed.prefix) {
         const i = 2 * this.#listedIndex;

@@ -2,6 +2,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { isLifeboatError, LifeboatError } from '../core/errors.ts';
 import { ApiCaller, type ApiCallerOptions } from './api-caller.ts';
 import type { KubeConnection } from './client.ts';
+import { digestList, isEmptyObject, itemBounds } from './list-scan.ts';
 import { resourcePath, selectorQuery, withQuery } from './paths.ts';
 import { type ApiStatus, statusError } from './status-error.ts';
 import { pathOnly, transportFor } from './transport.ts';
@@ -34,6 +35,50 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
 const MAX_LIST_RESTARTS = 5;
 
 type ListBody = { metadata?: { resourceVersion?: string; continue?: string }; items?: KubeObject[] };
+
+/** A list answer read: its own metadata, its items, and where their bytes are. */
+interface ReadPage {
+  metadata: ListBody['metadata'];
+  items: KubeObject[];
+  json: ListedJson | undefined;
+}
+
+/** Marks the items of a `metadataDigest` list that hold only their type and metadata digest. */
+const METADATA_DIGEST = Symbol('lifeboat.metadataDigest');
+
+/**
+ * Whether `item` is a metadata digest from a `metadataDigest` list: it must never be stored or sent as the
+ * object (its body exists only as the listed bytes).
+ */
+export function isMetadataDigest(item: KubeObject): boolean {
+  return (item as { [METADATA_DIGEST]?: true })[METADATA_DIGEST] === true;
+}
+
+/** Marks `item` (type and metadata digest only) as a metadata digest; returns it. */
+export function asMetadataDigest(item: KubeObject): KubeObject {
+  Object.defineProperty(item, METADATA_DIGEST, { value: true });
+  return item;
+}
+
+/**
+ * Reads one list answer: with `digest`, by a structural scan that decodes only each item's metadata digest
+ * (falling back to a whole parse for text the scan does not take); otherwise by `JSON.parse`.
+ */
+function readListPage(raw: Buffer, resource: ApiResourceInfo, digest: boolean, path: string): ReadPage {
+  const scanned = digest ? digestList(raw) : undefined;
+  if (scanned) {
+    const items = scanned.items.map((metadata) => {
+      return asMetadataDigest({ apiVersion: resource.groupVersion, kind: resource.kind, metadata });
+    });
+    if (items.length === 0) return { metadata: scanned.metadata, items, json: undefined };
+    const json: ListedJson = { text: raw, bounds: scanned.bounds };
+    if (!scanned.typed) json.prefix = typePrefix(resource);
+    return { metadata: scanned.metadata, items, json };
+  }
+  const body = parseJson<ListBody>(raw, 'GET', path);
+  const items = body.items ?? [];
+  return { metadata: body.metadata, items, json: listedJson(raw, items, resource) };
+}
 
 /**
  * Where each item of a page lies in the list answer's bytes, for writers that store items as they are (the
@@ -92,12 +137,6 @@ function dropThrough(
   };
 }
 
-/** `{}` with any whitespace inside. */
-export function isEmptyObject(text: Buffer, start: number, end: number): boolean {
-  for (let i = start + 1; i < end - 1; i++) if (!SEPARATORS.has(text[i]) || text[i] === 0x2c) return false;
-  return true;
-}
-
 /**
  * The port's `DynamicClient` over the client library's connection (TLS, tokens, client certificates and
  * proxies from the kubeconfig) with keep-alive sockets shared by every client of the same kubeconfig.
@@ -127,16 +166,14 @@ class HttpDynamicClient implements DynamicClient {
    */
   async *listPages(resource: ApiResourceInfo, options: ListOptions = {}): AsyncIterable<ListPage> {
     const limit = options.limit ?? this.#pageSize;
-    const fetchPage = (
-      token: string | undefined,
-    ): Promise<{ body: ListBody; raw: Buffer } | { error: unknown }> => {
+    const fetchPage = (token: string | undefined): Promise<ReadPage | { error: unknown }> => {
       const path = withQuery(resourcePath(resource, options.namespace), {
         ...selectorQuery(options),
         limit: limit > 0 ? limit : undefined,
         continue: token,
       });
       return this.#caller.call({ method: 'GET', path }).then(
-        (res) => ({ body: parseJson<ListBody>(res.body, 'GET', path), raw: res.body }),
+        (res) => readListPage(res.body, resource, options.metadataDigest === true, path),
         (error: unknown) => ({ error }),
       );
     };
@@ -158,11 +195,9 @@ class HttpDynamicClient implements DynamicClient {
         }
         throw err;
       }
-      const body = fetched.body;
-      token = body.metadata?.continue || undefined;
+      token = fetched.metadata?.continue || undefined;
       if (token !== undefined) pending = fetchPage(token);
-      let items = body.items ?? [];
-      let json = listedJson(fetched.raw, items, resource);
+      let { items, json } = fetched;
       if (items.length > 0) {
         const last = objectKey(items[items.length - 1]);
         if (lastKey === undefined || compareKeys(last, lastKey) > 0) lastKey = last;
@@ -171,7 +206,7 @@ class HttpDynamicClient implements DynamicClient {
       typeItems(items, resource);
       const page: ListedPage = {
         items,
-        resourceVersion: body.metadata?.resourceVersion ?? '',
+        resourceVersion: fetched.metadata?.resourceVersion ?? '',
         continue: token,
       };
       if (json) page.json = json;
@@ -375,88 +410,14 @@ function listedJson(
   const untyped = (o: KubeObject): boolean => o.kind === undefined && o.apiVersion === undefined;
   if (items.every(typed)) return { text, bounds };
   if (!items.every(untyped)) return undefined;
-  // The same keys the client adds to the objects, written first (their order means nothing in JSON).
-  const prefix = Buffer.from(
+  return { text, bounds, prefix: typePrefix(resource) };
+}
+
+/** The same keys the client adds to the objects, written first (their order means nothing in JSON). */
+function typePrefix(resource: ApiResourceInfo): Buffer {
+  return Buffer.from(
     `{"kind":${JSON.stringify(resource.kind)},"apiVersion":${JSON.stringify(resource.groupVersion)}`,
   );
-  return { text, bounds, prefix };
-}
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const ITEMS_KEY = Buffer.from('"items"');
-
-/**
- * Start and end offsets (flat pairs) of the elements of the top-level `items` array in a list's JSON text,
- * or undefined when an element is not an object. Only the structure is followed: strings are skipped whole
- * (`indexOf` to the next quote not escaped), brackets counted outside them.
- */
-export function itemBounds(text: Buffer): number[] | undefined {
-  const state: ScanState = { bounds: [], depth: 0, lastKeyAt: -1, inItems: false };
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === QUOTE) {
-      if (state.depth === 1) state.lastKeyAt = i;
-      i = stringEnd(text, i);
-      if (i < 0) return undefined;
-    } else if (!structure(text, c, i, state)) {
-      return undefined;
-    }
-  }
-  return state.depth === 0 ? state.bounds : undefined;
-}
-
-interface ScanState {
-  bounds: number[];
-  depth: number;
-  /** Where the last string at depth 1 started (the key of a depth-1 value that follows). */
-  lastKeyAt: number;
-  /** Inside the top-level `items` array. */
-  inItems: boolean;
-}
-
-/** Follows one byte outside strings; false when an `items` element turns out not to be an object. */
-function structure(text: Buffer, c: number, i: number, state: ScanState): boolean {
-  if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
-    if (state.depth === 1 && c === OPEN_ARRAY) state.inItems = isItemsKey(text, state.lastKeyAt);
-    else if (state.depth === 2 && state.inItems) {
-      if (c !== OPEN_OBJECT) return false;
-      state.bounds.push(i);
-    }
-    state.depth++;
-    return true;
-  }
-  if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
-    state.depth--;
-    if (state.depth === 2 && state.inItems) state.bounds.push(i + 1);
-    else if (state.depth === 1) state.inItems = false;
-    return true;
-  }
-  // Between elements only commas and whitespace; anything else is a scalar element (null, a number).
-  return !(state.depth === 2 && state.inItems && !SEPARATORS.has(c));
-}
-
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-/** Comma and JSON whitespace. */
-const SEPARATORS = new Set([0x2c, 0x20, 0x0a, 0x0d, 0x09]);
-
-/** The offset of the quote that closes the string opening at `open` (one not escaped), or -1. */
-function stringEnd(text: Buffer, open: number): number {
-  let close = text.indexOf(QUOTE, open + 1);
-  while (close > 0) {
-    let slashes = 0;
-    while (text[close - 1 - slashes] === BACKSLASH) slashes++;
-    if (slashes % 2 === 0) return close;
-    close = text.indexOf(QUOTE, close + 1);
-  }
-  return -1;
-}
-
-function isItemsKey(text: Buffer, at: number): boolean {
-  return at >= 0 && text.compare(ITEMS_KEY, 0, ITEMS_KEY.length, at, at + ITEMS_KEY.length) === 0;
 }
 
 function isEventType(type: string | undefined): type is WatchEventType {

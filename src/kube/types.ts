@@ -77,6 +77,13 @@ export interface ListOptions {
   fieldSelector?: string;
   /** Page size; the implementation picks a sensible default (500) when unset. */
   limit?: number;
+  /**
+   * The caller keeps items as the listed bytes (`listedItemJson`) and reads of each item only `apiVersion`,
+   * `kind` and `metadata.{name, namespace, labels, deletionTimestamp}`: an implementation that can find the
+   * bytes may then hand out items that hold only those (marked, see `isMetadataDigest`), which spares decoding
+   * the bodies. Implementations without the bytes ignore it and return whole items.
+   */
+  metadataDigest?: boolean;
 }
 
 export interface ListPage {
