@@ -44,8 +44,12 @@ export class PackBuilder {
   #plain = 0;
   #blobs: PackedBlob[] = [];
 
-  /** `maxBlob`: the largest plaintext blob that will be added (the buffer has room for one past `packSize`). */
-  constructor(key: CryptoKey, type: BlobType, packSize: number, maxBlob: number, maxBuffers = 2) {
+  /**
+   * `maxBlob`: the largest plaintext blob that will be added (the buffer has room for one past `packSize`).
+   * `maxBuffers` (default 3): the open pack and two uploading, so a worker keeps sealing while its last pack
+   * is still being written.
+   */
+  constructor(key: CryptoKey, type: BlobType, packSize: number, maxBlob: number, maxBuffers = 3) {
     this.#key = key;
     this.#maxBuffers = Math.max(1, maxBuffers);
     this.#type = type;
