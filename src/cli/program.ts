@@ -5,6 +5,7 @@ import { isLifeboatError, type LifeboatError } from '../core/errors.ts';
 import { LIFEBOAT_VERSION } from '../core/version.ts';
 import { registerVersion } from './commands/version.ts';
 import { CliExit } from './exit.ts';
+import { INTERRUPTED_EXIT_CODE } from './interrupt.ts';
 import type { CliRuntime } from './runtime.ts';
 
 /** The runtime of the real process: its streams, environment and clock. */
@@ -165,7 +166,10 @@ export async function runCli(argv: string[], runtime: CliRuntime = processRuntim
     }
     if (isLifeboatError(err)) {
       runtime.stderr.write(`error: ${err.message}\n`);
-      return (err as LifeboatError).code === 'Usage' ? 2 : 1;
+      const { code } = err as LifeboatError;
+      // Only an interrupt cancels a CLI command (see interrupt.ts).
+      if (code === 'Canceled') return INTERRUPTED_EXIT_CODE;
+      return code === 'Usage' ? 2 : 1;
     }
     runtime.stderr.write(
       `internal error (please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,

@@ -279,3 +279,74 @@ test('lifeboat repo on S3 (s3rver): written through the CLI, read by restic with
     await s3.stop();
   }
 });
+
+/** The names in a directory; none when it does not exist (the fs store removes emptied directories). */
+function entries(dir: string): string[] {
+  return statSync(dir, { throwIfNoEntry: false }) ? readdirSync(dir) : [];
+}
+
+/** Starts the CLI, sends SIGINT once stderr shows `ready`, and collects the run. */
+function interrupted(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let sent = false;
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => {
+      err.push(c);
+      if (!sent && ready.test(Buffer.concat(err).toString())) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    });
+  });
+}
+
+test('Ctrl-C stops repo backup and repo restore cleanly: exit 130, no lock, no snapshot, no partial file', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'lifeboat-e2e-interrupt-'));
+  try {
+    const src = join(root, 'src');
+    mkdirSync(src);
+    for (let i = 0; i < 6; i++) writeFileSync(join(src, `f${i}`), randomBytes(32 << 20));
+    const repo = join(root, 'repo');
+    const env = cleanEnv({ LIFEBOAT_PASSWORD: 'interrupt password' });
+    const lb = (...args: string[]) => ['repo', '--repo', repo, ...args];
+    await ok(lifeboat(lb('init'), env), 'init');
+
+    const stopped = await interrupted(lb('backup', src, '--progress-interval', '50ms'), env, /\d+ files/);
+    assert.equal(stopped.code, 130, stopped.stderr);
+    assert.match(stopped.stderr, /SIGINT: stopping cleanly/);
+    assert.deepEqual(entries(join(repo, 'locks')), [], 'the lock is released');
+    assert.deepEqual(entries(join(repo, 'snapshots')), [], 'no snapshot');
+    assert.match((await ok(lifeboat(lb('check'), env), 'check')).stdout, /no errors were found/);
+
+    await ok(lifeboat(lb('backup', src), env), 'backup');
+    const out = join(root, 'out');
+    const cut = await interrupted(
+      lb('restore', 'latest', '--target', out, '--progress-interval', '50ms'),
+      env,
+      /\d+ files/,
+    );
+    assert.equal(cut.code, 130, cut.stderr);
+    assert.deepEqual(entries(join(repo, 'locks')), [], 'the restore lock is released');
+    // Whatever the restore left is whole: a file it had begun and not finished is removed.
+    const left = join(out, src);
+    const files = entries(left);
+    assert.ok(files.length < 6, `the restore stopped before the end (${files.length} files)`);
+    for (const f of files)
+      assert.ok(readFileSync(join(left, f)).equals(readFileSync(join(src, f))), `${f} is complete`);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { parseDuration } from '../../../core/duration.ts';
 import { UsageError } from '../../../core/errors.ts';
 import { type BackupProgress, backup } from '../../../repository/index.ts';
+import { withInterrupt } from '../../interrupt.ts';
 import { formatBytes, formatDuration, formatPercent } from '../../output/format.ts';
 import { writeJson } from '../../output/json.ts';
 import { ProgressDisplay } from '../../output/progress.ts';
@@ -58,23 +59,26 @@ export function registerBackup(repo: Command): void {
             display.update(progressLine(p, Date.now() - started));
           }
         };
-        const result = await backup(r, {
-          // Absolute, as restic records them: a snapshot's paths do not depend on where the command ran.
-          paths: paths.map((p) => resolve(p)),
-          tags: flags.tag
-            ?.flatMap((t) => t.split(','))
-            .map((t) => t.trim())
-            .filter(Boolean),
-          hostname: flags.host,
-          parent: flags.parent,
-          timeNs: flags.time === undefined ? undefined : parseSnapshotTime(flags.time),
-          compression: ctx.compression,
-          workers: wholeNumber('--workers', flags.workers, 1),
-          onProgress,
-          // On a terminal the line moves often; in logs the display throttles to its own interval.
-          progressIntervalMs: display.live ? 200 : Math.min(1000, parseDuration(flags.progressInterval)),
-          lock: ctx.options.lock,
-        });
+        const result = await withInterrupt(ctx.err, (signal) =>
+          backup(r, {
+            signal,
+            // Absolute, as restic records them: a snapshot's paths do not depend on where the command ran.
+            paths: paths.map((p) => resolve(p)),
+            tags: flags.tag
+              ?.flatMap((t) => t.split(','))
+              .map((t) => t.trim())
+              .filter(Boolean),
+            hostname: flags.host,
+            parent: flags.parent,
+            timeNs: flags.time === undefined ? undefined : parseSnapshotTime(flags.time),
+            compression: ctx.compression,
+            workers: wholeNumber('--workers', flags.workers, 1),
+            onProgress,
+            // On a terminal the line moves often; in logs the display throttles to its own interval.
+            progressIntervalMs: display.live ? 200 : Math.min(1000, parseDuration(flags.progressInterval)),
+            lock: ctx.options.lock,
+          }),
+        );
         display.done();
         for (const w of result.warnings) ctx.err.write(`warning: ${w}\n`);
         const s = result.stats;

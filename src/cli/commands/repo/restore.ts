@@ -10,6 +10,7 @@ import {
   type Snapshot,
 } from '../../../repository/index.ts';
 import { acquireLock } from '../../../repository/repo/locks.ts';
+import { withInterrupt } from '../../interrupt.ts';
 import { formatBytes, formatDuration, formatPercent } from '../../output/format.ts';
 import { writeJson } from '../../output/json.ts';
 import { ProgressDisplay } from '../../output/progress.ts';
@@ -58,14 +59,17 @@ export function registerRestore(repo: Command): void {
             stream: ctx.err,
             intervalMs: parseDuration(flags.progressInterval),
           });
-          const result = await restore(r, root, {
-            target: flags.target,
-            include: flags.include,
-            onProgress:
-              ctx.json || ctx.quiet
-                ? undefined
-                : (p) => display.update(progressLine(p, Date.now() - started)),
-          });
+          const result = await withInterrupt(ctx.err, (signal) =>
+            restore(r, root, {
+              signal,
+              target: flags.target,
+              include: flags.include,
+              onProgress:
+                ctx.json || ctx.quiet
+                  ? undefined
+                  : (p) => display.update(progressLine(p, Date.now() - started)),
+            }),
+          );
           display.done();
           printRestore(ctx, result, Date.now() - started);
         } finally {
