@@ -105,7 +105,8 @@ async function startServer(kubeconfig: string): Promise<Child<undefined>> {
       '--metrics-address',
       `127.0.0.1:${port}`,
       '--log-level',
-      'warn',
+      // BENCH_SERVER_LOG_LEVEL=info|debug: the server's log on stderr (for finding where fixed costs go).
+      process.env.BENCH_SERVER_LOG_LEVEL ?? 'warn',
     ],
     { waitForJsonLine: false },
   );
@@ -132,24 +133,48 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Polls the resource until its phase is final; returns the phase and when it was seen. */
+const FINAL = (phase: string | undefined): phase is string =>
+  !!phase && !['New', 'InProgress', 'WaitingForPluginOperations', 'Finalizing'].includes(phase);
+
+/**
+ * Watches the resource until its phase is final; returns the phase, when the watch delivered it (a poll
+ * would add up to its interval to the figure), and the server's peak RSS (the kernel's high-water mark).
+ */
 async function waitFinished(
   lifeboat: LifeboatClient,
   kind: 'Backup' | 'Restore',
   name: string,
   server: Child<undefined>,
 ): Promise<{ phase: string; at: number; peak: number }> {
-  let peak = 0;
+  const resource = lifeboat.resource(kind);
   for (;;) {
-    peak = Math.max(peak, server.peakRss());
-    const object = (await lifeboat.get(kind, 'lifeboat', name)) as
-      | { status?: { phase?: string } }
+    const current = (await lifeboat.client.get(resource, 'lifeboat', name)) as
+      | { status?: { phase?: string }; metadata?: { resourceVersion?: string } }
       | undefined;
-    const phase = object?.status?.phase;
-    if (phase && !['New', 'InProgress', 'WaitingForPluginOperations', 'Finalizing'].includes(phase)) {
-      return { phase, at: performance.now(), peak: Math.max(peak, server.peakRss()) };
-    }
-    await new Promise((r) => setTimeout(r, 100));
+    const phase = current?.status?.phase;
+    if (FINAL(phase)) return { phase, at: performance.now(), peak: server.peakRss() };
+    const stop = new AbortController();
+    let seen: { phase: string; at: number } | undefined;
+    await lifeboat.client
+      .watch(
+        resource,
+        {
+          namespace: 'lifeboat',
+          fieldSelector: `metadata.name=${name}`,
+          resourceVersion: current?.metadata?.resourceVersion ?? '0',
+          timeoutSeconds: 60,
+        },
+        (_type, object) => {
+          const p = (object as { status?: { phase?: string } }).status?.phase;
+          if (!seen && FINAL(p)) {
+            seen = { phase: p, at: performance.now() };
+            stop.abort();
+          }
+        },
+        stop.signal,
+      )
+      .catch(() => undefined); // a lost watch: read again and watch anew
+    if (seen) return { ...seen, peak: server.peakRss() };
   }
 }
 

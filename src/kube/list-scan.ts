@@ -32,9 +32,10 @@ const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
 const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
-/** Comma and JSON whitespace. */
-const SEPARATORS = new Set([0x2c, 0x20, 0x0a, 0x0d, 0x09]);
-const WHITESPACE = new Set([0x20, 0x0a, 0x0d, 0x09]);
+/** JSON whitespace (comparisons: a Set lookup per byte cost more than the rest of the scan's step). */
+const isWhitespace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+/** Comma or JSON whitespace. */
+const isSeparator = (c: number): boolean => c === 0x2c || isWhitespace(c);
 
 const key = (name: string): Buffer => Buffer.from(`"${name}"`);
 const KEYS = {
@@ -94,7 +95,7 @@ function structure(text: Buffer, c: number, i: number, state: ScanState): boolea
     return true;
   }
   // Between elements only commas and whitespace; anything else is a scalar element (null, a number).
-  return !(state.depth === 2 && state.inItems && !SEPARATORS.has(c));
+  return !(state.depth === 2 && state.inItems && !isSeparator(c));
 }
 
 /**
@@ -115,7 +116,7 @@ export function digestList(text: Buffer): ListDigest | undefined {
       if (!scan.open(c, i)) return undefined;
     } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
       scan.close(i);
-    } else if (scan.depth === 2 && scan.inItems && !SEPARATORS.has(c)) {
+    } else if (scan.depth === 2 && scan.inItems && !isSeparator(c)) {
       return undefined; // a scalar element of items
     }
   }
@@ -257,18 +258,22 @@ export function stringEnd(text: Buffer, open: number): number {
 
 /** `{}` with any whitespace inside. */
 export function isEmptyObject(text: Buffer, start: number, end: number): boolean {
-  for (let i = start + 1; i < end - 1; i++) if (!SEPARATORS.has(text[i]) || text[i] === 0x2c) return false;
+  for (let i = start + 1; i < end - 1; i++) if (!isWhitespace(text[i])) return false;
   return true;
 }
 
 /** Whether the string starting at `at` is exactly `quoted` (a key with its quotes). */
 function keyAt(text: Buffer, at: number, quoted: Buffer): boolean {
-  return at >= 0 && text.compare(quoted, 0, quoted.length, at, at + quoted.length) === 0;
+  // A byte loop: Buffer#compare with offsets validates its arguments in JavaScript on every call, which
+  // cost more than the scan itself.
+  if (at < 0 || at + quoted.length > text.length) return false;
+  for (let j = 0; j < quoted.length; j++) if (text[at + j] !== quoted[j]) return false;
+  return true;
 }
 
 /** The first byte from `from` that is not whitespace (-1 at the end). */
 function nextByte(text: Buffer, from: number): number {
-  for (let i = from; i < text.length; i++) if (!WHITESPACE.has(text[i])) return text[i];
+  for (let i = from; i < text.length; i++) if (!isWhitespace(text[i])) return text[i];
   return -1;
 }
 
