@@ -2,7 +2,7 @@ import { API_VERSION } from '../api/group.ts';
 import { ANNOTATIONS } from '../api/labels.ts';
 import type { Backup, BackupStatus } from '../api/resources/backup.ts';
 import { formatDuration, parseDuration } from '../core/duration.ts';
-import { errorMessage, LifeboatError } from '../core/errors.ts';
+import { errorMessage, isLifeboatError, LifeboatError } from '../core/errors.ts';
 import { ResultsCollector } from '../core/results.ts';
 import type { ApiResourceInfo, KubeObject } from '../kube/types.ts';
 import { backupKeys } from '../storage/layout.ts';
@@ -164,11 +164,15 @@ export async function runBackup(backup: Backup, deps: BackupDeps): Promise<Backu
       [keys.volumeSnapshots, gzipJson(null)],
       [keys.itemOperations, gzipJson(null)],
     ];
-    for (const [key, body] of sideFiles) {
-      checkAbort(deps.signal);
-      written.push(key);
-      await store.put(key, body, { contentType: 'application/gzip' });
-    }
+    checkAbort(deps.signal);
+    // Independent of each other, so written at once (each put of a durable store waits for its fsyncs);
+    // the metadata object, which makes the backup exist, still comes after all of them.
+    for (const [key] of sideFiles) written.push(key);
+    const puts = await Promise.allSettled(
+      sideFiles.map(([key, body]) => store.put(key, body, { contentType: 'application/gzip' })),
+    );
+    const failed = puts.find((p): p is PromiseRejectedResult => p.status === 'rejected');
+    if (failed) throw failed.reason;
     checkAbort(deps.signal);
     written.push(keys.metadata);
     await store.put(keys.metadata, `${JSON.stringify(metadataObject(backup, status, ttlMs), null, 2)}\n`, {
@@ -289,6 +293,7 @@ async function removeWritten(
     try {
       await deps.store.delete(key);
     } catch (err) {
+      if (isLifeboatError(err, 'NotFound')) continue; // a put that failed (side files are written at once)
       log.warn({ key, err: errorMessage(err) }, 'cannot remove what a failed backup wrote');
     }
   }
