@@ -91,28 +91,7 @@ test('a DataUpload moves a CSI snapshot’s data into the repository; a DataDown
     link: { symlink: 'PG_VERSION' },
   });
   const pvc = await env.client.get(PVCS, 'src', 'db-data');
-  await env.client.create(SNAPSHOT_CLASSES, {
-    apiVersion: 'snapshot.storage.k8s.io/v1',
-    kind: 'VolumeSnapshotClass',
-    metadata: { name: 'hostpath', labels: { [LABELS.csiVolumeSnapshotClass]: 'true' } },
-    driver: 'hostpath.csi.k8s.io',
-    deletionPolicy: 'Delete',
-  });
-  await env.client.create(VOLUME_SNAPSHOTS, {
-    apiVersion: 'snapshot.storage.k8s.io/v1',
-    kind: 'VolumeSnapshot',
-    metadata: { name: 'db-snap', namespace: 'src' },
-    spec: { volumeSnapshotClassName: 'hostpath', source: { persistentVolumeClaimName: 'db-data' } },
-  });
-  await eventually('the snapshot to be ready', async () => {
-    const vs = await env.client.get(VOLUME_SNAPSHOTS, 'src', 'db-snap');
-    return (vs?.status as { readyToUse?: boolean } | undefined)?.readyToUse ? true : undefined;
-  });
-  await ensureRepository(env.client, {
-    namespace: env.namespace,
-    location: 'default',
-    volumeNamespace: 'src',
-  });
+  await readySnapshot(env, 'src', 'db-snap', 'db-data');
 
   await env.client.create(DATA_UPLOADS, {
     apiVersion: 'lifeboat.io/v1',
@@ -226,29 +205,7 @@ test('spec.cancel during a DataUpload stops it mid-way: Canceled with its progre
   await createPodWithClaim(env.client, 'big-src', 'store', { size: '2Gi' });
   const source = await dataDir(env.client, sim.nodes, 'big-src', 'store');
   const total = writeIncompressible(source.dir, 8, 24 << 20);
-  if (!(await env.client.get(SNAPSHOT_CLASSES, undefined, 'hostpath')))
-    await env.client.create(SNAPSHOT_CLASSES, {
-      apiVersion: 'snapshot.storage.k8s.io/v1',
-      kind: 'VolumeSnapshotClass',
-      metadata: { name: 'hostpath', labels: { [LABELS.csiVolumeSnapshotClass]: 'true' } },
-      driver: 'hostpath.csi.k8s.io',
-      deletionPolicy: 'Delete',
-    });
-  await env.client.create(VOLUME_SNAPSHOTS, {
-    apiVersion: 'snapshot.storage.k8s.io/v1',
-    kind: 'VolumeSnapshot',
-    metadata: { name: 'store-snap', namespace: 'big-src' },
-    spec: { volumeSnapshotClassName: 'hostpath', source: { persistentVolumeClaimName: 'store-data' } },
-  });
-  await eventually('the snapshot to be ready', async () => {
-    const vs = await env.client.get(VOLUME_SNAPSHOTS, 'big-src', 'store-snap');
-    return (vs?.status as { readyToUse?: boolean } | undefined)?.readyToUse ? true : undefined;
-  });
-  await ensureRepository(env.client, {
-    namespace: env.namespace,
-    location: 'default',
-    volumeNamespace: 'big-src',
-  });
+  await readySnapshot(env, 'big-src', 'store-snap', 'store-data');
   await env.client.create(DATA_UPLOADS, {
     apiVersion: 'lifeboat.io/v1',
     kind: 'DataUpload',
@@ -306,3 +263,38 @@ test('spec.cancel during a DataUpload stops it mid-way: Canceled with its progre
   );
   assert.equal(await env.client.get(VOLUME_SNAPSHOTS, env.namespace, 'up-cancel'), undefined);
 });
+
+/**
+ * A ready VolumeSnapshot `name` of claim `claim` in `namespace` (through the hostpath class, created once), and
+ * the namespace's volume repository: what a DataUpload needs before it is created.
+ */
+async function readySnapshot(
+  env: ControllerTestEnv,
+  namespace: string,
+  name: string,
+  claim: string,
+): Promise<void> {
+  if (!(await env.client.get(SNAPSHOT_CLASSES, undefined, 'hostpath')))
+    await env.client.create(SNAPSHOT_CLASSES, {
+      apiVersion: 'snapshot.storage.k8s.io/v1',
+      kind: 'VolumeSnapshotClass',
+      metadata: { name: 'hostpath', labels: { [LABELS.csiVolumeSnapshotClass]: 'true' } },
+      driver: 'hostpath.csi.k8s.io',
+      deletionPolicy: 'Delete',
+    });
+  await env.client.create(VOLUME_SNAPSHOTS, {
+    apiVersion: 'snapshot.storage.k8s.io/v1',
+    kind: 'VolumeSnapshot',
+    metadata: { name, namespace },
+    spec: { volumeSnapshotClassName: 'hostpath', source: { persistentVolumeClaimName: claim } },
+  });
+  await eventually('the snapshot to be ready', async () => {
+    const vs = await env.client.get(VOLUME_SNAPSHOTS, namespace, name);
+    return (vs?.status as { readyToUse?: boolean } | undefined)?.readyToUse ? true : undefined;
+  });
+  await ensureRepository(env.client, {
+    namespace: env.namespace,
+    location: 'default',
+    volumeNamespace: namespace,
+  });
+}
