@@ -51,6 +51,30 @@ export const OP = {
   i64ExtendI32U: 0xad,
 } as const;
 
+/**
+ * SIMD instructions (the fixed-width SIMD proposal, in V8 since 9.1, so in every Node this project supports):
+ * each is the 0xfd prefix followed by this number as unsigned LEB128 (see {@link Code.simd}).
+ */
+export const SIMD = {
+  v128Load: 0x00,
+  v128Store: 0x0b,
+  v128Const: 0x0c,
+  i8x16Shuffle: 0x0d,
+  i64x2Splat: 0x12,
+  i64x2ExtractLane: 0x1d,
+  v128And: 0x4e,
+  v128Or: 0x50,
+  v128Load64Zero: 0x5d,
+  i64x2Shl: 0xcb,
+  i64x2ShrU: 0xcd,
+  i64x2Add: 0xce,
+  i64x2ExtmulLowI32x4U: 0xde,
+  i64x2ExtmulHighI32x4U: 0xdf,
+} as const;
+
+/** The SIMD prefix byte. */
+const SIMD_PREFIX = 0xfd;
+
 /** Value types. */
 export const T = { i32: 0x7f, i64: 0x7e, v128: 0x7b } as const;
 /** The empty block type (a block that yields nothing). */
@@ -106,6 +130,26 @@ export class Code {
   /** A memory access with alignment exponent `align` and a constant `offset`. */
   mem(opcode: number, align: number, offset = 0): this {
     return this.op(opcode, align, ...uleb(offset));
+  }
+  /** A SIMD instruction without immediates (see {@link SIMD}). */
+  simd(opcode: number): this {
+    return this.op(SIMD_PREFIX, ...uleb(opcode));
+  }
+  /** A SIMD memory access with alignment exponent `align` and a constant `offset`. */
+  simdMem(opcode: number, align: number, offset = 0): this {
+    return this.op(SIMD_PREFIX, ...uleb(opcode), align, ...uleb(offset));
+  }
+  /** A SIMD instruction with one lane index immediate (extract_lane, replace_lane). */
+  simdLane(opcode: number, lane: number): this {
+    return this.op(SIMD_PREFIX, ...uleb(opcode), lane);
+  }
+  /**
+   * `i8x16.shuffle`: byte i of the result is byte `lanes[i]` of the 32-byte concatenation of the two operands
+   * (0..15 the first, 16..31 the second).
+   */
+  shuffle(lanes: readonly number[]): this {
+    if (lanes.length !== 16 || lanes.some((l) => l < 0 || l > 31)) throw new RangeError('bad shuffle lanes');
+    return this.op(SIMD_PREFIX, ...uleb(SIMD.i8x16Shuffle), ...lanes);
   }
 }
 
@@ -171,6 +215,13 @@ export function assembleModule(pages: number, functions: readonly FunctionSpec[]
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  validate: (bytes: Uint8Array) => boolean;
+}
+
+/** Whether the engine accepts these module bytes (false, not an exception, for unsupported instructions). */
+export function validateModule(bytes: Uint8Array): boolean {
+  const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  return wasm.validate(bytes);
 }
 
 /** Compiles module bytes (callers cache the result per thread: compiling is the expensive part). */
