@@ -29,3 +29,31 @@ test('a command line naming one noun builds only that noun; none builds them all
     'version',
   ]);
 });
+
+test('repo registers only the verb named after its options; help and typos register every verb in order', async () => {
+  const verbs = async (argv: string[]) =>
+    (await buildProgram(argv)).commands.find((c) => c.name() === 'repo')?.commands.map((c) => c.name());
+  assert.deepEqual(await verbs(['repo', '-r', 'backup', '--password-file', 'x', 'backup', '/data']), [
+    'backup',
+  ]);
+  assert.deepEqual(await verbs(['repo', '--json', 'snapshots']), ['snapshots']);
+  assert.deepEqual(await verbs(['repo', 'dump', 'latest', '/f']), ['ls', 'find', 'diff', 'dump']);
+  const all = [
+    'init',
+    'backup',
+    'snapshots',
+    'restore',
+    'ls',
+    'find',
+    'diff',
+    'dump',
+    'forget',
+    'prune',
+    'check',
+    'stats',
+    'key',
+    'unlock',
+  ];
+  assert.deepEqual(await verbs(['repo', '--help']), all);
+  assert.deepEqual(await verbs(['repo', 'bakup']), all, 'a typo lets commander suggest the verb');
+});

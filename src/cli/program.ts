@@ -58,7 +58,7 @@ type Register = (program: Command, runtime: CliRuntime) => void;
  * the API schemas, YAML and the Kubernetes client cost ~0.3 CPU-s at start-up that `repo` commands (and the
  * benchmarks timing them against restic) should not pay.
  */
-const NOUNS: Record<string, () => Promise<Register>> = {
+const NOUNS: Record<string, (argv: readonly string[]) => Promise<Register>> = {
   install: async () => (await import('./commands/install.ts')).registerInstall,
   upgrade: async () => (await import('./commands/upgrade.ts')).registerUpgrade,
   uninstall: async () => (await import('./commands/uninstall.ts')).registerUninstall,
@@ -72,9 +72,10 @@ const NOUNS: Record<string, () => Promise<Register>> = {
     return (program) => registerDev(program);
   },
   'node-agent': async () => (await import('./commands/node-agent.ts')).registerNodeAgent,
-  repo: async () => {
-    const { registerRepo } = await import('./commands/repo/index.ts');
-    return (program) => registerRepo(program);
+  repo: async (argv) => {
+    const { loadRepoVerbs, registerRepo } = await import('./commands/repo/index.ts');
+    const verbs = await loadRepoVerbs(argv);
+    return (program) => registerRepo(program, verbs);
   },
 };
 
@@ -120,7 +121,7 @@ export async function buildProgram(
   for (const name of order) {
     if (noun !== undefined && name !== noun) continue;
     if (name === 'server') registerServerLazily(program, runtime);
-    else (await NOUNS[name]())(program, runtime);
+    else (await NOUNS[name](argv))(program, runtime);
   }
   inheritOutput(program, runtime);
   return program;

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseDuration } from '../../../core/duration.ts';
 import { UsageError } from '../../../core/errors.ts';
-import { type BackupProgress, backup } from '../../../repository/index.ts';
+import { type BackupProgress, backup } from '../../../repository/archiver/archiver.ts';
 import { withInterrupt } from '../../interrupt.ts';
 import { formatBytes, formatDuration, formatPercent } from '../../output/format.ts';
 import { writeJson } from '../../output/json.ts';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../../../core/errors.ts';
 import { type CompressionMode, CompressionModes } from '../../../repository/blobs/compression.ts';
-import { openRepository, type Repository } from '../../../repository/index.ts';
+import { openRepository, type Repository } from '../../../repository/repo/repository.ts';
 import type { ObjectStore } from '../../../storage/object-store.ts';
 import { createStore, describeLocation, parseRepoLocation, type RepoLocation } from './location.ts';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { initRepository } from '../../../repository/index.ts';
+import { initRepository } from '../../../repository/repo/repository.ts';
 import { writeJson } from '../../output/json.ts';
 import { RepoContext } from './context.ts';
 

@@ -1,15 +1,11 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../../../core/duration.ts';
 import { LifeboatError } from '../../../core/errors.ts';
-import {
-  findNode,
-  type Repository,
-  type RestoreProgress,
-  type RestoreResult,
-  restore,
-  type Snapshot,
-} from '../../../repository/index.ts';
+import type { Snapshot } from '../../../repository/format/snapshot.ts';
 import { acquireLock } from '../../../repository/repo/locks.ts';
+import type { Repository } from '../../../repository/repo/repository.ts';
+import { type RestoreProgress, type RestoreResult, restore } from '../../../repository/restorer/restorer.ts';
+import { findNode } from '../../../repository/restorer/tree-walk.ts';
 import { withInterrupt } from '../../interrupt.ts';
 import { formatBytes, formatDuration, formatPercent } from '../../output/format.ts';
 import { writeJson } from '../../output/json.ts';

@@ -1,10 +1,11 @@
 import { LifeboatError, UsageError } from '../../../core/errors.ts';
-import type { Repository, Snapshot } from '../../../repository/index.ts';
+import type { Snapshot } from '../../../repository/format/snapshot.ts';
 import {
   filterSnapshots,
   parseTagLists,
   type SnapshotFilter,
-} from '../../../repository/maintenance/index.ts';
+} from '../../../repository/maintenance/snapshot-filter.ts';
+import type { Repository } from '../../../repository/repo/repository.ts';
 import { formatLocalTime } from '../../output/format.ts';
 
 /** The `--host`, `--tag`, `--path` options of commands that select snapshots. */

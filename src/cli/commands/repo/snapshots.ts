@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { filterSnapshots, RestoreSizer } from '../../../repository/maintenance/index.ts';
+import { filterSnapshots } from '../../../repository/maintenance/snapshot-filter.ts';
+import { RestoreSizer } from '../../../repository/maintenance/stats.ts';
 import { formatBytes, formatLocalTime } from '../../output/format.ts';
 import { writeJson } from '../../output/json.ts';
 import { renderTable } from '../../output/table.ts';
