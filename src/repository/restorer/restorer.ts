@@ -13,6 +13,11 @@ import { type PlannedFile, type PlannedJob, planRestore, prepareTarget, type Res
 
 export { applyMetadata } from './metadata.ts';
 
+/** Restore workers when not told: the machine's parallelism, between 2 and 4. */
+export function defaultRestoreWorkers(): number {
+  return Math.min(4, Math.max(2, availableParallelism()));
+}
+
 export interface RestoreProgress {
   filesDone: number;
   filesTotal: number;
@@ -76,7 +81,7 @@ export async function restore(
   if (options.signal?.aborted) throw canceledError(options.signal.reason, 'restore');
   const sparse = options.sparse ?? true;
   const owners = options.owners ?? process.getuid?.() === 0;
-  const workers = options.workers ?? Math.min(4, Math.max(2, availableParallelism()));
+  const workers = options.workers ?? defaultRestoreWorkers();
   const pool = new RestorePool({ workers, key: repo.key.toJSON(), sparse, owners });
   // The workers load while the index is read and the snapshot is walked and planned.
   pool.warmUp();

@@ -4,8 +4,14 @@ import { LifeboatError } from '../../../core/errors.ts';
 import type { Snapshot } from '../../../repository/format/snapshot.ts';
 import { acquireLock } from '../../../repository/repo/locks.ts';
 import type { Repository } from '../../../repository/repo/repository.ts';
-import { type RestoreProgress, type RestoreResult, restore } from '../../../repository/restorer/restorer.ts';
+import {
+  defaultRestoreWorkers,
+  type RestoreProgress,
+  type RestoreResult,
+  restore,
+} from '../../../repository/restorer/restorer.ts';
 import { findNode } from '../../../repository/restorer/tree-walk.ts';
+import { prestartWorkers } from '../../../repository/workers/start-worker.ts';
 import { withInterrupt } from '../../interrupt.ts';
 import { formatBytes, formatDuration, formatPercent } from '../../output/format.ts';
 import { writeJson } from '../../output/json.ts';
@@ -43,6 +49,8 @@ export function registerRestore(repo: Command): void {
       '10s',
     )
     .action(async (ref: string, flags: RestoreFlags, command: Command) => {
+      // Its workers load while the repository opens and the snapshot is found.
+      prestartWorkers('restore-worker', defaultRestoreWorkers());
       await runRepoCommand(command, async (ctx, r) => {
         const lock = ctx.options.lock ? await acquireLock(r) : undefined;
         try {
