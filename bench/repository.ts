@@ -12,6 +12,9 @@
  * medians. Each run's CPU time (user + system, all threads, from /usr/bin/time) is reported beside its wall
  * time: on a shared machine the wall time follows the other work's load, the CPU time much less.
  *
+ * Each restore (5) starts with the page cache emptied (as root), so both tools read their repository from disk,
+ * as after a failure; see `dropCaches`. The backups read their data sets from memory.
+ *
  * Run: node --import tsx bench/repository.ts   (BENCH_DIR=/tmp/lifeboat-bench by default; needs ~6 GB free)
  * Not part of the test suite.
  */
@@ -140,6 +143,29 @@ function settle(): void {
   execFileSync('sleep', ['3']);
 }
 
+const DROP_CACHES = '/proc/sys/vm/drop_caches';
+
+/**
+ * Empties the page cache (needs root), so a restore reads its repository from disk, as a restore after a
+ * failure does. Without it the comparison would measure the cache, not the tools: restic's packs are still in
+ * memory from its backup minutes before, while Lifeboat writes packs with O_DIRECT and reads its own from
+ * disk. Answers whether it could.
+ */
+function dropCaches(): boolean {
+  try {
+    execFileSync('sync');
+    writeFileSync(DROP_CACHES, '3\n');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads every file of a data set once, so both tools back it up from memory (after caches were dropped). */
+function warm(dir: string): void {
+  execFileSync('sh', ['-c', `find "${dir}" -type f -exec cat {} + > /dev/null`]);
+}
+
 const mb = (bytes: number) => bytes / 1e6;
 const fmt = (n: number, d = 2) => n.toFixed(d);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
@@ -207,6 +233,7 @@ class Bench {
   /** Restore outputs, deleted at the end: deleting them between steps would charge the next step for it. */
   readonly #restoreDirs: string[] = [];
   #resticFirst = true;
+  #warnedCache = false;
 
   constructor(base: string, data: DataSets) {
     this.#base = base;
@@ -221,9 +248,20 @@ class Bench {
    * Times one step for both tools. Dirty pages left by one tool (a restore writes 1 GiB without fsync) would
    * slow the next one down: each run starts from a synced page cache, and the order alternates by round.
    */
-  #both(label: string, lb: () => Run, rs: () => Run, bytes?: number, between?: () => void): void {
+  #both(
+    label: string,
+    lb: () => Run,
+    rs: () => Run,
+    bytes?: number,
+    between?: () => void,
+    cold = false,
+  ): void {
     const run = (f: () => Run) => {
       execFileSync('sync');
+      if (cold && !dropCaches() && !this.#warnedCache) {
+        this.#warnedCache = true;
+        this.#extra.push('(5) the page cache could not be dropped (not root): restores read what is cached');
+      }
       return f();
     };
     let a: Run;
@@ -279,6 +317,9 @@ class Bench {
       lifeboat(this.#repo('lifeboat', ds), '-q', 'init');
       restic(this.#repo('restic', ds), 'init');
     }
+    // The previous round's restores emptied the page cache: both tools back up from memory, as in round 1.
+    warm(ds1);
+    warm(ds2);
     this.#backupBoth('(1) initial backup ds1', 'ds1', ds1, ds1Bytes);
     this.#backupBoth('(2) initial backup ds2', 'ds2', ds2, ds2Bytes);
     this.#extra.push(
@@ -326,6 +367,7 @@ class Bench {
       () => restic(this.#repo('restic', ds), 'restore', snaps.restic, '--target', target('restic')),
       bytes,
       ds === 'ds1' ? clearFirst : undefined,
+      true,
     );
     for (const tool of ['lifeboat', 'restic']) {
       if (ds === 'ds2') this.#restoreDirs.push(target(tool));
