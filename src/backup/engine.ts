@@ -300,16 +300,16 @@ async function removeWritten(
 }
 
 /**
- * Spec fields this engine accepts but cannot act on without the volume services it was given: said once, as
- * warnings, rather than ignored.
+ * Spec fields this engine cannot act on without volume services (the server always gives them; a library
+ * caller may not): said once, as warnings, rather than ignored.
  */
 export function notYetSupported(spec: Backup['spec'], deps?: Pick<BackupDeps, 'volumes'>): string[] {
   const out: string[] = [];
   const volumes = spec?.dryRun ? undefined : deps?.volumes;
   if ((spec?.hooks?.resources?.length ?? 0) > 0 && !(volumes?.exec && volumes.session))
-    out.push('spec.hooks: backup hooks are not run yet; none ran');
+    out.push('spec.hooks: no hook ran: this engine was started without pod exec (volume services)');
   if (spec?.resourcePolicy && !volumes?.session)
-    out.push('spec.resourcePolicy: resource policies are not applied yet');
+    out.push('spec.resourcePolicy: not applied: this engine was started without volume services');
   return out;
 }
 
