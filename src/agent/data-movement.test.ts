@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -20,14 +20,17 @@ import { ensureRepository, openRepositoryFor } from '../volumes/repositories/ind
 import { DATA_DOWNLOADS, DATA_UPLOADS } from './data-movement.ts';
 import { VOLUME_SNAPSHOT_CONTENTS, VOLUME_SNAPSHOTS } from './expose.ts';
 import {
+  cancelOnceTransferring,
   createPodWithClaim,
   dataDir,
   ensureNamespace,
   eventually,
+  incompressibleSnapshot,
+  repositoryAccess,
   writeFiles,
   writeIncompressible,
 } from './testing.ts';
-import { PODS, PVCS } from './volume-path.ts';
+import { PODS, PVCS, PVS } from './volume-path.ts';
 
 let sim: Kubesim;
 let env: ControllerTestEnv;
@@ -131,12 +134,7 @@ test('a DataUpload moves a CSI snapshot’s data into the repository; a DataDown
     (await env.client.get(PVCS, env.namespace, 'up-1')) ? undefined : true,
   );
 
-  const access = {
-    client: env.client,
-    namespace: env.namespace,
-    stores: env.ctx.locations,
-    logger: env.ctx.logger,
-  };
+  const access = repositoryAccess(env);
   const repo = await openRepositoryFor(access, 'default', 'src');
   const snapshot = await repo.loadSnapshot(up.snapshotID ?? '');
   assert.ok(snapshot.tags?.includes(`pvc-uid=${pvc?.metadata?.uid}`));
@@ -224,30 +222,20 @@ test('spec.cancel during a DataUpload stops it mid-way: Canceled with its progre
       operationTimeout: '10m',
     },
   });
-  const progressed = await eventually(
-    'bytes to move',
-    async () => {
-      const s = statusOf(await env.client.get(DATA_UPLOADS, env.namespace, 'up-cancel'));
-      return s.progress?.bytesDone ? s : undefined;
-    },
-    60_000,
-    10,
+  const { progressed, ended } = await cancelOnceTransferring(
+    env.client,
+    DATA_UPLOADS,
+    env.namespace,
+    'up-cancel',
   );
   assert.equal(progressed.phase, 'InProgress');
-  await env.client.patch(DATA_UPLOADS, env.namespace, 'up-cancel', 'merge', { spec: { cancel: true } });
-  const ended = statusOf(await finished(DATA_UPLOADS, 'up-cancel'));
   assert.equal(ended.phase, 'Canceled', ended.message);
   assert.equal(ended.snapshotID, undefined);
   assert.match(ended.message ?? '', /^cancelled during the transfer after .*; no snapshot was written$/);
   assert.equal(ended.progress?.totalBytes, total);
   assert.ok((ended.progress?.bytesDone ?? 0) < total, `stopped at ${ended.progress?.bytesDone} of ${total}`);
 
-  const access = {
-    client: env.client,
-    namespace: env.namespace,
-    stores: env.ctx.locations,
-    logger: env.ctx.logger,
-  };
+  const access = repositoryAccess(env);
   const repo = await openRepositoryFor(access, 'default', 'big-src');
   assert.deepEqual(await repo.listSnapshots(), []);
   assert.deepEqual(await listLocks(repo), []);
@@ -262,6 +250,75 @@ test('spec.cancel during a DataUpload stops it mid-way: Canceled with its progre
     (await env.client.get(PVCS, env.namespace, 'up-cancel')) ? undefined : true,
   );
   assert.equal(await env.client.get(VOLUME_SNAPSHOTS, env.namespace, 'up-cancel'), undefined);
+});
+
+test('spec.cancel during a DataDownload stops it mid-way: Canceled with its progress, temporary pod, claim and volume gone, restored claim Pending', async () => {
+  const snap = await incompressibleSnapshot(env, 'bulk-src', 8, 24 << 20);
+  await ensureNamespace(env.client, 'bulk-dst');
+  await env.client.create(PVCS, {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'store-data', namespace: 'bulk-dst' },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      storageClassName: 'standard',
+      resources: { requests: { storage: '2Gi' } },
+      selector: { matchLabels: { 'lifeboat.io/dynamic-pv-restore': 'bulk-dst.store-data.def34' } },
+    },
+  });
+  await env.client.create(DATA_DOWNLOADS, {
+    apiVersion: 'lifeboat.io/v1',
+    kind: 'DataDownload',
+    metadata: { name: 'down-cancel', namespace: env.namespace },
+    spec: {
+      targetVolume: { pvc: 'store-data', pv: '', namespace: 'bulk-dst' },
+      backupStorageLocation: 'default',
+      snapshotID: snap.snapshotId,
+      sourceNamespace: 'bulk-src',
+      operationTimeout: '10m',
+    },
+  });
+  // The temporary claim's volume, mounted on the agent's node before the transfer starts: the one written into.
+  const exposed = await dataDir(env.client, sim.nodes, env.namespace, 'down-cancel', 'down-cancel');
+  const written = realpathSync(exposed.dir);
+  const { progressed, ended, tookMs } = await cancelOnceTransferring(
+    env.client,
+    DATA_DOWNLOADS,
+    env.namespace,
+    'down-cancel',
+  );
+  assert.equal(progressed.phase, 'InProgress');
+  assert.equal(ended.phase, 'Canceled', ended.message);
+  assert.match(
+    ended.message ?? '',
+    /^cancelled during the transfer after .* MiB of .* MiB; the temporary claim and pod were deleted$/,
+  );
+  assert.equal(ended.progress?.totalBytes, snap.total);
+  assert.ok(
+    (ended.progress?.bytesDone ?? 0) < snap.total,
+    `stopped at ${ended.progress?.bytesDone} of ${snap.total}`,
+  );
+  assert.ok(tookMs < 5000, `Canceled ${tookMs} ms after spec.cancel`);
+
+  // The temporary objects go, and the half-written volume with them (the class deletes its volumes).
+  await eventually(
+    'the temporary pod to go',
+    async () => ((await env.client.get(PODS, env.namespace, 'down-cancel')) ? undefined : true),
+    60_000,
+  );
+  await eventually('the temporary claim to go', async () =>
+    (await env.client.get(PVCS, env.namespace, 'down-cancel')) ? undefined : true,
+  );
+  await eventually('the temporary volume to go', async () =>
+    (await env.client.get(PVS, undefined, exposed.pv)) ? undefined : true,
+  );
+  assert.equal(existsSync(written), false, 'the partly written volume directory was removed');
+  // Nothing was handed to the restored claim.
+  const claim = await env.client.get(PVCS, 'bulk-dst', 'store-data');
+  assert.equal((claim?.status as { phase?: string } | undefined)?.phase, 'Pending');
+  assert.equal((claim?.spec as { volumeName?: string } | undefined)?.volumeName, undefined);
+  const repo = await openRepositoryFor(repositoryAccess(env), 'default', 'bulk-src');
+  assert.deepEqual(await listLocks(repo), [], 'no lock left in the repository');
 });
 
 /**

@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { lstatSync, mkdtempSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -26,14 +35,16 @@ import {
   SECRETS_RESOURCE,
 } from '../volumes/repositories/index.ts';
 import { POD_VOLUME_BACKUPS } from './pod-volume-backup.ts';
-import { POD_VOLUME_RESTORES } from './pod-volume-restore.ts';
-import type { TransferProgress } from './status.ts';
+import { POD_VOLUME_RESTORES, RESTORE_MARKER_DIR } from './pod-volume-restore.ts';
 import {
+  cancelOnceTransferring,
   createPodWithClaim,
   dataDir,
   ensureNamespace,
   eventually,
+  incompressibleSnapshot,
   podPhase,
+  repositoryAccess,
   writeFiles,
   writeIncompressible,
 } from './testing.ts';
@@ -158,12 +169,7 @@ test('a PodVolumeBackup is backed up by its node’s agent and a PodVolumeRestor
   assert.equal(status.path, realpathSync(source.dir));
 
   // The snapshot carries Velero's tags and restores byte for byte.
-  const access = {
-    client: env.client,
-    namespace: env.namespace,
-    stores: env.ctx.locations,
-    logger: env.ctx.logger,
-  };
+  const access = repositoryAccess(env);
   const repo = await openRepositoryFor(access, 'default', 'app');
   const snapshot = await repo.loadSnapshot(status.snapshotID ?? '');
   for (const tag of ['backup=b1', 'ns=app', 'pod=db', 'volume=data', 'pvc=db-data'])
@@ -314,27 +320,12 @@ test('spec.cancel during the transfer stops the PodVolumeBackup mid-way: Cancele
       tags: { backup: 'cancelled-backup', ns: 'big', pod: 'store', volume: 'data' },
     },
   });
-  type Status = { phase?: string; message?: string; snapshotID?: string; progress?: TransferProgress };
-  const statusOf = async () =>
-    ((await env.client.get(POD_VOLUME_BACKUPS, env.namespace, 'to-cancel'))?.status ?? {}) as Status;
-  await eventually(
-    'bytes to move',
-    async () => ((await statusOf()).progress?.bytesDone ? true : undefined),
-    30_000,
-    10,
+  const { ended, tookMs } = await cancelOnceTransferring(
+    env.client,
+    POD_VOLUME_BACKUPS,
+    env.namespace,
+    'to-cancel',
   );
-  const cancelledAt = Date.now();
-  await env.client.patch(POD_VOLUME_BACKUPS, env.namespace, 'to-cancel', 'merge', { spec: { cancel: true } });
-  const ended = await eventually(
-    'the cancellation',
-    async () => {
-      const s = await statusOf();
-      return ['Completed', 'Failed', 'Canceled'].includes(s.phase ?? '') ? s : undefined;
-    },
-    30_000,
-    10,
-  );
-  const tookMs = Date.now() - cancelledAt;
   assert.equal(ended.phase, 'Canceled', ended.message);
   assert.equal(ended.snapshotID, undefined);
   assert.match(
@@ -346,16 +337,71 @@ test('spec.cancel during the transfer stops the PodVolumeBackup mid-way: Cancele
   // Far less than the time the rest of the data would take; generous for a loaded machine.
   assert.ok(tookMs < 5000, `Canceled ${tookMs} ms after spec.cancel`);
 
-  const access = {
-    client: env.client,
-    namespace: env.namespace,
-    stores: env.ctx.locations,
-    logger: env.ctx.logger,
-  };
+  const access = repositoryAccess(env);
   const repo = await openRepositoryFor(access, 'default', 'big');
   const snapshots = await repo.listSnapshots();
   assert.equal(snapshots.filter((s) => s.tags?.includes('backup=cancelled-backup')).length, 0);
   assert.deepEqual(await listLocks(repo), [], 'the repository lock was released');
   const report = await check(repo);
   assert.equal(report.ok, true, JSON.stringify(report.errors.slice(0, 3)));
+});
+
+test('spec.cancel during the transfer stops the PodVolumeRestore mid-way: Canceled with its progress, only complete files in the volume, no marker, no lock', async () => {
+  // Small files first in the walk (and in the packs), so some are finished before the cancel arrives.
+  const small = Object.fromEntries(
+    Array.from({ length: 16 }, (_, i) => [`a-small/s-${i}`, randomBytes(64 << 10)]),
+  );
+  const snap = await incompressibleSnapshot(env, 'bulk', 8, 24 << 20, small);
+  await ensureNamespace(env.client, 'bulk');
+  const restoreUid = 'c0ffee00-0000-4000-8000-000000000002';
+  await createPodWithClaim(env.client, 'bulk', 'store-restored', { restoreUid, size: '2Gi' });
+  const target = await dataDir(env.client, sim.nodes, 'bulk', 'store-restored');
+  await env.client.create(POD_VOLUME_RESTORES, {
+    apiVersion: 'lifeboat.io/v1',
+    kind: 'PodVolumeRestore',
+    metadata: { name: 'restore-to-cancel', namespace: env.namespace },
+    spec: {
+      pod: { kind: 'Pod', namespace: 'bulk', name: 'store-restored', uid: target.pod.metadata?.uid },
+      volume: 'data',
+      backupStorageLocation: 'default',
+      repoIdentifier: '',
+      uploaderType: 'restic',
+      snapshotID: snap.snapshotId,
+      sourceNamespace: 'bulk',
+    },
+  });
+  const { ended, tookMs } = await cancelOnceTransferring(
+    env.client,
+    POD_VOLUME_RESTORES,
+    env.namespace,
+    'restore-to-cancel',
+  );
+  assert.equal(ended.phase, 'Canceled', ended.message);
+  assert.match(
+    ended.message ?? '',
+    /^cancelled during the transfer after .* MiB of .* MiB; files not completely written were removed; the pod stays in restore-wait$/,
+  );
+  assert.equal(ended.progress?.totalBytes, snap.total);
+  assert.ok(
+    (ended.progress?.bytesDone ?? 0) < snap.total,
+    `stopped at ${ended.progress?.bytesDone} of ${snap.total}`,
+  );
+  assert.ok(tookMs < 5000, `Canceled ${tookMs} ms after spec.cancel`);
+
+  // Whatever file is in the volume is complete; the files begun and not finished were removed.
+  const source = contentDigest(snap.source);
+  const restored = contentDigest(target.dir);
+  for (const [path, digest] of restored) {
+    assert.equal(digest, source.get(path), `${path} is complete`);
+    const [want, got] = [statSync(join(snap.source, path)), statSync(join(target.dir, path))];
+    assert.equal(got.mode, want.mode, `${path} mode`);
+    assert.equal(Math.round(got.mtimeMs), Math.round(want.mtimeMs), `${path} mtime`);
+  }
+  assert.ok(restored.size > 0, 'the files finished before the cancel stay');
+  assert.ok(restored.size < source.size, `${restored.size} of ${source.size} files in the volume`);
+  // No marker, so the pod stays in restore-wait.
+  assert.equal(existsSync(join(target.dir, RESTORE_MARKER_DIR, restoreUid)), false);
+  assert.equal(podPhase(await env.client.get(PODS, 'bulk', 'store-restored')), 'Pending');
+  const repo = await openRepositoryFor(repositoryAccess(env), 'default', 'bulk');
+  assert.deepEqual(await listLocks(repo), [], 'no lock left in the repository');
 });

@@ -1,7 +1,11 @@
 import { randomFillSync } from 'node:crypto';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { DynamicClient, KubeObject } from '../kube/types.ts';
+import type { ControllerTestEnv } from '../../test/support/node-agents.ts';
+import type { ApiResourceInfo, DynamicClient, KubeObject } from '../kube/types.ts';
+import { backup } from '../repository/index.ts';
+import { ensureRepository, openRepositoryFor, type RepositoryAccess } from '../volumes/repositories/index.ts';
+import type { TransferProgress } from './status.ts';
 import { PODS, PVCS, PVS } from './volume-path.ts';
 
 /**
@@ -79,17 +83,21 @@ export function podPhase(pod: KubeObject | undefined): string {
   return (pod?.status as { phase?: string } | undefined)?.phase ?? '';
 }
 
-/** The host directory of the pod's `data` volume (its CSI `mount`), once the claim is bound and the pod placed. */
+/**
+ * The host directory of the pod's volume of claim `claim` (by default `<pod>-data`, as `createPodWithClaim`
+ * makes it), its CSI `mount`, once the claim is bound and the pod placed.
+ */
 export async function dataDir(
   client: DynamicClient,
   nodes: { name: string; rootDir: string }[],
   namespace: string,
   pod: string,
-): Promise<{ dir: string; node: string; pod: KubeObject }> {
+  claim = `${pod}-data`,
+): Promise<{ dir: string; node: string; pod: KubeObject; pv: string }> {
   return eventually(`pod ${pod} placed with a bound claim`, async () => {
     const p = await client.get(PODS, namespace, pod);
     const node = (p?.spec as { nodeName?: string } | undefined)?.nodeName;
-    const pvc = await client.get(PVCS, namespace, `${pod}-data`);
+    const pvc = await client.get(PVCS, namespace, claim);
     const pv = (pvc?.spec as { volumeName?: string } | undefined)?.volumeName;
     if (!p || !node || !pv || !(await client.get(PVS, undefined, pv))) return undefined;
     const root = nodes.find((n) => n.name === node)?.rootDir ?? '';
@@ -101,7 +109,7 @@ export async function dataDir(
       pv,
       'mount',
     );
-    return existsSync(dir) ? { dir, node, pod: p } : undefined;
+    return existsSync(dir) ? { dir, node, pod: p, pv } : undefined;
   });
 }
 
@@ -132,6 +140,75 @@ export function writeIncompressible(dir: string, count: number, size: number): n
     writeFileSync(join(dir, `part-${i}`), block);
   }
   return count * size;
+}
+
+/** How a test reads the repositories the agents write (the server's view: locations, password Secret). */
+export function repositoryAccess(env: ControllerTestEnv): RepositoryAccess {
+  return { client: env.client, namespace: env.namespace, stores: env.ctx.locations, logger: env.ctx.logger };
+}
+
+/**
+ * A snapshot of `count` incompressible files (`part-<i>`) of `size` bytes, and the `extra` files, in the
+ * repository of `volumeNamespace` at location `default`, written by the engine directly: what a restore test
+ * needs to restore. The source directory lies under the env's root (removed with it); `total` counts all bytes.
+ */
+export async function incompressibleSnapshot(
+  env: ControllerTestEnv,
+  volumeNamespace: string,
+  count: number,
+  size: number,
+  extra: Record<string, Buffer> = {},
+): Promise<{ snapshotId: string; source: string; total: number }> {
+  const source = join(env.root, 'sources', volumeNamespace);
+  writeFiles(source, extra);
+  const total =
+    writeIncompressible(source, count, size) + Object.values(extra).reduce((n, b) => n + b.length, 0);
+  await ensureRepository(env.client, { namespace: env.namespace, location: 'default', volumeNamespace });
+  const repo = await openRepositoryFor(repositoryAccess(env), 'default', volumeNamespace);
+  const { snapshotId } = await backup(repo, { paths: ['.'], cwd: source, tags: [`ns=${volumeNamespace}`] });
+  return { snapshotId, source, total };
+}
+
+export type TransferStatus = {
+  phase?: string;
+  message?: string;
+  snapshotID?: string;
+  progress?: TransferProgress;
+};
+
+/**
+ * Waits until request `name` reports bytes moved, sets its `spec.cancel`, and waits until it ends (whatever
+ * the phase): its final status and how long after the cancel it ended.
+ */
+export async function cancelOnceTransferring(
+  client: DynamicClient,
+  resource: ApiResourceInfo,
+  namespace: string,
+  name: string,
+): Promise<{ progressed: TransferStatus; ended: TransferStatus; tookMs: number }> {
+  const statusOf = async () =>
+    ((await client.get(resource, namespace, name))?.status ?? {}) as TransferStatus;
+  const progressed = await eventually(
+    `${resource.kind} ${name} to move bytes`,
+    async () => {
+      const s = await statusOf();
+      return s.progress?.bytesDone ? s : undefined;
+    },
+    60_000,
+    10,
+  );
+  const cancelledAt = Date.now();
+  await client.patch(resource, namespace, name, 'merge', { spec: { cancel: true } });
+  const ended = await eventually(
+    `${resource.kind} ${name} to end`,
+    async () => {
+      const s = await statusOf();
+      return ['Completed', 'Failed', 'Canceled'].includes(s.phase ?? '') ? s : undefined;
+    },
+    30_000,
+    10,
+  );
+  return { progressed, ended, tookMs: Date.now() - cancelledAt };
 }
 
 /** Kept here for callers that imported it from this file; it lives with the other server-side test support. */
