@@ -4,14 +4,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
+  type AgentCluster,
   type ControllerTestEnv,
-  controllerTestEnv,
-  driveRepositories,
   type NodeAgents,
-  startNodeAgents,
+  startAgentCluster,
 } from '../../test/support/node-agents.ts';
 import type { KubeObject } from '../kube/types.ts';
-import { type Kubesim, startKubesim } from '../kubesim/index.ts';
+import type { Kubesim } from '../kubesim/index.ts';
 import { restore } from '../repository/index.ts';
 import { check } from '../repository/maintenance/index.ts';
 import { contentDigest, restic } from '../repository/maintenance/testing.ts';
@@ -25,29 +24,17 @@ import {
 import { POD_VOLUME_BACKUPS } from './pod-volume-backup.ts';
 import { createPodWithClaim, dataDir, ensureNamespace, eventually, writeFiles } from './testing.ts';
 
+let cluster: AgentCluster;
 let sim: Kubesim;
 let env: ControllerTestEnv;
-let repos: { stop(): Promise<void> };
 let agents: NodeAgents;
 
 before(async () => {
-  sim = await startKubesim({ nodes: 1 });
-  env = await controllerTestEnv(sim.kubeconfigPath);
-  await env.createFsLocation('default');
-  repos = driveRepositories(env.ctx);
-  agents = await startNodeAgents(sim, {
-    kubeconfig: sim.kubeconfigPath,
-    namespace: env.namespace,
-    mode: 'process',
-  });
+  cluster = await startAgentCluster(1, { mode: 'process' });
+  ({ sim, env, agents } = cluster);
 });
 
-after(async () => {
-  await agents?.stop();
-  await repos?.stop();
-  await env?.close();
-  await sim?.stop();
-});
+after(() => cluster?.stop());
 
 type PvbStatus = {
   phase?: string;

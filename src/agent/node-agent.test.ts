@@ -14,14 +14,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
+  type AgentCluster,
   type ControllerTestEnv,
-  controllerTestEnv,
-  driveRepositories,
-  startNodeAgents,
+  startAgentCluster,
 } from '../../test/support/node-agents.ts';
 import { LABELS } from '../api/labels.ts';
 import type { KubeObject } from '../kube/types.ts';
-import { type Kubesim, startKubesim } from '../kubesim/index.ts';
+import type { Kubesim } from '../kubesim/index.ts';
 import { listLocks, restore } from '../repository/index.ts';
 import { check } from '../repository/maintenance/index.ts';
 import { contentDigest, restic } from '../repository/maintenance/testing.ts';
@@ -50,29 +49,16 @@ import {
 } from './testing.ts';
 import { PODS } from './volume-path.ts';
 
+let cluster: AgentCluster;
 let sim: Kubesim;
 let env: ControllerTestEnv;
-let repos: { stop(): Promise<void> };
-let agents: { stop(): Promise<void> };
 
 before(async () => {
-  sim = await startKubesim({ nodes: 2 });
-  env = await controllerTestEnv(sim.kubeconfigPath);
-  await env.createFsLocation('default');
-  repos = driveRepositories(env.ctx);
-  agents = await startNodeAgents(sim, {
-    kubeconfig: sim.kubeconfigPath,
-    namespace: env.namespace,
-    progressIntervalMs: 50,
-  });
+  cluster = await startAgentCluster(2, { progressIntervalMs: 50 });
+  ({ sim, env } = cluster);
 });
 
-after(async () => {
-  await agents?.stop();
-  await repos?.stop();
-  await env?.close();
-  await sim?.stop();
-});
+after(() => cluster?.stop());
 
 const phase = (o: KubeObject | undefined): string =>
   (o?.status as { phase?: string } | undefined)?.phase ?? '';

@@ -11,14 +11,14 @@ import { type NodeAgent, startNodeAgent } from '../../src/agent/index.ts';
 import { BackupRepositoryReconciler } from '../../src/controllers/backup-repository.ts';
 import type { ControllerContext } from '../../src/controllers/context.ts';
 import { StorageLocations } from '../../src/controllers/storage-locations.ts';
+import { type ControllerTestEnv, controllerTestEnv } from '../../src/controllers/testing.ts';
+import { connect, createDynamicClient } from '../../src/kube/index.ts';
+import { type Kubesim, startKubesim } from '../../src/kubesim/index.ts';
 import { TEST_KDF } from '../../src/repository/maintenance/testing.ts';
 import { BACKUP_REPOSITORIES } from '../../src/volumes/repositories/index.ts';
 
 /** The server side the agent's tests stand on (CRDs, the server namespace, fs locations). */
-export { type ControllerTestEnv, controllerTestEnv } from '../../src/controllers/testing.ts';
-
-import { connect, createDynamicClient } from '../../src/kube/index.ts';
-import type { Kubesim } from '../../src/kubesim/index.ts';
+export { type ControllerTestEnv, controllerTestEnv };
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -175,6 +175,44 @@ export function driveRepositories(ctx: ControllerContext, intervalMs = 50): { st
     async stop() {
       stopped = true;
       await loop;
+    },
+  };
+}
+
+/** What the agents' tests stand on: kubesim, the server's side of it, and one agent per node. */
+export interface AgentCluster {
+  sim: Kubesim;
+  env: ControllerTestEnv;
+  agents: NodeAgents;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts kubesim with `nodes` nodes, the server's namespace with an fs location `default`, a stand-in for the
+ * BackupRepository controller, and the node agents; `stop` takes them down in reverse order.
+ */
+export async function startAgentCluster(
+  nodes: number,
+  agentOptions: Pick<NodeAgentsOptions, 'mode' | 'progressIntervalMs'> = {},
+): Promise<AgentCluster> {
+  const sim = await startKubesim({ nodes });
+  const env = await controllerTestEnv(sim.kubeconfigPath);
+  await env.createFsLocation('default');
+  const repos = driveRepositories(env.ctx);
+  const agents = await startNodeAgents(sim, {
+    kubeconfig: sim.kubeconfigPath,
+    namespace: env.namespace,
+    ...agentOptions,
+  });
+  return {
+    sim,
+    env,
+    agents,
+    async stop() {
+      await agents.stop();
+      await repos.stop();
+      await env.close();
+      await sim.stop();
     },
   };
 }
