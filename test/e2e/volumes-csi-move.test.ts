@@ -7,16 +7,7 @@
  * stock `restic check --read-data` accepts the repository.
  */
 import assert from 'node:assert/strict';
-import {
-  closeSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -48,6 +39,7 @@ import { repositoryForgetter } from '../../src/volumes/data-mover/forget.ts';
 import { REPOSITORY_PASSWORD_KEY, REPOSITORY_PASSWORD_SECRET } from '../../src/volumes/repositories/names.ts';
 import { RestoreVolumeCoordinator } from '../../src/volumes/restore-session.ts';
 import type { VolumeInfo } from '../../src/volumes/volume-info.ts';
+import { databaseStatefulSet, fillDatabaseVolume } from '../support/database-app.ts';
 import { type NodeAgents, startNodeAgents } from '../support/node-agents.ts';
 
 const APP = 'shop';
@@ -96,47 +88,6 @@ async function stopCluster(c: Cluster | undefined): Promise<void> {
   rmSync(c.dataDir, { recursive: true, force: true });
 }
 
-function statefulSet(): KubeObject {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    metadata: { name: 'db', namespace: APP },
-    spec: {
-      replicas: 2,
-      serviceName: 'db',
-      selector: { matchLabels: { app: 'db' } },
-      template: {
-        metadata: { labels: { app: 'db' } },
-        spec: {
-          containers: [
-            { name: 'db', image: 'postgres:16', volumeMounts: [{ name: 'data', mountPath: '/var/lib/db' }] },
-          ],
-        },
-      },
-      volumeClaimTemplates: [
-        {
-          metadata: { name: 'data' },
-          spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
-        },
-      ],
-    },
-  };
-}
-
-function fill(dir: string, ordinal: number): void {
-  mkdirSync(join(dir, 'base'), { recursive: true });
-  writeFileSync(
-    join(dir, 'base', 'rows.csv'),
-    Array.from({ length: 5000 }, (_, i) => `${i},row-${ordinal}-${i}\n`).join(''),
-  );
-  writeFileSync(join(dir, 'server.key'), `secret-${ordinal}\n`, { mode: 0o600 });
-  symlinkSync('base/rows.csv', join(dir, 'current'));
-  const fd = openSync(join(dir, 'sparse.img'), 'w');
-  writeSync(fd, Buffer.from(`head-${ordinal}`), 0, undefined, 0);
-  writeSync(fd, Buffer.from(`tail-${ordinal}`), 0, undefined, 32 * 1024 * 1024 - 16);
-  closeSync(fd);
-}
-
 async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -176,12 +127,12 @@ describe('snapshot data movement end to end: a migration with data', () => {
   test('backed up in one cluster with snapshotMoveData, restored into another, files identical, restic check --read-data passes', async () => {
     const A = a!;
     const B = b!;
-    await A.env.client.create(resource(A.env.catalog, 'statefulsets'), statefulSet());
+    await A.env.client.create(resource(A.env.catalog, 'statefulsets'), databaseStatefulSet(APP, 2, '1Gi'));
     const originals = new Map<string, Record<string, string>>();
     for (const ordinal of [0, 1]) {
       const { pv } = await boundClaim(A.env.client, A.env.catalog, APP, `data-db-${ordinal}`, 30_000);
       const dir = csiVolumeDir(A.dataDir, (pv.spec as { csi: { volumeHandle: string } }).csi.volumeHandle);
-      fill(dir, ordinal);
+      fillDatabaseVolume(dir, ordinal, 5000, 32 * 1024 * 1024);
       originals.set(`data-db-${ordinal}`, treeDigest(dir));
     }
 

@@ -7,18 +7,7 @@
  * snapshot data. Then 200 claims snapshotted in one backup, concurrently, against a provider latency.
  */
 import assert from 'node:assert/strict';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -33,7 +22,7 @@ import { discoverResources } from '../../src/kube/discovery.ts';
 import { createDynamicClient } from '../../src/kube/dynamic-client.ts';
 import { ensureCrds } from '../../src/kube/lifeboat-client.ts';
 import { transportFor } from '../../src/kube/transport.ts';
-import type { DynamicClient, KubeObject, ResourceCatalog } from '../../src/kube/types.ts';
+import type { DynamicClient, ResourceCatalog } from '../../src/kube/types.ts';
 import { csiSnapshotDir, csiVolumeDir } from '../../src/kubesim/csi/paths.ts';
 import { type Kubesim, startKubesim } from '../../src/kubesim/index.ts';
 import { runRestore } from '../../src/restore/engine.ts';
@@ -51,52 +40,11 @@ import {
 } from '../../src/volumes/csi/test-support.ts';
 import { RestoreVolumeCoordinator } from '../../src/volumes/restore-session.ts';
 import type { VolumeInfo } from '../../src/volumes/volume-info.ts';
+import { databaseStatefulSet, fillDatabaseVolume } from '../support/database-app.ts';
 
 const SERVER_NS = 'lifeboat';
 const APP = 'shop';
 const logger = pino({ level: 'silent' });
-
-function statefulSet(replicas: number): KubeObject {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    metadata: { name: 'db', namespace: APP },
-    spec: {
-      replicas,
-      serviceName: 'db',
-      selector: { matchLabels: { app: 'db' } },
-      template: {
-        metadata: { labels: { app: 'db' } },
-        spec: {
-          containers: [
-            { name: 'db', image: 'postgres:16', volumeMounts: [{ name: 'data', mountPath: '/var/lib/db' }] },
-          ],
-        },
-      },
-      volumeClaimTemplates: [
-        {
-          metadata: { name: 'data' },
-          spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '2Gi' } } },
-        },
-      ],
-    },
-  };
-}
-
-/** Files a database would leave: rows, a private key file, a symlink, and a 256 MiB sparse file. */
-function fill(dir: string, ordinal: number): void {
-  mkdirSync(join(dir, 'base'), { recursive: true });
-  writeFileSync(
-    join(dir, 'base', 'rows.csv'),
-    `id,name\n${Array.from({ length: 2000 }, (_, i) => `${i},row-${ordinal}-${i}`).join('\n')}\n`,
-  );
-  writeFileSync(join(dir, 'server.key'), `secret-${ordinal}\n`, { mode: 0o600 });
-  symlinkSync('base/rows.csv', join(dir, 'current'));
-  const fd = openSync(join(dir, 'sparse.img'), 'w');
-  writeSync(fd, Buffer.from(`head-${ordinal}`), 0, undefined, 0);
-  writeSync(fd, Buffer.from(`tail-${ordinal}`), 0, undefined, 256 * 1024 * 1024 - 16);
-  closeSync(fd);
-}
 
 describe('CSI snapshots end to end on kubesim', () => {
   let dataDir: string;
@@ -177,12 +125,12 @@ describe('CSI snapshots end to end on kubesim', () => {
   }
 
   test('StatefulSet data: snapshot → namespace deleted → restored from snapshots → identical files; deletion removes the snapshots', async () => {
-    await client.create(resource(catalog, 'statefulsets'), statefulSet(2));
+    await client.create(resource(catalog, 'statefulsets'), databaseStatefulSet(APP, 2, '2Gi'));
     const originals = new Map<string, Record<string, string>>();
     for (const ordinal of [0, 1]) {
       const { pv } = await boundClaim(client, catalog, APP, `data-db-${ordinal}`, 30_000);
       const dir = csiVolumeDir(dataDir, (pv.spec as { csi: { volumeHandle: string } }).csi.volumeHandle);
-      fill(dir, ordinal);
+      fillDatabaseVolume(dir, ordinal, 2000, 256 * 1024 * 1024);
       originals.set(`data-db-${ordinal}`, treeDigest(dir));
     }
     // The sparse file is sparse at the source: the comparison below is of a real sparse file.
