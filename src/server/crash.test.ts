@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -9,41 +7,17 @@ import { pino } from 'pino';
 import { ABANDONED_BACKUP_REASON } from '../controllers/abandoned-runs.ts';
 import { LIFEBOAT_RESOURCES } from '../controllers/resources.ts';
 import { eventually } from '../controllers/testing.ts';
-import { connect, createDynamicClient, discoverResources } from '../kube/index.ts';
-import { ensureCrds } from '../kube/lifeboat-client.ts';
-import { startKubesim } from '../kubesim/index.ts';
 import { backupKeys, createFsObjectStore } from '../storage/index.ts';
 import { parseServerConfig } from './config.ts';
 import { startServer } from './index.ts';
+import { startServerTestCluster } from './testing.ts';
 
 const NS = 'lifeboat';
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
 test('a server killed mid-backup: after restart the backup is Failed and nothing in storage looks complete', async () => {
-  const sim = await startKubesim({ cluster: false });
-  const root = await mkdtemp(join(tmpdir(), 'lifeboat-crash-'));
-  const conn = connect(sim.kubeconfigPath);
-  const client = createDynamicClient(conn);
-  const catalog = await discoverResources(conn);
-  await ensureCrds(client);
-  for (const name of [NS, 'app'])
-    await client.create(catalog.resolve('namespaces')!, {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name },
-    });
-  await client.create(catalog.resolve('configmaps')!, {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: { namespace: 'app', name: 'settings' },
-    data: { a: '1' },
-  });
-  await client.create(LIFEBOAT_RESOURCES.BackupStorageLocation, {
-    apiVersion: 'lifeboat.io/v1',
-    kind: 'BackupStorageLocation',
-    metadata: { namespace: NS, name: 'default' },
-    spec: { provider: 'fs', objectStorage: { bucket: 'main' }, config: { root } },
-  });
+  const cluster = await startServerTestCluster(NS, 'lifeboat-crash-');
+  const { sim, client, root } = cluster;
   // Listing Secrets takes a minute: the backup is surely running when the server dies.
   const slow = sim.faults.add({ resource: 'secrets', verb: 'list', latencyMs: 60_000 });
   const child = spawn(
@@ -97,7 +71,6 @@ test('a server killed mid-backup: after restart the backup is Failed and nothing
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
     slow.remove();
-    await sim.stop();
-    await rm(root, { recursive: true, force: true });
+    await cluster.stop();
   }
 });

@@ -1,53 +1,27 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pino } from 'pino';
 import { LIFEBOAT_RESOURCES } from '../controllers/resources.ts';
 import { SCHEDULES } from '../controllers/schedule.ts';
 import { eventually } from '../controllers/testing.ts';
-import { connect, createDynamicClient, discoverResources } from '../kube/index.ts';
-import { ensureCrds } from '../kube/lifeboat-client.ts';
 import type { DynamicClient } from '../kube/types.ts';
-import { type Kubesim, startKubesim } from '../kubesim/index.ts';
+import type { Kubesim } from '../kubesim/index.ts';
 import { parseServerConfig } from './config.ts';
 import { startServer } from './index.ts';
+import { type ServerTestCluster, startServerTestCluster } from './testing.ts';
 
 const NS = 'lifeboat';
 let sim: Kubesim;
 let client: DynamicClient;
-let root: string;
+let cluster: ServerTestCluster;
 let hook: Server;
 const received: { backup: string; phase: string }[] = [];
 
 before(async () => {
-  sim = await startKubesim({ cluster: false });
-  const conn = connect(sim.kubeconfigPath);
-  client = createDynamicClient(conn);
-  const catalog = await discoverResources(conn);
-  await ensureCrds(client);
-  root = await mkdtemp(join(tmpdir(), 'lifeboat-schedule-server-'));
-  for (const name of [NS, 'app'])
-    await client.create(catalog.resolve('namespaces')!, {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name },
-    });
-  await client.create(catalog.resolve('configmaps')!, {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: { namespace: 'app', name: 'settings' },
-    data: { a: '1' },
-  });
-  await client.create(LIFEBOAT_RESOURCES.BackupStorageLocation, {
-    apiVersion: 'lifeboat.io/v1',
-    kind: 'BackupStorageLocation',
-    metadata: { name: 'default', namespace: NS },
-    spec: { provider: 'fs', objectStorage: { bucket: 'main' }, config: { root } },
-  });
+  cluster = await startServerTestCluster(NS, 'lifeboat-schedule-server-');
+  ({ sim, client } = cluster);
   hook = createServer(async (req, res) => {
     let text = '';
     for await (const chunk of req) text += chunk;
@@ -59,8 +33,7 @@ before(async () => {
 });
 after(async () => {
   await new Promise((resolve) => hook.close(resolve));
-  await sim.stop();
-  await rm(root, { recursive: true, force: true });
+  await cluster.stop();
 });
 
 test('the server runs a schedule end to end: backups every second, keep last 1, a webhook per backup', async () => {
