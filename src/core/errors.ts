@@ -56,6 +56,11 @@ export function isLifeboatError(err: unknown, code?: ErrorCode): err is Lifeboat
 }
 
 /** The message of anything thrown, for logs and results; never a stack. */
+/** The `code` of a Node system error (`ENOENT`, `EINVAL`, …), or undefined for anything else. */
+export function errnoOf(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
+}
+
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);

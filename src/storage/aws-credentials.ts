@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { LifeboatError } from '../core/errors.ts';
+import { errnoOf, LifeboatError } from '../core/errors.ts';
 
 /** Static AWS credentials, as read from a credentials file or a Secret. Never log this object. */
 export interface AwsCredentials {
@@ -46,7 +46,7 @@ export async function readAwsCredentialsFile(path: string, profile = 'default'):
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'error';
+    const code = errnoOf(err) ?? 'error';
     throw new LifeboatError('Invalid', `cannot read credentials file ${path} (${code})`, {
       field: 'credentialsFile',
     });

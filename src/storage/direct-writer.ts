@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { type FileHandle, open, rm } from 'node:fs/promises';
+import { errnoOf } from '../core/errors.ts';
 
 /**
  * Writes large in-memory bodies (repository packs, 16 MiB each) to new files with O_DIRECT, so their bytes go
@@ -50,7 +51,7 @@ export class DirectWriter {
         0o644,
       );
     } catch (err) {
-      if (errno(err) === 'EINVAL') {
+      if (errnoOf(err) === 'EINVAL') {
         this.#unsupported = true;
         return false;
       }
@@ -85,7 +86,7 @@ export class DirectWriter {
         try {
           await handle.write(staging, 0, n, offset);
         } catch (err) {
-          if (offset === 0 && errno(err) === 'EINVAL') {
+          if (offset === 0 && errnoOf(err) === 'EINVAL') {
             this.#unsupported = true;
             return false;
           }
@@ -139,7 +140,3 @@ const wasmMemory = (
     WebAssembly: { Memory: new (d: { initial: number; maximum: number }) => { buffer: ArrayBuffer } };
   }
 ).WebAssembly.Memory;
-
-function errno(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
-}

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LifeboatError } from '../core/errors.ts';
+import { errnoOf, LifeboatError } from '../core/errors.ts';
 import { parseAwsCredentialsFile } from './aws-credentials.ts';
 import { createAzureObjectStore } from './azure.ts';
 import { createFsObjectStore, type FsUrlSigner } from './fs.ts';
@@ -270,7 +270,7 @@ async function readCredentialsFile(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
-    const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'error';
+    const code = errnoOf(err) ?? 'error';
     throw new LifeboatError('Invalid', `cannot read credentials file ${path} (${code})`, {
       field: 'spec.config.credentialsFile',
     });

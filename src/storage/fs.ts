@@ -14,7 +14,7 @@ import {
 } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { LifeboatError } from '../core/errors.ts';
+import { errnoOf, LifeboatError } from '../core/errors.ts';
 import { type Body, bodyBytes, validateRange } from './body.ts';
 import { DirectWriter } from './direct-writer.ts';
 import { existsByStat } from './exists.ts';
@@ -385,10 +385,6 @@ function checkLength(key: string, written: number, announced: number | undefined
       'Invalid',
       `body of ${key} had ${written} bytes where ${announced} were announced; nothing was written`,
     );
-}
-
-function errnoOf(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
 }
 
 function notFound(key: string): LifeboatError {
