@@ -43,21 +43,34 @@ interface ReadPage {
   json: ListedJson | undefined;
 }
 
-/** Marks the items of a `metadataDigest` list that hold only their type and metadata digest. */
-const METADATA_DIGEST = Symbol('lifeboat.metadataDigest');
+/**
+ * An item of a `metadataDigest` list: its type and metadata digest only. A class of its own, so it is told
+ * from a whole object without marking each item.
+ */
+class MetadataDigestItem implements KubeObject {
+  [key: string]: unknown;
+  apiVersion: string;
+  kind: string;
+  metadata: KubeObject['metadata'];
+
+  constructor(apiVersion: string, kind: string, metadata: KubeObject['metadata']) {
+    this.apiVersion = apiVersion;
+    this.kind = kind;
+    this.metadata = metadata;
+  }
+}
 
 /**
  * Whether `item` is a metadata digest from a `metadataDigest` list: it must never be stored or sent as the
  * object (its body exists only as the listed bytes).
  */
 export function isMetadataDigest(item: KubeObject): boolean {
-  return (item as { [METADATA_DIGEST]?: true })[METADATA_DIGEST] === true;
+  return item instanceof MetadataDigestItem;
 }
 
-/** Marks `item` (type and metadata digest only) as a metadata digest; returns it. */
+/** The metadata digest of `item` (its type and metadata, taken as they are). */
 export function asMetadataDigest(item: KubeObject): KubeObject {
-  Object.defineProperty(item, METADATA_DIGEST, { value: true });
-  return item;
+  return new MetadataDigestItem(item.apiVersion ?? '', item.kind ?? '', item.metadata);
 }
 
 /**
@@ -67,9 +80,9 @@ export function asMetadataDigest(item: KubeObject): KubeObject {
 function readListPage(raw: Buffer, resource: ApiResourceInfo, digest: boolean, path: string): ReadPage {
   const scanned = digest ? digestList(raw) : undefined;
   if (scanned) {
-    const items = scanned.items.map((metadata) => {
-      return asMetadataDigest({ apiVersion: resource.groupVersion, kind: resource.kind, metadata });
-    });
+    const items = scanned.items.map(
+      (metadata): KubeObject => new MetadataDigestItem(resource.groupVersion, resource.kind, metadata),
+    );
     if (items.length === 0) return { metadata: scanned.metadata, items, json: undefined };
     const json: ListedJson = { text: raw, bounds: scanned.bounds };
     if (!scanned.typed) json.prefix = typePrefix(resource);
