@@ -133,30 +133,14 @@ test('a DataUpload moves a CSI snapshot’s data into the repository; a DataDown
   }
 
   // Restore into another namespace: the claim waits (selector) until the agent hands it the written volume.
-  await ensureNamespace(env.client, 'dst');
-  await env.client.create(PVCS, {
-    apiVersion: 'v1',
-    kind: 'PersistentVolumeClaim',
-    metadata: { name: 'check-data', namespace: 'dst' },
-    spec: {
-      accessModes: ['ReadWriteOnce'],
-      storageClassName: 'standard',
-      resources: { requests: { storage: '1Gi' } },
-      selector: { matchLabels: { 'lifeboat.io/dynamic-pv-restore': 'dst.check-data.abc12' } },
-    },
-  });
-  await env.client.create(DATA_DOWNLOADS, {
-    apiVersion: 'lifeboat.io/v1',
-    kind: 'DataDownload',
-    metadata: { name: 'down-1', namespace: env.namespace },
-    spec: {
-      targetVolume: { pvc: 'check-data', pv: '', namespace: 'dst' },
-      backupStorageLocation: 'default',
+  await downloadInto(
+    'down-1',
+    { namespace: 'dst', claim: 'check-data', size: '1Gi', selector: 'dst.check-data.abc12' },
+    {
       snapshotID: up.snapshotID,
       sourceNamespace: 'src',
-      operationTimeout: '10m',
     },
-  });
+  );
   const down = statusOf(await finished(DATA_DOWNLOADS, 'down-1'));
   assert.equal(down.phase, 'Completed', down.message);
   await eventually('the restored claim to bind', async () => {
@@ -240,30 +224,11 @@ test('spec.cancel during a DataUpload stops it mid-way: Canceled with its progre
 
 test('spec.cancel during a DataDownload stops it mid-way: Canceled with its progress, temporary pod, claim and volume gone, restored claim Pending', async () => {
   const snap = await incompressibleSnapshot(env, 'bulk-src', 8, 24 << 20);
-  await ensureNamespace(env.client, 'bulk-dst');
-  await env.client.create(PVCS, {
-    apiVersion: 'v1',
-    kind: 'PersistentVolumeClaim',
-    metadata: { name: 'store-data', namespace: 'bulk-dst' },
-    spec: {
-      accessModes: ['ReadWriteOnce'],
-      storageClassName: 'standard',
-      resources: { requests: { storage: '2Gi' } },
-      selector: { matchLabels: { 'lifeboat.io/dynamic-pv-restore': 'bulk-dst.store-data.def34' } },
-    },
-  });
-  await env.client.create(DATA_DOWNLOADS, {
-    apiVersion: 'lifeboat.io/v1',
-    kind: 'DataDownload',
-    metadata: { name: 'down-cancel', namespace: env.namespace },
-    spec: {
-      targetVolume: { pvc: 'store-data', pv: '', namespace: 'bulk-dst' },
-      backupStorageLocation: 'default',
-      snapshotID: snap.snapshotId,
-      sourceNamespace: 'bulk-src',
-      operationTimeout: '10m',
-    },
-  });
+  await downloadInto(
+    'down-cancel',
+    { namespace: 'bulk-dst', claim: 'store-data', size: '2Gi', selector: 'bulk-dst.store-data.def34' },
+    { snapshotID: snap.snapshotId, sourceNamespace: 'bulk-src' },
+  );
   // The temporary claim's volume, mounted on the agent's node before the transfer starts: the one written into.
   const exposed = await dataDir(env.client, sim.nodes, env.namespace, 'down-cancel', 'down-cancel');
   const written = realpathSync(exposed.dir);
@@ -339,5 +304,40 @@ async function readySnapshot(
     namespace: env.namespace,
     location: 'default',
     volumeNamespace: namespace,
+  });
+}
+
+/**
+ * Restores snapshot `from` through DataDownload `name`: the restore's claim (waiting, by its selector, for the
+ * volume the agent writes) in `to.namespace`, then the request.
+ */
+async function downloadInto(
+  name: string,
+  to: { namespace: string; claim: string; size: string; selector: string },
+  from: { snapshotID: string | undefined; sourceNamespace: string },
+): Promise<void> {
+  await ensureNamespace(env.client, to.namespace);
+  await env.client.create(PVCS, {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: to.claim, namespace: to.namespace },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      storageClassName: 'standard',
+      resources: { requests: { storage: to.size } },
+      selector: { matchLabels: { 'lifeboat.io/dynamic-pv-restore': to.selector } },
+    },
+  });
+  await env.client.create(DATA_DOWNLOADS, {
+    apiVersion: 'lifeboat.io/v1',
+    kind: 'DataDownload',
+    metadata: { name, namespace: env.namespace },
+    spec: {
+      targetVolume: { pvc: to.claim, pv: '', namespace: to.namespace },
+      backupStorageLocation: 'default',
+      snapshotID: from.snapshotID,
+      sourceNamespace: from.sourceNamespace,
+      operationTimeout: '10m',
+    },
   });
 }
